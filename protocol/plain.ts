@@ -1,0 +1,56 @@
+import type { ChatMessage, ServerEvent } from "./events.ts";
+
+/** One message of history or of the room, as a plain-mode line (without "\n"). */
+export function plainMessage(m: ChatMessage): string {
+  return m.action ? `* ${m.from} ${m.text}` : `${m.from}: ${m.text}`;
+}
+
+/** "3 online: alice, bob, carol" */
+export function onlineList(names: string[]): string {
+  return `${names.length} online: ${names.join(", ")}`;
+}
+
+/**
+ * Renders a server event as plain-mode text: one or more lines, each ended
+ * by "\n", or null when plain mode shows nothing for it (acks, pongs).
+ * `viewer` is the name of the member it is rendered for; it matters only for
+ * direct messages, which read differently for their sender.
+ */
+export function renderPlain(event: ServerEvent, viewer?: string): string | null {
+  switch (event.type) {
+    case "message":
+      return plainMessage(event) + "\n";
+    case "welcome": {
+      let out = "";
+      if (event.history.length > 0) {
+        const n = event.history.length;
+        out += `* Last ${n} message${n === 1 ? "" : "s"}:\n`;
+        for (const m of event.history) out += plainMessage(m) + "\n";
+        out += "* End of history.\n";
+      }
+      return out +
+        `* Welcome, ${event.name}! ${onlineList(event.members)}. Type /help for commands.\n`;
+    }
+    case "dm":
+      return event.from === viewer && event.to !== viewer
+        ? `* (private) to ${event.to}: ${event.text}\n`
+        : `(private) ${event.from}: ${event.text}\n`;
+    case "join":
+      return `* ${event.name} joined the chat\n`;
+    case "leave":
+      return `* ${event.name} left the chat\n`;
+    case "nick":
+      return `* ${event.from} is now ${event.to}\n`;
+    case "members":
+      return `* ${onlineList(event.names)}\n`;
+    case "error":
+      return `! ${event.code}: ${event.message}\n`;
+    case "shutdown":
+      return `* ${event.message}\n`;
+    case "notice":
+      return `* ${event.text}\n`;
+    case "ack":
+    case "pong":
+      return null;
+  }
+}

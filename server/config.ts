@@ -1,0 +1,173 @@
+import { parseArgs } from "node:util";
+import type { LogLevel } from "./core/peer.ts";
+import type { RateLimit } from "./core/rate_limit.ts";
+import { LOG_LEVELS } from "./log.ts";
+
+/** Everything `chat serve` is configured with: parsed once, validated, frozen. */
+export interface ServeConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly history: number;
+  readonly maxLine: number;
+  readonly maxClients: number;
+  readonly handshakeTimeoutMs: number;
+  readonly rateLimit: RateLimit;
+  readonly maxOutbox: number;
+  readonly logLevel: LogLevel;
+}
+
+/** A bad command line: the message names the flag; exit 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** One flag of `chat serve`: the table that parsing and --help both use. */
+interface FlagSpec {
+  name: string;
+  arg: string;
+  default: string;
+  env?: string;
+  help: string;
+}
+
+export const SERVE_FLAGS: readonly FlagSpec[] = [
+  { name: "host", arg: "HOST", default: "0.0.0.0", env: "CHAT_HOST", help: "address to listen on" },
+  {
+    name: "port",
+    arg: "PORT",
+    default: "8080",
+    env: "CHAT_PORT",
+    help: "TCP port for netcat and `chat join` (0 = any free port)",
+  },
+  { name: "history", arg: "N", default: "50", help: "messages replayed to who joins" },
+  { name: "max-line", arg: "BYTES", default: "4096", help: "longest message line accepted" },
+  { name: "max-clients", arg: "N", default: "10000", help: "most connections at once" },
+  {
+    name: "handshake-timeout",
+    arg: "SECONDS",
+    default: "30",
+    help: "close connections that give no name in time",
+  },
+  {
+    name: "rate-limit",
+    arg: "RATE[:BURST]",
+    default: "10:40",
+    help: "flood control: lines/s per client after a burst (0 = off)",
+  },
+  {
+    name: "max-outbox",
+    arg: "BYTES",
+    default: "1048576",
+    help: "output queued for a client before it is dropped as slow",
+  },
+  { name: "log-level", arg: "LEVEL", default: "info", help: "debug, info, warn or error" },
+];
+
+function intIn(flag: string, raw: string, min: number, max: number): number {
+  const n = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+function bytes(flag: string, raw: string, min: number): number {
+  const m = /^(\d+)([kKmM]?)$/.exec(raw.trim());
+  if (!m) {
+    throw new UsageError(`--${flag} must be a size in bytes like 4096, 64k or 1m, got "${raw}"`);
+  }
+  const n = Number(m[1]) * ({ "": 1, k: 1024, m: 1 << 20 }[m[2].toLowerCase()] ?? 1);
+  if (n < min) throw new UsageError(`--${flag} must be at least ${min} bytes, got "${raw}"`);
+  return n;
+}
+
+function seconds(flag: string, raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(raw.trim());
+  if (!m || Number(m[1]) <= 0) {
+    throw new UsageError(
+      `--${flag} must be a positive number of seconds like 30 or 0.5, got "${raw}"`,
+    );
+  }
+  return m[2] === "ms" ? Number(m[1]) : Number(m[1]) * 1000;
+}
+
+function rateLimit(raw: string): RateLimit {
+  const m = /^(\d+(?:\.\d+)?)(?::(\d+))?$/.exec(raw.trim());
+  if (!m) {
+    throw new UsageError(
+      `--rate-limit must be RATE or RATE:BURST in lines per second, like 10:40 or 0 (off), got "${raw}"`,
+    );
+  }
+  const perSecond = Number(m[1]);
+  return {
+    perSecond,
+    burst: m[2] ? Math.max(1, Number(m[2])) : Math.max(1, Math.ceil(perSecond * 4)),
+  };
+}
+
+/**
+ * Parses `chat serve`'s arguments and environment into a frozen config.
+ * Throws {@linkcode UsageError} naming the flag for anything invalid.
+ */
+export function parseServeConfig(
+  args: string[],
+  env: Record<string, string | undefined>,
+): ServeConfig {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: Object.fromEntries(SERVE_FLAGS.map((f) => [f.name, { type: "string" as const }])),
+    }));
+  } catch (err) {
+    throw new UsageError(
+      err instanceof Error ? err.message.replace(/\. To specify.*$/s, "") : String(err),
+    );
+  }
+  const get = (name: string): string => {
+    const f = SERVE_FLAGS.find((f) => f.name === name)!;
+    const v = values[name] ?? (f.env ? env[f.env] : undefined) ?? f.default;
+    return String(v);
+  };
+  const host = get("host").trim();
+  if (host === "") throw new UsageError("--host cannot be empty, try 0.0.0.0 or 127.0.0.1");
+  const logLevel = get("log-level") as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
+  }
+  return Object.freeze({
+    host,
+    port: intIn("port", get("port"), 0, 65535),
+    history: intIn("history", get("history"), 0, 1_000_000),
+    maxLine: bytes("max-line", get("max-line"), 64),
+    maxClients: intIn("max-clients", get("max-clients"), 1, 1_000_000),
+    handshakeTimeoutMs: seconds("handshake-timeout", get("handshake-timeout")),
+    rateLimit: Object.freeze(rateLimit(get("rate-limit"))),
+    maxOutbox: bytes("max-outbox", get("max-outbox"), 4096),
+    logLevel,
+  });
+}
+
+/** `chat serve --help`, generated from the flag table. */
+export function serveHelp(): string {
+  const rows = SERVE_FLAGS.map((f) => [`--${f.name} ${f.arg}`, f]) as [string, FlagSpec][];
+  const width = Math.max(...rows.map(([u]) => u.length));
+  return [
+    "Usage: chat serve [flags]",
+    "",
+    "Starts a chat room. People join with `chat join`, a browser, or `nc HOST PORT`.",
+    "",
+    "Flags:",
+    ...rows.map(([u, f]) =>
+      `  ${u.padEnd(width)}  ${f.help} (default ${f.default}${f.env ? `, env ${f.env}` : ""})`
+    ),
+    `  ${"--help".padEnd(width)}  show this help`,
+    "",
+    "Examples:",
+    "  chat serve                       # room on port 8080, all interfaces",
+    "  chat serve --port 9000 --history 200",
+    "  chat serve --host 127.0.0.1 --rate-limit 0",
+  ].join("\n");
+}

@@ -1,0 +1,23 @@
+import type { Frame, Mode } from "./frame.ts";
+
+/**
+ * The connection of a member, as the core sees it: something to hand frames
+ * to, without waiting. Each transport (TCP, WebSocket) implements it with a
+ * bounded outbox.
+ */
+export interface Peer {
+  /** How this connection speaks; set by the session once the first line decides. */
+  mode: Mode;
+  /** A short label for logs, e.g. "tcp 127.0.0.1:50312". */
+  readonly label: string;
+  /** Queues a frame. Never awaits; a peer whose outbox overflows drops itself. */
+  send(frame: Frame): void;
+  /** Sends what is queued, then closes. Safe to call twice. */
+  close(): void;
+}
+
+/** Levels of the server log, least to most severe. */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/** Where the core reports what happened (joins, leaves, drops). */
+export type Log = (level: LogLevel, message: string) => void;

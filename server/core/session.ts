@@ -1,0 +1,222 @@
+import type { ClientEvent, LeaveReason, ServerEvent } from "../../protocol/events.ts";
+import { parseClientEvent } from "../../protocol/events.ts";
+import { type SplitLine, TOO_LONG } from "../../protocol/line_splitter.ts";
+import { normalizeName } from "../../protocol/names.ts";
+import { sanitize } from "../../protocol/sanitize.ts";
+import { type CommandContext, findCommand, usage } from "./commands.ts";
+import { Frame, type Mode } from "./frame.ts";
+import type { Peer } from "./peer.ts";
+import type { Member, Refusal, Room } from "./room.ts";
+
+/** The banner every connection gets first. */
+export const BANNER = "Welcome to chat! Enter your name:";
+
+/** Options of a {@linkcode Session}. */
+export interface SessionOptions {
+  /** The line limit, for the line_too_long message. */
+  maxLineBytes: number;
+}
+
+/**
+ * One connection's conversation with the room, whatever its transport: the
+ * handshake (mode, name), then each line turned into a room action. Lines
+ * come in already split and decoded; replies go out through the peer.
+ */
+export class Session implements Member {
+  name = "";
+  readonly peer: Peer;
+  readonly #room: Room;
+  readonly #maxLine: number;
+  #mode: Mode | null = null;
+  #joined = false;
+  #ended = false;
+  readonly #ctx: CommandContext;
+
+  constructor(room: Room, peer: Peer, options: SessionOptions) {
+    this.#room = room;
+    this.peer = peer;
+    this.#maxLine = options.maxLineBytes;
+    this.#ctx = {
+      room,
+      member: this,
+      notice: (text) => this.#send({ type: "notice", text }),
+      refuse: (r) => this.#refuse(r),
+      say: (text, action) => this.#say(text, action),
+      quit: () => this.end("quit"),
+    };
+  }
+
+  /** Whether the handshake is done. */
+  get joined(): boolean {
+    return this.#joined;
+  }
+
+  /** Whether the session is over (quit, dropped, or disconnected). */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Sends the banner; call once, when the connection opens. */
+  start(): void {
+    this.peer.send(new Frame({ type: "notice", text: BANNER }));
+  }
+
+  #send(event: ServerEvent): void {
+    this.#room.settle();
+    this.peer.send(new Frame(event, this.name));
+  }
+
+  #refuse(r: Refusal, ref?: string): void {
+    this.#send(ref === undefined ? { type: "error", ...r } : { type: "error", ...r, ref });
+  }
+
+  /** Tells the client, once per episode, that its lines are being paced. */
+  rateLimited(): void {
+    this.#refuse({
+      code: "rate_limited",
+      message: "you are sending too fast; your lines will be delivered, just more slowly",
+    });
+  }
+
+  /** Handles one line from the client. */
+  handle(line: SplitLine): void {
+    if (this.#ended) return;
+    if (line === TOO_LONG) {
+      this.#refuse({
+        code: "line_too_long",
+        message: `the line was longer than ${this.#maxLine} bytes and was not sent, split it up`,
+      });
+      return;
+    }
+    if (!this.#joined) this.#handshake(line);
+    else if (this.#mode === "json") this.#json(line);
+    else this.#plain(line);
+  }
+
+  #handshake(line: string): void {
+    if (this.#mode === null && line.trim() === "") return;
+    if (this.#mode === null) {
+      this.#mode = looksLikeHello(line) ? "json" : "plain";
+      this.peer.mode = this.#mode;
+    }
+    let name: string;
+    let since: number | undefined;
+    if (this.#mode === "json") {
+      const parsed = parseClientEvent(line);
+      if (!parsed.ok) return this.#refuse({ code: "bad_request", message: parsed.message });
+      if (parsed.event.type !== "hello") {
+        return this.#refuse({
+          code: "bad_request",
+          message: 'join first: {"type":"hello","name":"YOUR_NAME"}',
+        });
+      }
+      name = normalizeName(parsed.event.name);
+      since = parsed.event.since;
+    } else {
+      if (line.trim() === "") return;
+      name = normalizeName(line);
+    }
+    this.name = name;
+    const refusal = this.#room.join(this, since);
+    if (refusal) {
+      this.name = "";
+      this.#refuse(refusal);
+      if (refusal.code === "server_full") this.end("disconnect");
+      return;
+    }
+    this.#joined = true;
+  }
+
+  #plain(line: string): void {
+    if (line.trim() === "") return;
+    if (line === "exit" || line.trim() === "exit") return this.end("quit");
+    if (line.startsWith("//")) return this.#say(line.slice(1), false);
+    if (!line.startsWith("/")) return this.#say(line, false);
+    const rest = line.slice(1);
+    const word = rest.split(/\s/, 1)[0];
+    const command = findCommand(word);
+    if (!command) {
+      return this.#refuse({
+        code: "unknown_command",
+        message: `/${
+          sanitize(word)
+        } is not a command, /help lists them (// sends a line starting with /)`,
+      });
+    }
+    const args = rest.slice(word.length).trim();
+    const words = args === "" ? [] : args.split(/\s+/);
+    if (words.length < command.minArgs) {
+      return this.#refuse({ code: "bad_request", message: `usage: ${usage(command)}` });
+    }
+    command.run(this.#ctx, words.map(sanitize), sanitize(args));
+  }
+
+  #json(line: string): void {
+    const parsed = parseClientEvent(line);
+    if (!parsed.ok) {
+      return this.#refuse({ code: "bad_request", message: parsed.message }, parsed.ref);
+    }
+    const e: ClientEvent = parsed.event;
+    switch (e.type) {
+      case "say":
+      case "me":
+        return this.#say(e.text, e.type === "me", e.ref);
+      case "dm": {
+        const text = sanitize(e.text);
+        if (text.trim() === "") {
+          return this.#refuse({ code: "bad_request", message: "the message is empty" }, e.ref);
+        }
+        const refusal = this.#room.dm(this, sanitize(e.to), text, e.ref);
+        if (refusal) this.#refuse(refusal, e.ref);
+        return;
+      }
+      case "nick": {
+        const refusal = this.#room.rename(this, normalizeName(e.name));
+        if (refusal) this.#refuse(refusal);
+        return;
+      }
+      case "who":
+        return this.#send({ type: "members", names: this.#room.names() });
+      case "ping":
+        return this.#send({ type: "pong" });
+      case "bye":
+        return this.end("quit");
+      case "hello":
+        return this.#refuse({
+          code: "bad_request",
+          message: `you have already joined as ${this.name}`,
+        });
+    }
+  }
+
+  #say(raw: string, action: boolean, ref?: string): void {
+    const text = sanitize(raw);
+    if (text.trim() === "") {
+      // An empty plain line is simply ignored; a JSON client asked for something.
+      if (this.#mode === "json") {
+        this.#refuse({ code: "bad_request", message: "the message is empty" }, ref);
+      }
+      return;
+    }
+    this.#room.post(this, text, action, ref);
+  }
+
+  /** Ends the session: leaves the room (if joined) and closes the connection. */
+  end(reason: LeaveReason): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (this.#joined) this.#room.leave(this, reason);
+    this.peer.close();
+  }
+}
+
+/** True when the line is a JSON object of type "hello": the JSON-mode handshake. */
+function looksLikeHello(line: string): boolean {
+  if (!line.trimStart().startsWith("{")) return false;
+  try {
+    const o = JSON.parse(line);
+    return typeof o === "object" && o !== null && o.type === "hello";
+  } catch {
+    return false;
+  }
+}

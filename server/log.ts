@@ -1,0 +1,21 @@
+import type { Log, LogLevel } from "./core/peer.ts";
+
+const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+const encoder = new TextEncoder();
+
+/** The log levels, least severe first. */
+export const LOG_LEVELS = Object.keys(ORDER) as LogLevel[];
+
+/** A logger that writes "TIME LEVEL message" lines to stderr from `level` up. */
+export function stderrLog(level: LogLevel): Log {
+  const min = ORDER[level];
+  return (l, message) => {
+    if (ORDER[l] < min) return;
+    const line = `${new Date().toISOString()} ${l.toUpperCase().padEnd(5)} ${message}\n`;
+    try {
+      Deno.stderr.writeSync(encoder.encode(line));
+    } catch {
+      // stderr closed: nothing useful left to do with a log line
+    }
+  };
+}

@@ -1,0 +1,78 @@
+import { VERSION } from "../protocol/version.ts";
+import { type Clock, systemClock } from "./core/clock.ts";
+import { MemoryHistory } from "./core/history.ts";
+import type { Log } from "./core/peer.ts";
+import { Room } from "./core/room.ts";
+import type { ServeConfig } from "./config.ts";
+import { stderrLog } from "./log.ts";
+import { Hub } from "./transport/hub.ts";
+import { acceptLoop } from "./transport/tcp.ts";
+
+/** The server could not start; the message says why and what to do. Exit 1. */
+export class StartError extends Error {
+  override name = "StartError";
+}
+
+/** Options of {@linkcode serve}. */
+export interface ServeOptions {
+  /** Aborting it shuts the server down gracefully. */
+  signal?: AbortSignal;
+  /** Where the startup lines go. @default console.log */
+  print?: (line: string) => void;
+  log?: Log;
+  clock?: Clock;
+}
+
+function reason(err: unknown): string {
+  if (err instanceof Deno.errors.AddrInUse) {
+    return "the address is already in use, pick another --port";
+  }
+  if (err instanceof Deno.errors.PermissionDenied) {
+    return "permission denied, pick a --port above 1023";
+  }
+  if (err instanceof Deno.errors.AddrNotAvailable) return "no such address here, check --host";
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Runs a chat server until `signal` aborts, then tells everyone, flushes
+ * what is queued and closes every connection.
+ */
+export async function serve(config: ServeConfig, options: ServeOptions = {}): Promise<void> {
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? stderrLog(config.logLevel);
+  const print = options.print ?? ((line: string) => console.log(line));
+  const history = new MemoryHistory(config.history);
+  const room = new Room({
+    history,
+    replay: config.history,
+    maxMembers: config.maxClients,
+    clock,
+    log,
+    version: VERSION,
+  });
+  const hub = new Hub(room, config, clock, log);
+  let listener: Deno.TcpListener;
+  try {
+    listener = Deno.listen({ hostname: config.host, port: config.port });
+  } catch (err) {
+    throw new StartError(`cannot listen on ${config.host}:${config.port}: ${reason(err)}`);
+  }
+  const addr = listener.addr;
+  print(`chat listening on tcp://${addr.hostname}:${addr.port}`);
+  log("info", `chat ${VERSION} ready; history in memory (last ${config.history} messages)`);
+  const accepting = acceptLoop(listener, hub);
+  if (options.signal && !options.signal.aborted) {
+    await new Promise((resolve) =>
+      options.signal!.addEventListener("abort", resolve, { once: true })
+    );
+  }
+  log("info", `shutting down: ${room.size} members, ${hub.connections} connections`);
+  hub.closing = true;
+  listener.close();
+  room.shutdown();
+  await accepting;
+  await hub.drain(3000);
+  history.close();
+  log("info", "bye");
+}

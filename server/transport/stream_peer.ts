@@ -1,0 +1,165 @@
+import type { Frame, Mode } from "../core/frame.ts";
+import type { Peer } from "../core/peer.ts";
+
+/** Options of a {@linkcode StreamPeer}. */
+export interface StreamPeerOptions {
+  /** Most bytes queued and not yet taken by the socket. @default 1048576 */
+  maxOutbox?: number;
+  /** How long a closing connection may take to flush, in ms. @default 2000 */
+  lingerMs?: number;
+  label: string;
+  /** Called (later, never during a send) when the connection is dropped. */
+  onDrop(reason: "slow" | "disconnect"): void;
+}
+
+/**
+ * A member's byte-stream connection (TCP or TLS) with its outbox. Sending
+ * never waits: bytes are queued, and one writer drains everything queued in
+ * a single write. When the queue would grow past `maxOutbox` the reader is
+ * too slow: the connection is dropped and nobody else waits for it.
+ */
+export class StreamPeer implements Peer {
+  mode: Mode = "plain";
+  readonly label: string;
+  readonly #conn: Deno.Conn;
+  readonly #max: number;
+  readonly #linger: number;
+  readonly #onDrop: (reason: "slow" | "disconnect") => void;
+  #chunks: Uint8Array[] = [];
+  #queued = 0;
+  #writing = false;
+  #scheduled = false;
+  #closing = false;
+  #destroyed = false;
+  #readerDone = false;
+  #lingerTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #done = Promise.withResolvers<void>();
+
+  constructor(conn: Deno.Conn, options: StreamPeerOptions) {
+    this.#conn = conn;
+    this.#max = options.maxOutbox ?? 1 << 20;
+    this.#linger = options.lingerMs ?? 2000;
+    this.label = options.label;
+    this.#onDrop = options.onDrop;
+  }
+
+  /** Resolves once the socket is closed. */
+  get done(): Promise<void> {
+    return this.#done.promise;
+  }
+
+  /** True once the socket is closed (or closing abruptly). */
+  get destroyed(): boolean {
+    return this.#destroyed;
+  }
+
+  /** Bytes queued and not yet written. */
+  get queued(): number {
+    return this.#queued;
+  }
+
+  send(frame: Frame): void {
+    const bytes = frame.bytes(this.mode);
+    if (bytes) this.write(bytes);
+  }
+
+  /** Queues raw bytes. */
+  write(bytes: Uint8Array): void {
+    if (this.#closing || this.#destroyed) return;
+    this.#chunks.push(bytes);
+    this.#queued += bytes.length;
+    if (this.#queued > this.#max) {
+      this.#drop("slow");
+      return;
+    }
+    if (!this.#writing && !this.#scheduled) {
+      this.#scheduled = true;
+      // A microtask runs after the current batch of lines (and the room's
+      // flush) is handled: everything queued by then goes in one write.
+      queueMicrotask(() => this.#drain());
+    }
+  }
+
+  async #drain(): Promise<void> {
+    this.#scheduled = false;
+    if (this.#writing || this.#destroyed) return;
+    this.#writing = true;
+    try {
+      while (this.#chunks.length > 0 && !this.#destroyed) {
+        const chunks = this.#chunks;
+        this.#chunks = [];
+        const buf = chunks.length === 1 ? chunks[0] : concat(chunks);
+        let off = 0;
+        while (off < buf.length) off += await this.#conn.write(buf.subarray(off));
+        this.#queued -= buf.length;
+      }
+    } catch {
+      this.#writing = false;
+      this.#drop("disconnect");
+      return;
+    }
+    this.#writing = false;
+    if (this.#closing) this.#finish();
+  }
+
+  /** Flushes what is queued, then closes. Safe to call twice. */
+  close(): void {
+    if (this.#closing || this.#destroyed) return;
+    this.#closing = true;
+    const timer = setTimeout(() => this.destroy(), this.#linger);
+    Deno.unrefTimer(timer);
+    this.#lingerTimer = timer;
+    if (!this.#writing && !this.#scheduled) this.#finish();
+  }
+
+  /** Called by the reading side when the client has closed its half. */
+  readerDone(): void {
+    this.#readerDone = true;
+    if (!this.#writing && this.#chunks.length === 0) this.destroy();
+  }
+
+  #finish(): void {
+    if (this.#destroyed) return;
+    if (this.#readerDone) return this.destroy();
+    // Half-close: the client reads everything sent, then EOF. Closing at once
+    // could reset the connection and lose the last lines if it is still sending.
+    try {
+      this.#conn.closeWrite();
+    } catch {
+      this.destroy();
+    }
+  }
+
+  #drop(reason: "slow" | "disconnect"): void {
+    if (this.#destroyed) return;
+    this.destroy();
+    queueMicrotask(() => this.#onDrop(reason));
+  }
+
+  /** Closes the socket now, discarding anything queued. */
+  destroy(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    this.#chunks = [];
+    this.#queued = 0;
+    clearTimeout(this.#lingerTimer);
+    try {
+      this.#conn.close();
+    } catch {
+      // already closed by the other side
+    }
+    this.#done.resolve();
+  }
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const c of chunks) total += c.length;
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return out;
+}

@@ -1,0 +1,105 @@
+import { LineSplitter } from "../../protocol/line_splitter.ts";
+import { Frame } from "../core/frame.ts";
+import { Session } from "../core/session.ts";
+import type { Hub } from "./hub.ts";
+import { Pacer } from "./pacer.ts";
+import { StreamPeer } from "./stream_peer.ts";
+
+const MIN_READ = 1024;
+const MAX_READ = 64 * 1024;
+
+/**
+ * Accepts connections until the listener is closed, running one task per
+ * connection. Accept errors (such as running out of file descriptors) are
+ * logged and retried: they never stop the server.
+ */
+export async function acceptLoop(listener: Deno.Listener, hub: Hub, scheme = "tcp"): Promise<void> {
+  while (!hub.closing) {
+    let conn: Deno.Conn;
+    try {
+      conn = await listener.accept();
+    } catch (err) {
+      if (hub.closing || err instanceof Deno.errors.BadResource) return;
+      hub.log("error", `accept failed: ${err instanceof Error ? err.message : err}; retrying`);
+      await new Promise((r) => setTimeout(r, 100));
+      continue;
+    }
+    handleConnection(conn, hub, scheme).catch((err) => {
+      hub.log("error", `connection task failed: ${err instanceof Error ? err.stack : err}`);
+    });
+  }
+}
+
+function labelOf(conn: Deno.Conn, scheme: string): string {
+  const a = conn.remoteAddr as Deno.NetAddr;
+  return `${scheme} ${a.hostname}:${a.port}`;
+}
+
+/** One connection, from banner to close. */
+export async function handleConnection(conn: Deno.Conn, hub: Hub, scheme: string): Promise<void> {
+  const { config } = hub;
+  try {
+    if ("setNoDelay" in conn) {
+      const tcp = conn as Deno.TcpConn;
+      tcp.setNoDelay(true);
+      tcp.setKeepAlive(true);
+    }
+  } catch {
+    // the socket may already be gone; the read below will say so
+  }
+  let session: Session | undefined;
+  const peer = new StreamPeer(conn, {
+    maxOutbox: config.maxOutbox,
+    label: labelOf(conn, scheme),
+    onDrop: (reason) => session?.end(reason),
+  });
+  session = new Session(hub.room, peer, { maxLineBytes: config.maxLine });
+  const release = hub.admit(peer);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  if (!release) {
+    peer.send(new Frame({ type: "error", code: "server_full", message: hub.fullMessage() }));
+    session.end("disconnect");
+  } else {
+    session.start();
+    timer = setTimeout(() => {
+      if (session.joined || session.ended) return;
+      hub.log("info", `${peer.label} gave no name within ${config.handshakeTimeoutMs / 1000}s`);
+      hub.stats.handshakeFailures++;
+      peer.send(
+        new Frame({
+          type: "notice",
+          text: "No name given in time, closing. Reconnect to try again.",
+        }),
+      );
+      session.end("timeout");
+    }, config.handshakeTimeoutMs);
+  }
+  const splitter = new LineSplitter(config.maxLine);
+  const pacer = new Pacer(config.rateLimit, hub.clock);
+  let buf = new Uint8Array(MIN_READ);
+  try {
+    while (!peer.destroyed) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      const lines = splitter.push(buf.subarray(0, n));
+      // Idle connections keep a small buffer; busy ones grow it to read more per call.
+      if (n === buf.length && buf.length < MAX_READ) buf = new Uint8Array(buf.length * 4);
+      if (session.ended || lines.length === 0) continue;
+      const wait = pacer.feed(session, lines);
+      if (wait) await wait;
+      if (timer !== undefined && session.joined) {
+        clearTimeout(timer);
+        timer = undefined;
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof Deno.errors.BadResource || err instanceof Deno.errors.ConnectionReset)) {
+      hub.log("debug", `${peer.label} read failed: ${err instanceof Error ? err.message : err}`);
+    }
+  } finally {
+    clearTimeout(timer);
+    session.end("disconnect");
+    peer.readerDone();
+    release?.();
+  }
+}
