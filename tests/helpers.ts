@@ -249,3 +249,26 @@ export const REPO_ROOT = ROOT;
 export function text(bytes: Uint8Array): string {
   return decoder.decode(bytes);
 }
+
+/** Runs `fn` with a fresh server and always stops it (and closes `clients` left open). */
+export async function withServer(
+  args: string[],
+  fn: (server: ServerProcess) => Promise<void>,
+  options: StartOptions = {},
+): Promise<void> {
+  const server = await startServer(args, options);
+  try {
+    await fn(server);
+  } finally {
+    await server.stop("SIGKILL");
+  }
+}
+
+/** Waits until `check` is true, polling; throws with `what` after `timeoutMs`. */
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
