@@ -15,6 +15,11 @@ export const BANNER = "Welcome to chat! Enter your name:";
 export interface SessionOptions {
   /** The line limit, for the line_too_long message. */
   maxLineBytes: number;
+  /**
+   * A mode fixed by the transport (WebSocket speaks only JSON); unset, the
+   * first line decides. @default undefined
+   */
+  mode?: Mode;
 }
 
 /**
@@ -36,6 +41,7 @@ export class Session implements Member {
     this.#room = room;
     this.peer = peer;
     this.#maxLine = options.maxLineBytes;
+    if (options.mode) this.#mode = peer.mode = options.mode;
     this.#ctx = {
       room,
       member: this,
