@@ -203,6 +203,11 @@ export class LineClient {
     const t = setTimeout(() => this.conn.close(), timeoutMs);
     await this.#reading;
     clearTimeout(t);
+    try {
+      this.conn.close();
+    } catch {
+      // closed by the timeout
+    }
   }
 
   /** Closes our side and waits for the reader to finish. */
