@@ -3,6 +3,7 @@ import { type Clock, systemClock } from "./core/clock.ts";
 import { MemoryHistory } from "./core/history.ts";
 import type { Log } from "./core/peer.ts";
 import { Room } from "./core/room.ts";
+import { Frame } from "./core/frame.ts";
 import type { ServeConfig } from "./config.ts";
 import { stderrLog } from "./log.ts";
 import { Hub } from "./transport/hub.ts";
@@ -70,9 +71,11 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
   log("info", `shutting down: ${room.size} members, ${hub.connections} connections`);
   hub.closing = true;
   listener.close();
-  room.shutdown();
+  const message = "server is shutting down, bye";
+  room.shutdown(message);
+  hub.closeAll(new Frame({ type: "shutdown", message }));
   await accepting;
-  await hub.drain(3000);
+  await hub.drain(2000);
   history.close();
   log("info", "bye");
 }

@@ -249,7 +249,7 @@ export class Room {
   }
 
   /** Tells everyone the server is going away and closes every member's connection. */
-  shutdown(message = "server is shutting down, bye"): void {
+  shutdown(message: string): void {
     this.#flush();
     this.#closed = true;
     const frame = new Frame({ type: "shutdown", message });

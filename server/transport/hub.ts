@@ -1,17 +1,23 @@
 import type { Clock } from "../core/clock.ts";
+import type { Frame } from "../core/frame.ts";
 import type { Log } from "../core/peer.ts";
 import type { Room } from "../core/room.ts";
 import type { ServeConfig } from "../config.ts";
+import { newTransportStats, type TransportStats } from "./metrics.ts";
 
 /** Counters the server keeps for its logs and metrics. */
 export interface Stats {
   handshakeFailures: number;
   refusedFull: number;
+  /** Per transport name ("tcp", "tls", "ws"); see {@linkcode Hub.transport}. */
+  transports: Record<string, TransportStats>;
 }
 
-/** Something that can be closed at shutdown and reports when it is. */
+/** An open connection, as the hub sees it: closable at shutdown. */
 export interface Closable {
   readonly done: Promise<void>;
+  send(frame: Frame): void;
+  close(): void;
   destroy(): void;
 }
 
@@ -24,7 +30,7 @@ export class Hub {
   readonly config: ServeConfig;
   readonly clock: Clock;
   readonly log: Log;
-  readonly stats: Stats = { handshakeFailures: 0, refusedFull: 0 };
+  readonly stats: Stats = { handshakeFailures: 0, refusedFull: 0, transports: {} };
   readonly #open = new Set<Closable>();
   closing = false;
 
@@ -57,10 +63,23 @@ export class Hub {
     return () => this.#open.delete(c);
   }
 
+  /** The counters of one transport, created on first use. */
+  transport(name: string): TransportStats {
+    return this.stats.transports[name] ??= newTransportStats();
+  }
+
   fullMessage(): string {
     return this.closing
       ? "the server is shutting down, try again later"
       : `the server is full (${this.config.maxClients} clients), try again later`;
+  }
+
+  /** Sends `frame` to every open connection (members or not) and closes them. */
+  closeAll(frame: Frame): void {
+    for (const c of this.#open) {
+      c.send(frame);
+      c.close();
+    }
   }
 
   /** Waits until every connection has closed, destroying stragglers after `ms`. */

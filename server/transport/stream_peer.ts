@@ -1,5 +1,6 @@
 import type { Frame, Mode } from "../core/frame.ts";
 import type { Peer } from "../core/peer.ts";
+import { countSent, type TransportStats } from "./metrics.ts";
 
 /** Options of a {@linkcode StreamPeer}. */
 export interface StreamPeerOptions {
@@ -10,6 +11,8 @@ export interface StreamPeerOptions {
   label: string;
   /** Called (later, never during a send) when the connection is dropped. */
   onDrop(reason: "slow" | "disconnect"): void;
+  /** Counters for /metrics. */
+  stats?: TransportStats;
 }
 
 /**
@@ -25,6 +28,7 @@ export class StreamPeer implements Peer {
   readonly #max: number;
   readonly #linger: number;
   readonly #onDrop: (reason: "slow" | "disconnect") => void;
+  readonly #stats: TransportStats | undefined;
   #chunks: Uint8Array[] = [];
   #queued = 0;
   #writing = false;
@@ -41,6 +45,7 @@ export class StreamPeer implements Peer {
     this.#linger = options.lingerMs ?? 2000;
     this.label = options.label;
     this.#onDrop = options.onDrop;
+    this.#stats = options.stats;
   }
 
   /** Resolves once the socket is closed. */
@@ -60,7 +65,11 @@ export class StreamPeer implements Peer {
 
   send(frame: Frame): void {
     const bytes = frame.bytes(this.mode);
-    if (bytes) this.write(bytes);
+    if (!bytes) return;
+    if (this.#stats && !this.#closing && !this.#destroyed) {
+      countSent(this.#stats, frame, bytes.length);
+    }
+    this.write(bytes);
   }
 
   /** Queues raw bytes. */

@@ -48,10 +48,16 @@ export async function handleConnection(conn: Deno.Conn, hub: Hub, scheme: string
     // the socket may already be gone; the read below will say so
   }
   let session: Session | undefined;
+  const stats = hub.transport(scheme);
+  stats.accepted++;
   const peer = new StreamPeer(conn, {
     maxOutbox: config.maxOutbox,
     label: labelOf(conn, scheme),
-    onDrop: (reason) => session?.end(reason),
+    onDrop: (reason) => {
+      if (reason === "slow") stats.slowDrops++;
+      session?.end(reason);
+    },
+    stats,
   });
   session = new Session(hub.room, peer, { maxLineBytes: config.maxLine });
   const release = hub.admit(peer);
@@ -60,6 +66,7 @@ export async function handleConnection(conn: Deno.Conn, hub: Hub, scheme: string
     peer.send(new Frame({ type: "error", code: "server_full", message: hub.fullMessage() }));
     session.end("disconnect");
   } else {
+    stats.open++;
     session.start();
     timer = setTimeout(() => {
       if (session.joined || session.ended) return;
@@ -86,7 +93,10 @@ export async function handleConnection(conn: Deno.Conn, hub: Hub, scheme: string
       if (n === buf.length && buf.length < MAX_READ) buf = new Uint8Array(buf.length * 4);
       if (session.ended || lines.length === 0) continue;
       const wait = pacer.feed(session, lines);
-      if (wait) await wait;
+      if (wait) {
+        stats.rateLimited++;
+        await wait;
+      }
       if (timer !== undefined && session.joined) {
         clearTimeout(timer);
         timer = undefined;
@@ -100,6 +110,9 @@ export async function handleConnection(conn: Deno.Conn, hub: Hub, scheme: string
     clearTimeout(timer);
     session.end("disconnect");
     peer.readerDone();
-    release?.();
+    if (release) {
+      stats.open--;
+      release();
+    }
   }
 }
