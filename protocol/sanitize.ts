@@ -4,7 +4,7 @@ const ESCAPE_SEQUENCES = new RegExp(
   [
     "\\x1b\\[[0-?]*[ -/]*[@-~]?", // CSI
     "\\x9b[0-?]*[ -/]*[@-~]?", // C1 CSI
-    "(?:\\x1b[\\]PX^_]|[\\x90\\x98\\x9d\\x9e\\x9f])[^\\x07\\x1b\\x9c]*(?:\\x07|\\x1b\\\\|\\x9c)?", // OSC, DCS, SOS, PM, APC
+    "(?:\\x1b[\\]PX^_]|[\\x90\\x98\\x9d\\x9e\\x9f])[^\\x07\\x1b\\x9c]*(?:\\x07|\\x1b\\\\|\\x9c)", // OSC, DCS, SOS, PM, APC (terminated; unterminated ones lose their introducer below)
     "\\x1b[ -/]*[0-~]?", // other ESC sequences
   ].join("|"),
   "g",
