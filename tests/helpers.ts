@@ -47,7 +47,20 @@ export async function startServer(
   options: StartOptions = {},
 ): Promise<ServerProcess> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "serve", "--host", "127.0.0.1", "--port", "0", ...args],
+    // History in memory unless a test picks a file: one chat.db in the
+    // repository would be locked by whichever server started first.
+    args: [
+      "run",
+      "-A",
+      MAIN,
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      ...(args.includes("--db") || options.env?.CHAT_DB ? [] : ["--db", ":memory:"]),
+      ...args,
+    ],
     cwd: options.cwd ?? ROOT,
     env: options.env,
     stdin: "null",

@@ -71,7 +71,9 @@ Deno.test("ANSI/OSC escapes and C0/C1 controls are removed from texts; names wit
     for (const [raw] of texts) await bob.send(raw);
     await bob.send("the end");
     for (const [, clean] of texts) {
-      if (clean !== "") assert.equal(await watcher.until((l) => !l.startsWith("* ")), `bob: ${clean}`);
+      if (clean !== "") {
+        assert.equal(await watcher.until((l) => !l.startsWith("* ")), `bob: ${clean}`);
+      }
     }
     assert.equal(await watcher.until((l) => !l.startsWith("* ")), "bob: the end");
     // JSON text: escapes inside JSON strings are removed as well.
@@ -151,7 +153,10 @@ Deno.test("more than --max-clients: server_full, and the room carries on", async
     const a = await joinPlain(port, "a");
     const b = await joinPlain(port, "b");
     const third = await LineClient.connect(port);
-    assert.equal(await third.line(), "! server_full: the server is full (2 clients), try again later");
+    assert.equal(
+      await third.line(),
+      "! server_full: the server is full (2 clients), try again later",
+    );
     await third.closed();
     await b.send("still works");
     assert.equal(await a.until((l) => !l.startsWith("* ")), "b: still works");

@@ -112,7 +112,16 @@ Deno.test("malformed JSON and unknown types get bad_request and the connection g
     const { client: alice } = await joinJson(port, "alice");
     const { client: bob } = await joinJson(port, "bob");
     await alice.event("join");
-    for (const bad of ["{not json", "[1,2]", '"str"', '{"type":"zzz","ref":"u"}', '{"text":"x"}', '{"type":"say"}']) {
+    for (
+      const bad of [
+        "{not json",
+        "[1,2]",
+        '"str"',
+        '{"type":"zzz","ref":"u"}',
+        '{"text":"x"}',
+        '{"type":"say"}',
+      ]
+    ) {
       await alice.send(bad);
       const e = await alice.json();
       assert.equal(e.type, "error", bad);
@@ -150,7 +159,9 @@ Deno.test("every member sees messages in one total order, and acks match it", as
     for (const c of clients) await c.until(() => false, 100).catch(() => {}); // drain joins
     await Promise.all(clients.map(async (c, i) => {
       let batch = "";
-      for (let k = 0; k < per; k++) batch += JSON.stringify({ type: "say", text: `${i}:${k}`, ref: String(k) }) + "\n";
+      for (let k = 0; k < per; k++) {
+        batch += JSON.stringify({ type: "say", text: `${i}:${k}`, ref: String(k) }) + "\n";
+      }
       await c.sendRaw(batch);
     }));
     const views = await Promise.all(clients.map(async (c, i) => {

@@ -5,7 +5,15 @@ Deno.test("names: letters and digits of any script, _ - . and 1 to 32 characters
   await withServer([], async ({ port }) => {
     const c = await LineClient.connect(port);
     await c.line();
-    const refused = ["bob smith", "a".repeat(33), "bob!", "<img>", "bo\tb", "\u{1F600}", "..\u0000"];
+    const refused = [
+      "bob smith",
+      "a".repeat(33),
+      "bob!",
+      "<img>",
+      "bo\tb",
+      "\u{1F600}",
+      "..\u0000",
+    ];
     for (const name of refused) {
       await c.send(name);
       assert.match(await c.line(), /^! bad_name: /, JSON.stringify(name));

@@ -29,7 +29,10 @@ Deno.test("messages reach everyone else, never echoed to the sender", async () =
     assert.deepEqual(await carol.line(), "alice: hello");
     await alice.send("/who");
     // The /who reply comes after the message would have, had it been echoed.
-    assert.deepEqual(await alice.until((l) => l.includes("online")), "* 3 online: alice, bob, carol");
+    assert.deepEqual(
+      await alice.until((l) => l.includes("online")),
+      "* 3 online: alice, bob, carol",
+    );
     assert.deepEqual(alice.buffered.length, 0);
     for (const c of [alice, bob, carol]) await c.close();
   });
@@ -73,12 +76,21 @@ Deno.test("a direct message reaches only its recipient; the sender sees a confir
     const bob = await joinPlain(port, "bob");
     const carol = await joinPlain(port, "carol");
     await alice.send("/msg bob psst, a secret");
-    assert.deepEqual(await bob.until((l) => l.startsWith("(private)")), "(private) alice: psst, a secret");
-    assert.deepEqual(await alice.until((l) => l.includes("private")), "* (private) to bob: psst, a secret");
+    assert.deepEqual(
+      await bob.until((l) => l.startsWith("(private)")),
+      "(private) alice: psst, a secret",
+    );
+    assert.deepEqual(
+      await alice.until((l) => l.includes("private")),
+      "* (private) to bob: psst, a secret",
+    );
     await alice.send("/dm BOB alias works");
     assert.deepEqual(await bob.line(), "(private) alice: alias works");
     await alice.send("/msg nobody hi");
-    assert.match(await alice.until((l) => l.startsWith("!")), /^! no_such_user: nobody called nobody/);
+    assert.match(
+      await alice.until((l) => l.startsWith("!")),
+      /^! no_such_user: nobody called nobody/,
+    );
     // carol saw the joins and then the public line only.
     await alice.send("public");
     assert.deepEqual(await carol.until((l) => !l.startsWith("* ")), "alice: public");
