@@ -4,7 +4,7 @@ import { REPO_ROOT, startServer } from "./helpers.ts";
 async function chat(args: string[], env: Record<string, string> = {}) {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${REPO_ROOT}main.ts`, ...args],
-    env,
+    env: { CHAT_DB: ":memory:", ...env },
     stdin: "null",
   }).output();
   const dec = new TextDecoder();
@@ -84,7 +84,7 @@ Deno.test("a port in use: one clear line, exit 1", async () => {
 Deno.test("CHAT_HOST and CHAT_PORT set the address; the first line names the real port", async () => {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${REPO_ROOT}main.ts`, "serve"],
-    env: { CHAT_HOST: "127.0.0.1", CHAT_PORT: "0" },
+    env: { CHAT_HOST: "127.0.0.1", CHAT_PORT: "0", CHAT_DB: ":memory:" },
     stdin: "null",
     stdout: "piped",
     stderr: "null",
