@@ -1,0 +1,152 @@
+import type { Frame, Mode } from "../core/frame.ts";
+import type { Peer } from "../core/peer.ts";
+import { countSent, type TransportStats } from "./metrics.ts";
+
+/** Options of a {@linkcode WsPeer}. */
+export interface WsPeerOptions {
+  /** Most bytes queued and not yet taken by the socket. @default 1048576 */
+  maxOutbox?: number;
+  /** How long a closing connection may take to flush, in ms. @default 2000 */
+  lingerMs?: number;
+  label: string;
+  /** Called (later, never during a send) when the connection is dropped. */
+  onDrop(reason: "slow" | "disconnect"): void;
+  /** Counters for /metrics. */
+  stats?: TransportStats;
+}
+
+/**
+ * A member's WebSocket with a bounded outbox: one JSON event per text frame.
+ * The socket queues what it cannot write yet (its `bufferedAmount`); when
+ * that passes `maxOutbox` the client is not reading, so it is dropped and
+ * nobody else waits for it. Frames sent before the socket opens are held
+ * and counted the same way.
+ */
+export class WsPeer implements Peer {
+  /** Always JSON: a WebSocket has no plain mode. */
+  mode: Mode = "json";
+  readonly label: string;
+  readonly #ws: WebSocket;
+  readonly #max: number;
+  readonly #linger: number;
+  readonly #onDrop: (reason: "slow" | "disconnect") => void;
+  readonly #stats: TransportStats | undefined;
+  #early: string[] | null = [];
+  #earlyBytes = 0;
+  #closing = false;
+  #destroyed = false;
+  #lingerTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #done = Promise.withResolvers<void>();
+
+  constructor(ws: WebSocket, options: WsPeerOptions) {
+    this.#ws = ws;
+    this.#max = options.maxOutbox ?? 1 << 20;
+    this.#linger = options.lingerMs ?? 2000;
+    this.label = options.label;
+    this.#onDrop = options.onDrop;
+    this.#stats = options.stats;
+    ws.addEventListener("open", () => this.#opened(), { once: true });
+    ws.addEventListener("close", () => this.#closed());
+    ws.addEventListener("error", () => this.#drop("disconnect"));
+  }
+
+  /** Resolves once the socket is closed. */
+  get done(): Promise<void> {
+    return this.#done.promise;
+  }
+
+  /** True once the socket is closed (or closing abruptly). */
+  get destroyed(): boolean {
+    return this.#destroyed;
+  }
+
+  /** Bytes queued and not yet written. */
+  get queued(): number {
+    return this.#early ? this.#earlyBytes : this.#ws.bufferedAmount;
+  }
+
+  send(frame: Frame): void {
+    if (this.#closing || this.#destroyed) return;
+    const text = frame.jsonText;
+    this.#stats && countSent(this.#stats, frame, text.length);
+    if (this.#early) {
+      this.#early.push(text);
+      this.#earlyBytes += text.length;
+      if (this.#earlyBytes > this.#max) this.#drop("slow");
+      return;
+    }
+    this.#write(text);
+  }
+
+  #write(text: string): void {
+    try {
+      this.#ws.send(text);
+    } catch {
+      this.#drop("disconnect");
+      return;
+    }
+    if (this.#ws.bufferedAmount > this.#max) this.#drop("slow");
+  }
+
+  #opened(): void {
+    const early = this.#early ?? [];
+    this.#early = null;
+    this.#earlyBytes = 0;
+    if (this.#destroyed) return;
+    for (const text of early) {
+      this.#write(text);
+      if (this.#destroyed) return;
+    }
+    if (this.#closing) this.#finish();
+  }
+
+  /** Sends what is queued, then closes. Safe to call twice. */
+  close(): void {
+    if (this.#closing || this.#destroyed) return;
+    this.#closing = true;
+    const timer = setTimeout(() => this.destroy(), this.#linger);
+    Deno.unrefTimer(timer);
+    this.#lingerTimer = timer;
+    if (!this.#early) this.#finish();
+  }
+
+  #finish(): void {
+    // The close frame is queued behind every frame already sent.
+    try {
+      this.#ws.close(1000);
+    } catch {
+      this.destroy();
+    }
+  }
+
+  #closed(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    this.#early = null;
+    clearTimeout(this.#lingerTimer);
+    this.#done.resolve();
+    if (!this.#closing) queueMicrotask(() => this.#onDrop("disconnect"));
+  }
+
+  #drop(reason: "slow" | "disconnect"): void {
+    if (this.#destroyed) return;
+    this.destroy();
+    queueMicrotask(() => this.#onDrop(reason));
+  }
+
+  /** Closes the socket now, discarding anything queued. */
+  destroy(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    this.#early = null;
+    clearTimeout(this.#lingerTimer);
+    try {
+      // 1008 policy violation for a reader that fell behind; the socket is
+      // torn down without waiting for the queue.
+      this.#ws.close(1008, "too slow");
+    } catch {
+      // already closed
+    }
+    this.#done.resolve();
+  }
+}
