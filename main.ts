@@ -6,6 +6,7 @@ const HELP =
 Usage:
   chat serve [flags]          start a room (see chat serve --help)
   chat join [flags]           join a room from this terminal (see chat join --help)
+  chat history [flags]        print the stored history (see chat history --help)
   chat --version              print the version
   chat --help                 show this help
 
@@ -22,6 +23,10 @@ async function main(args: string[]): Promise<number> {
     case "serve": {
       const { runServe } = await import("./server/main.ts");
       return await runServe(rest);
+    }
+    case "history": {
+      const { runHistory } = await import("./server/history_cmd.ts");
+      return runHistory(rest);
     }
     case "join": {
       const { runJoin } = await import("./client/main.ts");

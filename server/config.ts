@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import type { LogLevel } from "./core/peer.ts";
 import type { RateLimit } from "./core/rate_limit.ts";
 import { LOG_LEVELS } from "./log.ts";
+import { parseRetain, type RetainPolicy } from "./storage/retention.ts";
 
 /** Everything `chat serve` is configured with: parsed once, validated, frozen. */
 export interface ServeConfig {
@@ -14,6 +15,9 @@ export interface ServeConfig {
   readonly rateLimit: RateLimit;
   readonly maxOutbox: number;
   readonly logLevel: LogLevel;
+  /** History database file, or ":memory:". */
+  readonly db: string;
+  readonly retain: RetainPolicy;
 }
 
 /** A bad command line: the message names the flag; exit 2. */
@@ -61,6 +65,20 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     help: "output queued for a client before it is dropped as slow",
   },
   { name: "log-level", arg: "LEVEL", default: "info", help: "debug, info, warn or error" },
+  {
+    name: "db",
+    arg: "PATH",
+    default: "chat.db",
+    env: "CHAT_DB",
+    help: "SQLite file that keeps the history (:memory: = lost at exit)",
+  },
+  {
+    name: "retain",
+    arg: "AGE,COUNT",
+    default: "forever",
+    env: "CHAT_RETAIN",
+    help: "delete messages older than AGE (30d, 12h, 90m) and/or beyond the newest COUNT",
+  },
 ];
 
 function intIn(flag: string, raw: string, min: number, max: number): number {
@@ -105,6 +123,21 @@ function rateLimit(raw: string): RateLimit {
   };
 }
 
+function dbPath(raw: string): string {
+  if (raw.trim() === "") {
+    throw new UsageError("--db cannot be empty, try chat.db or :memory:");
+  }
+  return raw;
+}
+
+function retain(raw: string): RetainPolicy {
+  try {
+    return parseRetain(raw);
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}
+
 /**
  * Parses `chat serve`'s arguments and environment into a frozen config.
  * Throws {@linkcode UsageError} naming the flag for anything invalid.
@@ -147,6 +180,8 @@ export function parseServeConfig(
     rateLimit: Object.freeze(rateLimit(get("rate-limit"))),
     maxOutbox: bytes("max-outbox", get("max-outbox"), 4096),
     logLevel,
+    db: dbPath(get("db")),
+    retain: retain(get("retain")),
   });
 }
 

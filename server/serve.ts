@@ -1,6 +1,5 @@
 import { VERSION } from "../protocol/version.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
-import { MemoryHistory } from "./core/history.ts";
 import type { Log } from "./core/peer.ts";
 import { Room } from "./core/room.ts";
 import { Frame } from "./core/frame.ts";
@@ -8,6 +7,10 @@ import type { ServeConfig } from "./config.ts";
 import { stderrLog } from "./log.ts";
 import { Hub } from "./transport/hub.ts";
 import { acceptLoop } from "./transport/tcp.ts";
+import { describeRetain } from "./storage/retention.ts";
+import { RetentionTask } from "./storage/retention_task.ts";
+import { historyLine, SqliteHistory } from "./storage/sqlite_history.ts";
+import { StorageError } from "./storage/storage_error.ts";
 
 /** The server could not start; the message says why and what to do. Exit 1. */
 export class StartError extends Error {
@@ -43,7 +46,16 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
   const clock = options.clock ?? systemClock;
   const log = options.log ?? stderrLog(config.logLevel);
   const print = options.print ?? ((line: string) => console.log(line));
-  const history = new MemoryHistory(config.history);
+  // Before listening: a database that cannot be used stops the server
+  // before any client could post a message that would then be lost.
+  let history: SqliteHistory;
+  try {
+    history = SqliteHistory.open(config.db);
+  } catch (err) {
+    if (err instanceof StorageError) throw new StartError(err.message);
+    throw err;
+  }
+  const retention = new RetentionTask(history, config.retain, { clock, log });
   const room = new Room({
     history,
     replay: config.history,
@@ -57,11 +69,14 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
   try {
     listener = Deno.listen({ hostname: config.host, port: config.port });
   } catch (err) {
+    history.close();
     throw new StartError(`cannot listen on ${config.host}:${config.port}: ${reason(err)}`);
   }
   const addr = listener.addr;
   print(`chat listening on tcp://${addr.hostname}:${addr.port}`);
-  log("info", `chat ${VERSION} ready; history in memory (last ${config.history} messages)`);
+  print(historyLine(history));
+  log("info", `chat ${VERSION} ready; history kept ${describeRetain(config.retain)}`);
+  retention.start();
   const accepting = acceptLoop(listener, hub);
   if (options.signal && !options.signal.aborted) {
     await new Promise((resolve) =>
@@ -76,6 +91,7 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
   hub.closeAll(new Frame({ type: "shutdown", message }));
   await accepting;
   await hub.drain(2000);
+  retention.stop();
   history.close();
   log("info", "bye");
 }

@@ -1,0 +1,116 @@
+import { parseArgs } from "node:util";
+import type { ChatMessage } from "../protocol/events.ts";
+import { sanitize } from "../protocol/sanitize.ts";
+import { HistoryReader } from "./storage/history_reader.ts";
+import { StorageError } from "./storage/storage_error.ts";
+
+const DEFAULT_LIMIT = 100;
+
+/** `chat history --help`. */
+export function historyHelp(): string {
+  return [
+    "Usage: chat history [flags]",
+    "",
+    "Prints the messages a server stored, without starting one. Works while the server",
+    "runs (it only reads). Text lines are UTC: DATE TIME #SEQ NAME: TEXT.",
+    "",
+    "Flags:",
+    "  --db PATH     the server's history database (default chat.db, env CHAT_DB)",
+    "  --since SEQ   only messages after seq SEQ, oldest first (default: the newest ones)",
+    `  --limit N     at most N messages, 0 = all (default ${DEFAULT_LIMIT})`,
+    "  --json        one JSON message per line, as the protocol sends them",
+    "  --help        show this help",
+    "",
+    "Examples:",
+    "  chat history                          # the last 100 messages in ./chat.db",
+    "  chat history --db /var/lib/chat.db --since 1200 --limit 50",
+    "  chat history --json --limit 0 > export.jsonl",
+  ].join("\n");
+}
+
+/** One message as a text line: `2026-11-25 12:00:00 #123 alice: hi`. */
+export function formatText(m: ChatMessage): string {
+  const when = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(m.ts)
+    ? m.ts.slice(0, 10) + " " + m.ts.slice(11, 19)
+    : sanitize(m.ts);
+  const from = sanitize(m.from);
+  const text = sanitize(m.text);
+  return m.action ? `${when} #${m.seq} * ${from} ${text}` : `${when} #${m.seq} ${from}: ${text}`;
+}
+
+function count(flag: string, raw: string | undefined, fallback: number | undefined) {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(Number(raw))) {
+    throw new TypeError(`--${flag} must be a whole number like 100, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+const encoder = new TextEncoder();
+
+/** Writes all of `text` to stdout; false when the reader went away (`| head`). */
+function write(text: string): boolean {
+  let bytes = encoder.encode(text);
+  try {
+    while (bytes.length > 0) bytes = bytes.subarray(Deno.stdout.writeSync(bytes));
+  } catch (err) {
+    if (err instanceof Deno.errors.BrokenPipe) return false;
+    throw err;
+  }
+  return true;
+}
+
+/** `chat history ARGS`: returns the exit code. */
+export function runHistory(args: string[]): number {
+  let db: string;
+  let since: number | undefined;
+  let limit: number;
+  let json: boolean;
+  try {
+    const { values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        db: { type: "string" },
+        since: { type: "string" },
+        limit: { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+    if (values.help) {
+      console.log(historyHelp());
+      return 0;
+    }
+    db = values.db ?? Deno.env.get("CHAT_DB") ?? "chat.db";
+    if (db.trim() === "") throw new TypeError("--db cannot be empty, try chat.db");
+    since = count("since", values.since, undefined);
+    limit = count("limit", values.limit, DEFAULT_LIMIT)!;
+    json = values.json ?? false;
+  } catch (err) {
+    const message = err instanceof Error ? err.message.replace(/\. To specify.*$/s, "") : err;
+    console.error(`chat history: ${message}\nRun chat history --help for every flag.`);
+    return 2;
+  }
+  let reader: HistoryReader | undefined;
+  try {
+    reader = HistoryReader.open(db);
+    let chunk = "";
+    for (const m of reader.messages({ since, limit })) {
+      chunk += (json ? JSON.stringify(m) : formatText(m)) + "\n";
+      if (chunk.length >= 65536) {
+        if (!write(chunk)) return 0;
+        chunk = "";
+      }
+    }
+    write(chunk);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof StorageError)) throw err;
+    console.error(`chat history: ${err.message}`);
+    return 1;
+  } finally {
+    reader?.close();
+  }
+}

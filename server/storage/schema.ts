@@ -1,0 +1,55 @@
+import type { DatabaseSync } from "node:sqlite";
+
+/**
+ * The schema, one migration per version: migration i takes a database from
+ * version i to i + 1 (`PRAGMA user_version`). Only ever append: a released
+ * migration never changes, so every old database upgrades the same way.
+ */
+const MIGRATIONS: readonly string[] = [
+  // 1: messages keyed by seq (the rowid, so lookups by seq are one b-tree);
+  // meta remembers the last seq even after retention deleted every message.
+  `CREATE TABLE messages (
+     seq INTEGER PRIMARY KEY,
+     ts TEXT NOT NULL,
+     sender TEXT NOT NULL,
+     text TEXT NOT NULL,
+     kind TEXT NOT NULL CHECK (kind IN ('message', 'action'))
+   ) STRICT;
+   CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
+   INSERT INTO meta (key, value) VALUES ('last_seq', 0);`,
+];
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION: number = MIGRATIONS.length;
+
+/** The database's schema version (0 for a new, empty database). */
+export function schemaVersion(db: DatabaseSync): number {
+  const row = db.prepare("PRAGMA user_version").get() as { user_version: number };
+  return row.user_version;
+}
+
+/** Names of the tables in the database, to tell a foreign database from a new one. */
+export function tableNames(db: DatabaseSync): string[] {
+  return (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").all() as {
+    name: string;
+  }[]).map((r) => r.name);
+}
+
+/**
+ * Brings the database up to {@linkcode SCHEMA_VERSION}, each step in its own
+ * transaction so a crash mid-way leaves a consistent older version.
+ * The caller has checked that the version is not newer than the code.
+ */
+export function migrate(db: DatabaseSync): void {
+  for (let v = schemaVersion(db); v < SCHEMA_VERSION; v++) {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      db.exec(MIGRATIONS[v]);
+      db.exec(`PRAGMA user_version = ${v + 1}`);
+      db.exec("COMMIT");
+    } catch (err) {
+      if (db.isTransaction) db.exec("ROLLBACK");
+      throw err;
+    }
+  }
+}
