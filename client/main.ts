@@ -1,5 +1,29 @@
-/** `chat join ARGS`: returns the exit code. (Placeholder until the client lands.) */
-export function runJoin(_args: string[]): Promise<number> {
-  console.error("chat join: not built yet");
-  return Promise.resolve(1);
+import { joinHelp, JoinUsageError, parseJoinConfig, wantsHelp } from "./args.ts";
+
+/** `chat join ARGS`: returns the exit code. */
+export async function runJoin(args: string[]): Promise<number> {
+  if (wantsHelp(args)) {
+    console.log(joinHelp());
+    return 0;
+  }
+  let config;
+  try {
+    config = parseJoinConfig(args, Deno.env.toObject());
+  } catch (err) {
+    if (!(err instanceof JoinUsageError)) throw err;
+    console.error(`chat join: ${err.message}\nRun chat join --help for every flag.`);
+    return 2;
+  }
+  if (Deno.stdin.isTerminal()) {
+    const { runTerminal } = await import("./terminal.ts");
+    return await runTerminal(config);
+  }
+  if (config.name === "") {
+    console.error(
+      "chat join: --name is needed when stdin is not a terminal, e.g. echo hi | chat join --name ci",
+    );
+    return 2;
+  }
+  const { runPipe } = await import("./pipe.ts");
+  return await runPipe(config);
 }

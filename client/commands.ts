@@ -1,0 +1,150 @@
+import type { ClientEvent } from "../protocol/events.ts";
+
+/** What one line typed at the prompt asks for. */
+export type Action =
+  | { kind: "send"; event: ClientEvent }
+  | { kind: "help" }
+  | { kind: "quit" }
+  | { kind: "nothing" }
+  | { kind: "usage"; message: string };
+
+/** One slash command of the terminal client: /help and Tab completion come from this table. */
+export interface ClientCommand {
+  name: string;
+  aliases: string[];
+  /** Arguments, as shown in help: "NAME TEXT". */
+  args: string;
+  help: string;
+  /** Words needed before it runs; fewer gets its usage back. */
+  minArgs: number;
+  /** `words` are the whitespace-split arguments, `rest` the raw text after the command. */
+  run(words: string[], rest: string): Action;
+}
+
+/** The commands, in the order /help lists them. */
+export const CLIENT_COMMANDS: readonly ClientCommand[] = [
+  {
+    name: "msg",
+    aliases: ["dm"],
+    args: "NAME TEXT",
+    help: "send a private message",
+    minArgs: 2,
+    run: (words, rest) => ({
+      kind: "send",
+      event: { type: "dm", to: words[0], text: rest.replace(/^\S+\s?/, "") },
+    }),
+  },
+  {
+    name: "me",
+    aliases: [],
+    args: "TEXT",
+    help: "act: /me waves shows * bob waves",
+    minArgs: 1,
+    run: (_words, rest) => ({ kind: "send", event: { type: "me", text: rest } }),
+  },
+  {
+    name: "nick",
+    aliases: [],
+    args: "NEW",
+    help: "change your name",
+    minArgs: 1,
+    run: (words) => ({ kind: "send", event: { type: "nick", name: words[0] } }),
+  },
+  {
+    name: "who",
+    aliases: ["names"],
+    args: "",
+    help: "list who is online",
+    minArgs: 0,
+    run: () => ({ kind: "send", event: { type: "who" } }),
+  },
+  {
+    name: "help",
+    aliases: [],
+    args: "",
+    help: "show this help",
+    minArgs: 0,
+    run: () => ({ kind: "help" }),
+  },
+  {
+    name: "quit",
+    aliases: [],
+    args: "",
+    help: "leave (so do Ctrl-C, Ctrl-D and a bare exit)",
+    minArgs: 0,
+    run: () => ({ kind: "quit" }),
+  },
+];
+
+function usageOf(c: ClientCommand): string {
+  return `/${c.name}${c.args ? " " + c.args : ""}`;
+}
+
+function findCommand(word: string): ClientCommand | undefined {
+  const w = word.toLowerCase();
+  return CLIENT_COMMANDS.find((c) => c.name === w || c.aliases.includes(w));
+}
+
+/**
+ * Turns one typed line into an action: a slash command, a bare `exit`, or a
+ * message (`//text` sends "/text").
+ *
+ * @example
+ * parseInput("/me waves") // { kind: "send", event: { type: "me", text: "waves" } }
+ */
+export function parseInput(line: string): Action {
+  if (line.trim() === "") return { kind: "nothing" };
+  if (line.trim() === "exit") return { kind: "quit" };
+  if (line.startsWith("//")) return { kind: "send", event: { type: "say", text: line.slice(1) } };
+  if (!line.startsWith("/")) return { kind: "send", event: { type: "say", text: line } };
+  const rest = line.slice(1);
+  const word = rest.split(/\s/, 1)[0];
+  const command = findCommand(word);
+  if (!command) {
+    return {
+      kind: "usage",
+      message: `/${word} is not a command, /help lists them (// sends a line starting with /)`,
+    };
+  }
+  const args = rest.slice(word.length).trim();
+  const words = args === "" ? [] : args.split(/\s+/);
+  if (words.length < command.minArgs) {
+    return { kind: "usage", message: `usage: ${usageOf(command)}` };
+  }
+  return command.run(words, args);
+}
+
+/** The /help text, one line per command, then the keys. */
+export function helpLines(): string[] {
+  const rows = CLIENT_COMMANDS.map((c) => {
+    const names = [usageOf(c), ...c.aliases.map((a) => "/" + a)].join(", ");
+    return [names, c.help];
+  });
+  const width = Math.max(...rows.map(([u]) => u.length));
+  return [
+    "Commands:",
+    ...rows.map(([u, h]) => `  ${u.padEnd(width)}  ${h}`),
+    `  ${"//TEXT".padEnd(width)}  send a message that starts with /`,
+    "Keys: Tab completes names and commands, Up/Down recall what you sent, Ctrl-C leaves.",
+  ];
+}
+
+/**
+ * Tab completion, in readline's shape: the candidates and the text they
+ * replace. A first word starting with "/" completes commands; any other
+ * word completes member names.
+ */
+export function complete(line: string, members: readonly string[]): [string[], string] {
+  const m = /(\S*)$/.exec(line);
+  const word = m ? m[1] : "";
+  const isFirst = line.slice(0, line.length - word.length).trim() === "";
+  if (isFirst && word.startsWith("/")) {
+    const all = CLIENT_COMMANDS.flatMap((c) => [c.name, ...c.aliases]).map((n) => `/${n} `);
+    const hits = all.filter((c) => c.startsWith(word.toLowerCase()));
+    return [hits, word];
+  }
+  if (word === "") return [[], word];
+  const w = word.toLowerCase();
+  const hits = members.filter((n) => n.toLowerCase().startsWith(w)).map((n) => n + " ");
+  return [hits, word];
+}

@@ -1,0 +1,181 @@
+import type { ChatMessage, ServerEvent } from "../protocol/events.ts";
+import { nameKey } from "../protocol/names.ts";
+import { sanitize } from "../protocol/sanitize.ts";
+import { displayWidth, wrapCells } from "./width.ts";
+
+/** How to render: who is looking, how wide the screen is, whether to colour. */
+export interface RenderOptions {
+  /** Your current name: mentions of it are highlighted. */
+  me: string;
+  /** Terminal width in cells. @default 80 */
+  columns?: number;
+  /** ANSI colours on or off. */
+  color: boolean;
+  /** Formats a timestamp; the default is local HH:MM. */
+  time?: (ts: string | undefined) => string;
+}
+
+/** Rendered lines, and whether they call for the terminal bell. */
+export interface Rendered {
+  lines: string[];
+  bell: boolean;
+}
+
+// Readable on dark and light backgrounds; no red (errors) and no grey (notices).
+const PALETTE = [32, 33, 34, 35, 36, 92, 93, 94, 95, 96] as const;
+const RESET = "\x1b[0m";
+
+/** The palette colour of a name: the same name always gets the same colour, any case. */
+export function nameColor(name: string): number {
+  // FNV-1a: small, stable across runs and machines.
+  let h = 0x811c9dc5;
+  for (const ch of nameKey(name)) {
+    h ^= ch.codePointAt(0)!;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return PALETTE[h % PALETTE.length];
+}
+
+/** Local time as HH:MM; "--:--" for a missing or bad timestamp. */
+export function hhmm(ts: string | undefined): string {
+  const d = ts ? new Date(ts) : new Date();
+  if (Number.isNaN(d.getTime())) return "--:--";
+  return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+}
+
+/** True when `text` mentions `name` as a word, in any case. */
+export function mentions(text: string, name: string): boolean {
+  if (name === "") return false;
+  const t = nameKey(text);
+  const n = nameKey(name);
+  let i = t.indexOf(n);
+  while (i >= 0) {
+    const before = i === 0 ? "" : t[i - 1];
+    const after = t[i + n.length] ?? "";
+    if (!/[\p{L}\p{N}_]/u.test(before) && !/[\p{L}\p{N}_]/u.test(after)) return true;
+    i = t.indexOf(n, i + 1);
+  }
+  return false;
+}
+
+// The server already strips control characters; a client must not trust that.
+const clean = (v: unknown): string => sanitize(typeof v === "string" ? v : String(v ?? ""));
+
+/** Renders events to terminal lines. */
+export class Renderer {
+  options: RenderOptions;
+
+  constructor(options: RenderOptions) {
+    this.options = options;
+  }
+
+  #paint(code: string, text: string): string {
+    return this.options.color ? `\x1b[${code}m${text}${RESET}` : text;
+  }
+
+  #name(name: string): string {
+    return this.#paint(String(nameColor(name)), name);
+  }
+
+  #time(ts: string | undefined): string {
+    return this.#paint("2", (this.options.time ?? hhmm)(ts));
+  }
+
+  /**
+   * Lays out `prefix` + `text`, wrapping the text to the screen with
+   * continuation lines indented under its first character, measured in
+   * cells so wide characters and emoji keep the column.
+   */
+  #layout(prefix: string, prefixCells: number, text: string, style?: string): string[] {
+    const columns = this.options.columns ?? 80;
+    const indent = prefixCells <= columns / 2 ? prefixCells : 0;
+    const first = wrapCells(text, columns - prefixCells);
+    const pieces = first.length === 1 || indent === prefixCells
+      ? first
+      : [first[0], ...wrapCells(first.slice(1).join(" "), columns - indent)];
+    return pieces.map((p, i) => {
+      const body = style ? this.#paint(style, p) : p;
+      return i === 0 ? prefix + body : " ".repeat(indent) + body;
+    });
+  }
+
+  /** A room message (from history, the room, or your own once acked). */
+  message(m: ChatMessage): Rendered {
+    const from = clean(m.from);
+    const text = clean(m.text);
+    const time = (this.options.time ?? hhmm)(m.ts);
+    const mine = nameKey(from) === nameKey(this.options.me);
+    const bell = !mine && mentions(text, this.options.me);
+    const style = bell ? "1;7" : undefined; // bold reverse: hard to miss
+    const head = m.action ? `${time} * ${from} ` : `${time} ${from}: `;
+    const painted = m.action
+      ? `${this.#time(m.ts)} * ${this.#name(from)} `
+      : `${this.#time(m.ts)} ${this.#name(from)}: `;
+    return { lines: this.#layout(painted, displayWidth(head), text, style), bell };
+  }
+
+  /** A notice line: "* text", dimmed, wrapped. */
+  notice(text: string, ts?: string): string[] {
+    const time = (this.options.time ?? hhmm)(ts);
+    return this.#layout(`${this.#time(ts)} `, displayWidth(time) + 1, `* ${text}`, "2");
+  }
+
+  /** An error line: "! text", in red. */
+  error(text: string): string[] {
+    return this.#layout("", 0, `! ${text}`, "31");
+  }
+
+  /** Any server event; null for those shown elsewhere or not at all. */
+  event(e: ServerEvent): Rendered | null {
+    const one = (lines: string[], bell = false): Rendered => ({ lines, bell });
+    switch (e.type) {
+      case "message":
+        return this.message(e);
+      case "welcome": {
+        const lines = e.history.flatMap((m) => this.message(m).lines);
+        const names = (e.members ?? []).map(clean);
+        lines.push(
+          ...this.notice(
+            `Welcome, ${clean(e.name)}! ${names.length} online: ${names.join(", ")}. ` +
+              "Type /help for commands.",
+          ),
+        );
+        return one(lines);
+      }
+      case "dm": {
+        const from = clean(e.from);
+        const to = clean(e.to);
+        const time = (this.options.time ?? hhmm)(e.ts);
+        const sent = nameKey(from) === nameKey(this.options.me) && nameKey(to) !== nameKey(from);
+        const head = sent ? `${time} (private) to ${to}: ` : `${time} (private) ${from}: `;
+        const painted = sent
+          ? `${this.#time(e.ts)} ${this.#paint("35", "(private)")} to ${this.#name(to)}: `
+          : `${this.#time(e.ts)} ${this.#paint("35", "(private)")} ${this.#name(from)}: `;
+        return one(this.#layout(painted, displayWidth(head), clean(e.text)), !sent);
+      }
+      case "join":
+        return one(this.notice(`${clean(e.name)} joined the chat`, e.ts));
+      case "leave": {
+        const why = e.reason && e.reason !== "quit" ? ` (${clean(e.reason)})` : "";
+        return one(this.notice(`${clean(e.name)} left the chat${why}`, e.ts));
+      }
+      case "nick":
+        return one(this.notice(`${clean(e.from)} is now ${clean(e.to)}`, e.ts));
+      case "members": {
+        const names = (e.names ?? []).map(clean);
+        return one(this.notice(`${names.length} online: ${names.join(", ")}`));
+      }
+      case "error":
+        return one(this.error(`${clean(e.message)} (${clean(e.code)})`));
+      case "shutdown":
+        return one(this.notice(`server: ${clean(e.message)}`));
+      case "notice":
+        return one(this.notice(`server: ${clean(e.text)}`));
+      case "ack":
+      case "pong":
+        return null;
+      default:
+        return null; // a newer server's event type: ignored
+    }
+  }
+}

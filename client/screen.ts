@@ -1,0 +1,84 @@
+import * as readline from "node:readline";
+import process from "node:process";
+import { stripVTControlCharacters } from "node:util";
+import { displayWidth } from "./width.ts";
+
+/**
+ * The terminal: a readline line editor at the bottom, and lines printed
+ * above it without garbling what is half typed: the input is cleared,
+ * the lines are written, and the prompt and partial input are redrawn
+ * with the cursor where it was.
+ */
+export class Screen {
+  readonly rl: readline.Interface;
+  #asking = false;
+
+  constructor(completer: (line: string) => [string[], string]) {
+    this.rl = readline.createInterface({
+      input: process.stdin,
+      output: process.stdout,
+      terminal: true,
+      completer,
+      historySize: 1000,
+      removeHistoryDuplicates: true,
+      tabSize: 4,
+    });
+  }
+
+  /** The terminal width in cells. */
+  get columns(): number {
+    return process.stdout.columns || 80;
+  }
+
+  /** Sets the prompt, and shows it unless a question is being asked. */
+  setPrompt(prompt: string): void {
+    this.rl.setPrompt(prompt);
+    if (!this.#asking) this.rl.prompt(true);
+  }
+
+  /** Prints lines above the input line; rings the bell when asked. */
+  print(lines: string[], bell = false): void {
+    if (lines.length === 0 && !bell) return;
+    const out = process.stdout;
+    // The input may span several rows: go to its first row, clear to the end.
+    const { rows } = this.rl.getCursorPos();
+    if (rows > 0) readline.moveCursor(out, 0, -rows);
+    readline.cursorTo(out, 0);
+    readline.clearScreenDown(out);
+    out.write(lines.map((l) => l + "\n").join("") + (bell ? "\x07" : ""));
+    this.rl.prompt(true);
+  }
+
+  /**
+   * Erases the line just entered (readline has echoed it and moved below
+   * it), so that a message appears once: when the server acknowledges it.
+   */
+  eraseEntered(line: string): void {
+    const cells = displayWidth(stripVTControlCharacters(this.rl.getPrompt()) + line);
+    const rows = Math.max(1, Math.ceil(cells / this.columns));
+    readline.moveCursor(process.stdout, 0, -rows);
+    readline.cursorTo(process.stdout, 0);
+    readline.clearScreenDown(process.stdout);
+  }
+
+  /** Asks a question on the input line; resolves with the answer (null on Ctrl-C/Ctrl-D). */
+  ask(query: string): Promise<string | null> {
+    const { promise, resolve } = Promise.withResolvers<string | null>();
+    this.#asking = true;
+    const onClose = () => resolve(null);
+    const onSigint = () => resolve(null);
+    this.rl.once("close", onClose);
+    this.rl.once("SIGINT", onSigint);
+    this.rl.question(query, (answer) => resolve(answer));
+    return promise.finally(() => {
+      this.#asking = false;
+      this.rl.off("close", onClose);
+      this.rl.off("SIGINT", onSigint);
+    });
+  }
+
+  /** Stops the line editor and gives the terminal back; safe to call twice. */
+  close(): void {
+    this.rl.close();
+  }
+}

@@ -1,0 +1,320 @@
+import process from "node:process";
+import type { ServerEvent } from "../protocol/events.ts";
+import { nameKey } from "../protocol/names.ts";
+import type { JoinConfig } from "./args.ts";
+import { complete, helpLines, parseInput } from "./commands.ts";
+import { backoffDelays, ConnectError, Link, NameRefused, parseServerLine } from "./connection.ts";
+import { Outbox, type Sendable } from "./outbox.ts";
+import { Renderer } from "./render.ts";
+import { Screen } from "./screen.ts";
+import { SeqTracker } from "./seq_tracker.ts";
+
+/**
+ * Interactive mode: a line editor at the bottom, the room above it; stays
+ * connected (reconnecting with backoff and resuming where it left off)
+ * until /quit, exit, Ctrl-C or Ctrl-D. Returns the exit code.
+ */
+export async function runTerminal(config: JoinConfig): Promise<number> {
+  return await new TerminalClient(config).run();
+}
+
+class TerminalClient {
+  readonly #config: JoinConfig;
+  readonly #where: string;
+  readonly #screen: Screen;
+  readonly #render: Renderer;
+  readonly #seq = new SeqTracker();
+  readonly #outbox = new Outbox();
+  #members: string[] = [];
+  #name: string;
+  #link: Link | null = null;
+  #quitting = false;
+  readonly #quit = Promise.withResolvers<void>();
+
+  constructor(config: JoinConfig) {
+    this.#config = config;
+    this.#where = `${config.host}:${config.port}`;
+    this.#name = config.name;
+    this.#screen = new Screen((line) => complete(line, this.#members));
+    this.#render = new Renderer({
+      me: this.#name,
+      color: !Deno.env.get("NO_COLOR") && Deno.stdout.isTerminal(),
+    });
+  }
+
+  #print(lines: string[], bell = false): void {
+    this.#screen.print(lines, bell);
+  }
+
+  #notice(text: string): void {
+    this.#render.options.columns = this.#screen.columns;
+    this.#print(this.#render.notice(text));
+  }
+
+  #error(text: string): void {
+    this.#render.options.columns = this.#screen.columns;
+    this.#print(this.#render.error(text));
+  }
+
+  #setName(name: string): void {
+    this.#name = name;
+    this.#render.options.me = name;
+    this.#screen.setPrompt(`${name}> `);
+  }
+
+  async run(): Promise<number> {
+    const rl = this.#screen.rl;
+    rl.on("SIGINT", () => this.#leave());
+    rl.on("close", () => this.#leave());
+    while (this.#name === "") {
+      const answer = await this.#screen.ask("Your name: ");
+      if (answer === null) return this.#finish(0);
+      this.#name = answer.trim();
+    }
+    this.#render.options.me = this.#name;
+    const first = await this.#connect(true);
+    if (typeof first === "number") return this.#finish(first);
+    if (typeof first === "string") return this.#finish(0); // left while joining
+    rl.on("line", (line) => this.#onInput(line));
+    let link: Link | null = first;
+    while (!this.#quitting) {
+      if (link) {
+        await this.#pump(link);
+        if (this.#quitting) break;
+        this.#link = null;
+      }
+      // The backoff starts over after each successful connection.
+      const next = backoffDelays();
+      link = null;
+      let why = `the connection to ${this.#where} was lost`;
+      while (!this.#quitting && link === null) {
+        const ms = next.next().value;
+        this.#notice(`${why}; reconnecting in ${(ms / 1000).toFixed(1)} s… (Ctrl-C leaves)`);
+        await Promise.race([new Promise((r) => setTimeout(r, ms)), this.#quit.promise]);
+        if (this.#quitting) break;
+        const got = await this.#connect(false);
+        if (typeof got === "string") why = got;
+        else if (typeof got !== "number") link = got;
+      }
+    }
+    return this.#finish(0);
+  }
+
+  /**
+   * Connects and joins: the link, or why not (to retry), or an exit code
+   * (first attempt only: then there is nothing to resume).
+   */
+  async #connect(first: boolean): Promise<Link | string | number> {
+    let link: Link;
+    try {
+      link = await Link.open(this.#config.host, this.#config.port);
+    } catch (err) {
+      if (!(err instanceof ConnectError)) throw err;
+      if (first) {
+        this.#screen.close();
+        console.error(
+          `chat join: cannot connect to ${this.#where}: ${err.message}. Is chat serve running there?`,
+        );
+        return 1;
+      }
+      return `cannot connect to ${this.#where} (${err.message})`;
+    }
+    const hello = { type: "hello" as const, name: this.#name } as {
+      type: "hello";
+      name: string;
+      since?: number;
+    };
+    if (!first && this.#seq.last > 0) hello.since = this.#seq.last;
+    let welcome;
+    try {
+      welcome = await link.handshake(hello, async (_code, message) => {
+        if (!first) return null; // maybe our old connection, not yet gone: retry later
+        this.#error(message);
+        const answer = await this.#screen.ask("Choose another name: ");
+        return answer === null ? null : answer.trim();
+      });
+    } catch (err) {
+      link.close();
+      if (err instanceof NameRefused) {
+        if (first) return 0;
+        return `${err.message} (/nick NEW picks another name to reconnect with)`;
+      }
+      if (err instanceof ConnectError) {
+        if (first) {
+          this.#screen.close();
+          console.error(`chat join: cannot join ${this.#where}: ${err.message}`);
+          return 1;
+        }
+        return `cannot join ${this.#where} (${err.message})`;
+      }
+      throw err;
+    }
+    if (this.#quitting) {
+      link.close();
+      return "leaving";
+    }
+    this.#link = link;
+    this.#seq.newConnection();
+    this.#setName(welcome.name);
+    this.#members = [...(welcome.members ?? [])];
+    this.#onWelcome(welcome, first);
+    const resend = this.#outbox.resend(welcome.history ?? [], welcome.name);
+    if (resend.length > 0) link.send(...resend);
+    return link;
+  }
+
+  #onWelcome(welcome: Extract<ServerEvent, { type: "welcome" }>, first: boolean): void {
+    if (this.#config.json) {
+      this.#print([JSON.stringify(welcome)]);
+      for (const m of welcome.history ?? []) this.#seq.see(m.seq);
+      return;
+    }
+    this.#render.options.columns = this.#screen.columns;
+    const history = (welcome.history ?? []).filter((m) => this.#seq.see(m.seq) !== "duplicate");
+    if (first) {
+      const r = this.#render.event({ ...welcome, history });
+      if (r) this.#print(r.lines);
+      return;
+    }
+    const lines = history.flatMap((m) => this.#render.message(m).lines);
+    const n = history.length;
+    lines.push(
+      ...this.#render.notice(
+        `reconnected as ${welcome.name}; ${n} new message${n === 1 ? "" : "s"} while away, ` +
+          `${welcome.members.length} online`,
+      ),
+    );
+    this.#print(lines);
+  }
+
+  /** Reads and shows events until the connection closes. */
+  async #pump(link: Link): Promise<void> {
+    while (true) {
+      const lines = await link.read();
+      if (lines === null) return;
+      this.#render.options.columns = this.#screen.columns;
+      const out: string[] = [];
+      let bell = false;
+      for (const raw of lines) {
+        const e = parseServerLine(raw);
+        if (e === null) continue;
+        const shown = this.#onEvent(e);
+        if (this.#config.json) {
+          if (shown !== false) out.push(raw);
+          continue;
+        }
+        if (!shown) continue;
+        out.push(...shown.lines);
+        bell ||= shown.bell;
+      }
+      this.#print(out, bell);
+    }
+  }
+
+  /**
+   * Updates state for one event; returns what to show, null to show
+   * nothing, false when it is a duplicate to drop.
+   */
+  #onEvent(e: ServerEvent): { lines: string[]; bell: boolean } | null | false {
+    switch (e.type) {
+      case "message":
+        if (this.#seq.see(e.seq) === "duplicate") return false;
+        return this.#render.message(e);
+      case "ack": {
+        const verdict = this.#seq.see(e.seq);
+        const mine = this.#outbox.settle(e.ref);
+        if (!mine || mine.type === "dm" || verdict === "duplicate") return null;
+        return this.#render.message({
+          type: "message",
+          seq: e.seq,
+          ts: new Date().toISOString(),
+          from: this.#name,
+          text: mine.text,
+          ...(mine.type === "me" ? { action: true as const } : {}),
+        });
+      }
+      case "dm":
+        if (e.ref !== undefined) this.#outbox.settle(e.ref);
+        return this.#render.event(e);
+      case "error":
+        if (e.ref !== undefined) this.#outbox.settle(e.ref);
+        else if (e.code === "line_too_long") this.#outbox.settleOldest();
+        return this.#render.event(e);
+      case "join":
+        if (!this.#members.some((n) => nameKey(n) === nameKey(e.name))) this.#members.push(e.name);
+        return this.#render.event(e);
+      case "leave":
+        this.#members = this.#members.filter((n) => nameKey(n) !== nameKey(e.name));
+        return this.#render.event(e);
+      case "nick":
+        this.#members = this.#members.map((n) => nameKey(n) === nameKey(e.from) ? e.to : n);
+        if (e.from === this.#name) this.#setName(e.to);
+        return this.#render.event(e);
+      case "members":
+        this.#members = [...(e.names ?? [])];
+        return this.#render.event(e);
+      default:
+        return this.#render.event(e);
+    }
+  }
+
+  #onInput(line: string): void {
+    if (this.#quitting) return;
+    const action = parseInput(line);
+    if (action.kind === "send" && !this.#config.json) this.#screen.eraseEntered(line);
+    switch (action.kind) {
+      case "nothing":
+        this.#screen.rl.prompt(true);
+        return;
+      case "quit":
+        return this.#leave();
+      case "help":
+        return this.#print(helpLines());
+      case "usage":
+        return this.#error(action.message);
+      case "send": {
+        const e = action.event;
+        if (e.type === "say" || e.type === "me" || e.type === "dm") {
+          const withRef = this.#outbox.add(e as Sendable);
+          if (this.#link) this.#link.send(withRef);
+          else this.#notice("not connected: it will be sent when the connection is back");
+          this.#screen.rl.prompt(true);
+          return;
+        }
+        if (!this.#link) {
+          if (e.type === "nick") {
+            this.#setName(e.name);
+            return this.#notice(`you will reconnect as ${e.name}`);
+          }
+          return this.#notice(`not connected to ${this.#where}: try again when it is back`);
+        }
+        this.#link.send(e);
+        this.#screen.rl.prompt(true);
+      }
+    }
+  }
+
+  /** Leaves: says bye if connected and stops everything. */
+  #leave(): void {
+    if (this.#quitting) return;
+    this.#quitting = true;
+    const link = this.#link;
+    if (link) {
+      // Bounded: a stuck socket must not keep the user from leaving.
+      const t = setTimeout(() => link.close(), 500);
+      link.send({ type: "bye" }).finally(() => {
+        clearTimeout(t);
+        link.close();
+      });
+    }
+    this.#quit.resolve();
+  }
+
+  #finish(code: number): number {
+    this.#quitting = true;
+    this.#link?.close();
+    this.#screen.close();
+    if (code === 0) process.stdout.write("\n");
+    return code;
+  }
+}
