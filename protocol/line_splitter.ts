@@ -6,6 +6,8 @@ export type SplitLine = string | typeof TOO_LONG;
 
 const NL = 10;
 const encoder = new TextEncoder();
+// Never used in streaming mode, so one decoder serves every splitter.
+const decoder = new TextDecoder();
 
 /**
  * Splits a byte stream into UTF-8 lines ended by "\n" (a "\r" before it is
@@ -23,7 +25,6 @@ export class LineSplitter {
   #max: number;
   #pending: Uint8Array | null = null;
   #discarding = false;
-  #decoder = new TextDecoder();
 
   constructor(maxLineBytes: number) {
     if (!(maxLineBytes > 0)) throw new RangeError(`Cannot split lines: limit ${maxLineBytes}`);
@@ -62,7 +63,7 @@ export class LineSplitter {
     }
     // One decode for the whole batch: "\n" never occurs inside a UTF-8
     // sequence, so splitting after decoding gives the same lines.
-    const lines = this.#decoder.decode(complete).split("\n");
+    const lines = decoder.decode(complete).split("\n");
     const max = this.#max;
     for (let line of lines) {
       if (line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);

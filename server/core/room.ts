@@ -51,6 +51,9 @@ interface Pending {
  */
 export class Room {
   readonly #members = new Map<string, Member>();
+  // Names kept sorted by key as members come and go: a welcome lists every
+  // member, and sorting thousands of names on each join would be quadratic.
+  readonly #sorted: string[] = [];
   readonly #history: History;
   readonly #replay: number;
   readonly #maxResume: number;
@@ -79,9 +82,23 @@ export class Room {
 
   /** The members' names, sorted case-insensitively. */
   names(): string[] {
-    return [...this.#members.values()].map((m) => m.name).sort((a, b) =>
-      a.localeCompare(b, undefined, { sensitivity: "base" })
-    );
+    return this.#sorted.map((key) => this.#members.get(key)!.name);
+  }
+
+  #insertSorted(key: string): void {
+    const a = this.#sorted;
+    let lo = 0, hi = a.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (a[mid] < key) lo = mid + 1;
+      else hi = mid;
+    }
+    a.splice(lo, 0, key);
+  }
+
+  #removeSorted(key: string): void {
+    const i = this.#sorted.indexOf(key);
+    if (i >= 0) this.#sorted.splice(i, 1);
   }
 
   /** The member called `name` (any case), if any. */
@@ -125,6 +142,7 @@ export class Room {
       : this.#history.since(since, this.#maxResume);
     this.broadcast({ type: "join", ts: this.#ts(), name: member.name });
     this.#members.set(nameKey(member.name), member);
+    this.#insertSorted(nameKey(member.name));
     member.peer.send(
       new Frame({
         type: "welcome",
@@ -144,6 +162,7 @@ export class Room {
     if (this.#members.get(key) !== member) return;
     this.#flush();
     this.#members.delete(key);
+    this.#removeSorted(key);
     this.#log(reason === "slow" ? "warn" : "info", `${member.name} left (${reason})`);
     if (!this.#closed) this.broadcast({ type: "leave", ts: this.#ts(), name: member.name, reason });
   }
@@ -235,8 +254,10 @@ export class Room {
     this.#flush();
     const old = member.name;
     this.#members.delete(nameKey(old));
+    this.#removeSorted(nameKey(old));
     member.name = name;
     this.#members.set(nameKey(name), member);
+    this.#insertSorted(nameKey(name));
     this.#log("info", `${old} is now ${name}`);
     this.broadcast({ type: "nick", ts: this.#ts(), from: old, to: name });
     return null;
@@ -255,6 +276,7 @@ export class Room {
     const frame = new Frame({ type: "shutdown", message });
     const members = [...this.#members.values()];
     this.#members.clear();
+    this.#sorted.length = 0;
     for (const m of members) {
       m.peer.send(frame);
       m.peer.close();
