@@ -10,5 +10,6 @@ export class StorageError extends Error {
 export function errorText(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   // Deno appends ": os error N" and the call; the first clause is what matters.
-  return text.replace(/ \(os error \d+\).*$/s, "").replace(/, (open|stat) '.*$/s, "").trim();
+  return text.replace(/ \(os error \d+\).*$/s, "").replace(/, (open|stat) '.*$/s, "")
+    .replace(/\*\*\* in database main \*\*\*/g, "").replace(/\s+/g, " ").trim();
 }
