@@ -4,6 +4,7 @@
 
 const segmenter = new Intl.Segmenter();
 const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}\u200b-\u200f\ufe00-\ufe0f]+$/u;
+const EMOJI_PART = /\p{Extended_Pictographic}|\p{Emoji_Modifier}/gu;
 const EMOJI = /\p{Emoji_Presentation}|\p{Extended_Pictographic}\ufe0f|\p{Regional_Indicator}/u;
 
 // [from, to] code point ranges that take two cells (East Asian Width W or F).
@@ -38,13 +39,20 @@ function isWide(cp: number): boolean {
   return false;
 }
 
-/** Cells taken by one grapheme cluster: 0, 1 or 2. */
+/** Cells taken by one grapheme cluster: 0, 1 or 2 (more for some emoji sequences). */
 export function graphemeWidth(g: string): number {
   const cp = g.codePointAt(0) ?? 0;
   if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) return 0;
   if (cp < 0x300 && g.length === 1) return 1; // the common case, fast
   if (ZERO_WIDTH.test(g)) return 0;
-  if (EMOJI.test(g) || isWide(cp)) return 2;
+  if (EMOJI.test(g)) {
+    // Terminals disagree on modifier and ZWJ sequences (tmux 3.3 draws 👍🏽 in
+    // four cells, newer ones in two): count the widest reading, so a line
+    // wraps a little early rather than being wrapped by the terminal.
+    const parts = g.match(EMOJI_PART)?.length ?? 1;
+    return Math.max(2, 2 * parts);
+  }
+  if (isWide(cp)) return 2;
   return 1;
 }
 
