@@ -8,6 +8,10 @@ import { parseRetain, type RetainPolicy } from "./storage/retention.ts";
 export interface ServeConfig {
   readonly host: string;
   readonly port: number;
+  /** HTTP port of the web page, /ws, /healthz and /metrics. */
+  readonly webPort: number;
+  /** False with --no-web: no HTTP listener at all. */
+  readonly web: boolean;
   readonly history: number;
   readonly maxLine: number;
   readonly maxClients: number;
@@ -28,10 +32,12 @@ export class UsageError extends Error {
 /** One flag of `chat serve`: the table that parsing and --help both use. */
 interface FlagSpec {
   name: string;
+  /** "" for a boolean flag, which takes no value. */
   arg: string;
   default: string;
   env?: string;
   help: string;
+  boolean?: true;
 }
 
 export const SERVE_FLAGS: readonly FlagSpec[] = [
@@ -42,6 +48,20 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     default: "8080",
     env: "CHAT_PORT",
     help: "TCP port for netcat and `chat join` (0 = any free port)",
+  },
+  {
+    name: "web-port",
+    arg: "PORT",
+    default: "8081",
+    env: "CHAT_WEB_PORT",
+    help: "HTTP port for the web page, /ws, /healthz and /metrics (0 = any free port)",
+  },
+  {
+    name: "no-web",
+    arg: "",
+    default: "off",
+    boolean: true,
+    help: "no web page, WebSocket, /healthz or /metrics",
   },
   { name: "history", arg: "N", default: "50", help: "messages replayed to who joins" },
   { name: "max-line", arg: "BYTES", default: "4096", help: "longest message line accepted" },
@@ -138,6 +158,10 @@ function retain(raw: string): RetainPolicy {
   }
 }
 
+function flagType(f: FlagSpec): "boolean" | "string" {
+  return f.boolean ? "boolean" : "string";
+}
+
 /**
  * Parses `chat serve`'s arguments and environment into a frozen config.
  * Throws {@linkcode UsageError} naming the flag for anything invalid.
@@ -152,7 +176,7 @@ export function parseServeConfig(
       args,
       strict: true,
       allowPositionals: false,
-      options: Object.fromEntries(SERVE_FLAGS.map((f) => [f.name, { type: "string" as const }])),
+      options: Object.fromEntries(SERVE_FLAGS.map((f) => [f.name, { type: flagType(f) }])),
     }));
   } catch (err) {
     throw new UsageError(
@@ -173,6 +197,8 @@ export function parseServeConfig(
   return Object.freeze({
     host,
     port: intIn("port", get("port"), 0, 65535),
+    webPort: intIn("web-port", get("web-port"), 0, 65535),
+    web: values["no-web"] !== true,
     history: intIn("history", get("history"), 0, 1_000_000),
     maxLine: bytes("max-line", get("max-line"), 64),
     maxClients: intIn("max-clients", get("max-clients"), 1, 1_000_000),
@@ -187,7 +213,10 @@ export function parseServeConfig(
 
 /** `chat serve --help`, generated from the flag table. */
 export function serveHelp(): string {
-  const rows = SERVE_FLAGS.map((f) => [`--${f.name} ${f.arg}`, f]) as [string, FlagSpec][];
+  const rows = SERVE_FLAGS.map((f) => [`--${f.name}${f.arg ? ` ${f.arg}` : ""}`, f]) as [
+    string,
+    FlagSpec,
+  ][];
   const width = Math.max(...rows.map(([u]) => u.length));
   return [
     "Usage: chat serve [flags]",

@@ -7,6 +7,8 @@ import type { ServeConfig } from "./config.ts";
 import { stderrLog } from "./log.ts";
 import { Hub } from "./transport/hub.ts";
 import { acceptLoop } from "./transport/tcp.ts";
+import { startWeb, type WebServer } from "./transport/http.ts";
+import { TimedHistory } from "./transport/metrics.ts";
 import { describeRetain } from "./storage/retention.ts";
 import { RetentionTask } from "./storage/retention_task.ts";
 import { historyLine, SqliteHistory } from "./storage/sqlite_history.ts";
@@ -38,6 +40,10 @@ function reason(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+function hostPort(a: Deno.NetAddr): string {
+  return a.hostname.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`;
+}
+
 /**
  * Runs a chat server until `signal` aborts, then tells everyone, flushes
  * what is queued and closes every connection.
@@ -56,8 +62,10 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
     throw err;
   }
   const retention = new RetentionTask(history, config.retain, { clock, log });
+  // Timed, so /metrics can show how long storing a batch takes.
+  const timed = new TimedHistory(history);
   const room = new Room({
-    history,
+    history: timed,
     replay: config.history,
     maxMembers: config.maxClients,
     clock,
@@ -72,8 +80,24 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
     history.close();
     throw new StartError(`cannot listen on ${config.host}:${config.port}: ${reason(err)}`);
   }
+  let web: WebServer | undefined;
+  if (config.web) {
+    try {
+      web = startWeb(hub, {
+        hostname: config.host,
+        port: config.webPort,
+        metrics: { history: timed, storage: timed.stats, startedAt: clock.now() },
+      });
+    } catch (err) {
+      listener.close();
+      history.close();
+      const why = reason(err).replace("--port", "--web-port");
+      throw new StartError(`cannot serve the web page on ${config.host}:${config.webPort}: ${why}`);
+    }
+  }
   const addr = listener.addr;
   print(`chat listening on tcp://${addr.hostname}:${addr.port}`);
+  if (web) print(`chat web on http://${hostPort(web.addr)}`);
   print(historyLine(history));
   log("info", `chat ${VERSION} ready; history kept ${describeRetain(config.retain)}`);
   retention.start();
@@ -91,6 +115,7 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
   hub.closeAll(new Frame({ type: "shutdown", message }));
   await accepting;
   await hub.drain(2000);
+  await web?.shutdown();
   retention.stop();
   history.close();
   log("info", "bye");

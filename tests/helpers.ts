@@ -59,6 +59,9 @@ export async function startServer(
       "--port",
       "0",
       ...(args.includes("--db") || options.env?.CHAT_DB ? [] : ["--db", ":memory:"]),
+      // No HTTP side unless a test asks for one: the default port 8081 would
+      // clash between servers, and it adds a stdout line.
+      ...(args.includes("--web-port") || args.includes("--no-web") ? [] : ["--no-web"]),
       ...args,
     ],
     cwd: options.cwd ?? ROOT,

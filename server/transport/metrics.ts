@@ -158,6 +158,9 @@ function num(v: number): string {
 /** `GET /metrics` in Prometheus text format 0.0.4. */
 export function renderMetrics(hub: Hub, src: MetricsSources): string {
   const e = new Exposition();
+  // Both built-in transports always show, at zero until used.
+  hub.transport("tcp");
+  hub.transport("ws");
   const transports = Object.entries(hub.stats.transports).sort(([a], [b]) => a.localeCompare(b));
   const per = (pick: (t: (typeof transports)[number][1]) => number): [string, number][] =>
     transports.map(([name, t]) => [`{transport="${name}"}`, pick(t)]);

@@ -124,14 +124,16 @@ export class WsPeer implements Peer {
     this.#destroyed = true;
     this.#early = null;
     clearTimeout(this.#lingerTimer);
-    this.#done.resolve();
+    // onDrop is queued before `done` resolves, so the reason it gives wins
+    // over anything waiting on `done`.
     if (!this.#closing) queueMicrotask(() => this.#onDrop("disconnect"));
+    this.#done.resolve();
   }
 
   #drop(reason: "slow" | "disconnect"): void {
     if (this.#destroyed) return;
-    this.destroy();
     queueMicrotask(() => this.#onDrop(reason));
+    this.destroy();
   }
 
   /** Closes the socket now, discarding anything queued. */

@@ -1,0 +1,146 @@
+import { type SplitLine, TOO_LONG } from "../../protocol/line_splitter.ts";
+import { Frame } from "../core/frame.ts";
+import { Session } from "../core/session.ts";
+import type { Hub } from "./hub.ts";
+import { Pacer } from "./pacer.ts";
+import { WsPeer } from "./ws_peer.ts";
+
+/** Most frames a client may have waiting for flood control before it is dropped. */
+export const MAX_QUEUED_FRAMES = 1000;
+const MAX_QUEUED_BYTES = 4 << 20;
+const encoder = new TextEncoder();
+
+/**
+ * Upgrades `req` to a WebSocket that speaks JSON mode through the same
+ * {@linkcode Session} as TCP: one JSON object per text frame. The request
+ * must already be checked (method, Origin).
+ */
+export function acceptWebSocket(req: Request, hub: Hub, remote: Deno.NetAddr): Response {
+  const { socket, response } = Deno.upgradeWebSocket(req);
+  const { config } = hub;
+  const stats = hub.transport("ws");
+  stats.accepted++;
+  const peer = new WsPeer(socket, {
+    maxOutbox: config.maxOutbox,
+    label: `ws ${remote.hostname}:${remote.port}`,
+    onDrop: (reason) => {
+      if (reason === "slow") stats.slowDrops++;
+      // Called later, never during construction: `session` exists by then.
+      session.end(reason);
+    },
+    stats,
+  });
+  const session = new Session(hub.room, peer, { maxLineBytes: config.maxLine, mode: "json" });
+  const release = hub.admit(peer);
+  if (!release) {
+    peer.send(new Frame({ type: "error", code: "server_full", message: hub.fullMessage() }));
+    session.end("disconnect");
+    return response;
+  }
+  stats.open++;
+  session.start();
+  const timer = setTimeout(() => {
+    if (session.joined || session.ended) return;
+    hub.log("info", `${peer.label} gave no name within ${config.handshakeTimeoutMs / 1000}s`);
+    hub.stats.handshakeFailures++;
+    peer.send(
+      new Frame({
+        type: "notice",
+        text: "No name given in time, closing. Reconnect to try again.",
+      }),
+    );
+    session.end("timeout");
+  }, config.handshakeTimeoutMs);
+  peer.done.then(() => {
+    clearTimeout(timer);
+    session.end("disconnect");
+    stats.open--;
+    release();
+  });
+  const inbox = new Inbox(session, new Pacer(config.rateLimit, hub.clock), () => {
+    stats.rateLimited++;
+  });
+  socket.addEventListener("message", (e: MessageEvent) => {
+    if (session.ended) return;
+    if (typeof e.data !== "string") {
+      peer.send(
+        new Frame({
+          type: "error",
+          code: "bad_request",
+          message: "send each JSON event as a text frame, not a binary one",
+        }),
+      );
+      return;
+    }
+    const line = tooLong(e.data, config.maxLine) ? TOO_LONG : e.data;
+    if (!inbox.push(line)) {
+      hub.log("warn", `${peer.label} sent more than ${MAX_QUEUED_FRAMES} frames ahead; dropped`);
+      peer.send(
+        new Frame({
+          type: "error",
+          code: "rate_limited",
+          message: "you sent far too much at once and were disconnected, reconnect and slow down",
+        }),
+      );
+      session.end("kicked");
+    }
+  });
+  return response;
+}
+
+function tooLong(text: string, max: number): boolean {
+  // A UTF-16 unit takes 1 to 3 UTF-8 bytes: count bytes only when it matters.
+  if (text.length > max) return true;
+  return text.length * 3 > max && encoder.encode(text).length > max;
+}
+
+/**
+ * Frames waiting for flood control. A WebSocket cannot be paused the way a
+ * TCP read can, so frames beyond the rate are queued here, up to a bound,
+ * and handed to the session in order as the pacer allows.
+ */
+class Inbox {
+  readonly #session: Session;
+  readonly #pacer: Pacer;
+  readonly #onWait: () => void;
+  #queue: SplitLine[] = [];
+  #frames = 0;
+  #bytes = 0;
+  #running = false;
+
+  constructor(session: Session, pacer: Pacer, onWait: () => void) {
+    this.#session = session;
+    this.#pacer = pacer;
+    this.#onWait = onWait;
+  }
+
+  /** Queues a frame; false when the queue is full. */
+  push(line: SplitLine): boolean {
+    const size = line === TOO_LONG ? 0 : line.length;
+    if (this.#frames >= MAX_QUEUED_FRAMES || this.#bytes + size > MAX_QUEUED_BYTES) return false;
+    this.#queue.push(line);
+    this.#frames++;
+    this.#bytes += size;
+    if (!this.#running) this.#run();
+    return true;
+  }
+
+  async #run(): Promise<void> {
+    this.#running = true;
+    // Frames that arrive in one turn of the event loop are handled as one
+    // batch, like the lines of one TCP read.
+    await Promise.resolve();
+    while (this.#queue.length > 0 && !this.#session.ended) {
+      const batch = this.#queue;
+      this.#queue = [];
+      const wait = this.#pacer.feed(this.#session, batch);
+      if (wait) {
+        this.#onWait();
+        await wait;
+      }
+      this.#frames -= batch.length;
+      for (const l of batch) if (l !== TOO_LONG) this.#bytes -= l.length;
+    }
+    this.#running = false;
+  }
+}

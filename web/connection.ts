@@ -1,0 +1,161 @@
+import type { ClientEvent, ServerEvent } from "../protocol/events.ts";
+import { SeqTracker } from "./seq_tracker.ts";
+
+/** Where the connection stands, for the status line. */
+export type Status = "connecting" | "online" | "waiting" | "closed";
+
+/** What a {@linkcode Connection} reports to the page. */
+export interface ConnectionHandlers {
+  /** Every event from the server, in order. */
+  event(e: ServerEvent, resumed: boolean): void;
+  /** A change of status; `retryMs` is set while waiting to reconnect. */
+  status(s: Status, retryMs?: number): void;
+}
+
+/** Waits before reconnect attempts, in ms; the last one repeats. */
+const BACKOFF = [500, 1000, 2000, 4000, 8000, 15000];
+/** Reconnects refused with name_taken (our old connection not yet gone) before giving up. */
+const MAX_TAKEN_RETRIES = 6;
+
+/**
+ * The page's WebSocket to the room: sends the hello, and when the socket
+ * drops, reconnects with backoff and resumes with `since`, so nothing is
+ * missed or shown twice.
+ */
+export class Connection {
+  readonly seq: SeqTracker = new SeqTracker();
+  readonly #url: string;
+  readonly #h: ConnectionHandlers;
+  #ws: WebSocket | null = null;
+  #name = "";
+  #wanted = false;
+  #welcomed = false;
+  #everJoined = false;
+  #attempt = 0;
+  #taken = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(url: string, handlers: ConnectionHandlers) {
+    this.#url = url;
+    this.#h = handlers;
+  }
+
+  /** The name we are in the room as (or trying to join as). */
+  get name(): string {
+    return this.#name;
+  }
+
+  /** True while in the room. */
+  get joined(): boolean {
+    return this.#welcomed;
+  }
+
+  /** Joins as `name`: on the open socket if there is one, else a new one. */
+  join(name: string): void {
+    this.#name = name;
+    this.#wanted = true;
+    if (this.#ws?.readyState === WebSocket.OPEN && !this.#welcomed) this.#hello();
+    else if (!this.#ws) this.#open();
+  }
+
+  /** Sends an event; false when not in the room right now. */
+  send(e: ClientEvent): boolean {
+    if (!this.#welcomed || this.#ws?.readyState !== WebSocket.OPEN) return false;
+    this.#ws.send(JSON.stringify(e));
+    return true;
+  }
+
+  /** Leaves for good: says bye and stops reconnecting. */
+  quit(): void {
+    this.#wanted = false;
+    this.#everJoined = false;
+    clearTimeout(this.#timer);
+    if (this.#ws?.readyState === WebSocket.OPEN) this.#ws.send(JSON.stringify({ type: "bye" }));
+    this.#ws?.close();
+  }
+
+  /** Tries again now (the network is back, or the user asked). */
+  retryNow(): void {
+    if (this.#wanted && !this.#ws) {
+      clearTimeout(this.#timer);
+      this.#open();
+    }
+  }
+
+  #open(): void {
+    this.#h.status("connecting");
+    const ws = new WebSocket(this.#url);
+    this.#ws = ws;
+    ws.onopen = () => this.#hello();
+    ws.onmessage = (m) => {
+      if (ws !== this.#ws || typeof m.data !== "string") return;
+      let e: ServerEvent;
+      try {
+        e = JSON.parse(m.data);
+      } catch {
+        return;
+      }
+      this.#receive(e);
+    };
+    ws.onclose = () => {
+      if (ws !== this.#ws) return;
+      this.#ws = null;
+      this.#welcomed = false;
+      // Only a page that was in the room reconnects by itself; before that,
+      // the next try is the user's.
+      if (this.#wanted && this.#everJoined) this.#later();
+      else {
+        this.#wanted = false;
+        this.#h.status("closed");
+      }
+    };
+  }
+
+  #hello(): void {
+    const hello: ClientEvent = { type: "hello", name: this.#name };
+    const since = this.#everJoined ? this.seq.since : undefined;
+    if (since !== undefined) hello.since = since;
+    this.#ws?.send(JSON.stringify(hello));
+  }
+
+  #receive(e: ServerEvent): void {
+    const resumed = this.#everJoined;
+    switch (e.type) {
+      case "welcome":
+        this.#welcomed = true;
+        this.#everJoined = true;
+        this.#name = e.name;
+        this.#attempt = 0;
+        this.#taken = 0;
+        this.#h.status("online");
+        break;
+      case "nick":
+        if (e.from === this.#name) this.#name = e.to;
+        break;
+      case "error":
+        if (!this.#welcomed && resumed && e.code === "name_taken") {
+          // Our previous connection may not be gone yet: try again shortly.
+          if (++this.#taken <= MAX_TAKEN_RETRIES) {
+            this.#ws?.close();
+            return;
+          }
+          this.#everJoined = false;
+        }
+        // A full server may have room again later; a wrong password will not be right.
+        if (e.code === "auth_failed" || (e.code === "server_full" && !resumed)) {
+          this.#wanted = false;
+        }
+        break;
+    }
+    this.#h.event(e, resumed);
+  }
+
+  #later(): void {
+    const base = BACKOFF[Math.min(this.#attempt, BACKOFF.length - 1)];
+    this.#attempt++;
+    // Jitter spreads the reconnects of many pages after a restart.
+    const ms = Math.round(base * (0.8 + Math.random() * 0.4));
+    this.#h.status("waiting", ms);
+    this.#timer = setTimeout(() => this.#open(), ms);
+  }
+}
