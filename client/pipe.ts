@@ -47,6 +47,7 @@ export async function runPipe(config: JoinConfig): Promise<number> {
 
   const outbox = new Outbox();
   let sent = 0;
+  let acked = 0;
   let refused = 0;
   let inputDone = false;
   const finished = Promise.withResolvers<void>();
@@ -63,8 +64,9 @@ export async function runPipe(config: JoinConfig): Promise<number> {
         const e = parseServerLine(raw);
         if (e === null) continue;
         if (config.json) out += raw + "\n";
-        if (e.type === "ack") outbox.settle(e.ref);
-        else if (e.type === "error" && e.code !== "rate_limited") {
+        if (e.type === "ack") {
+          if (outbox.settle(e.ref)) acked++;
+        } else if (e.type === "error" && e.code !== "rate_limited") {
           // line_too_long carries no ref: answers come in order, so it is the oldest.
           const m = e.ref !== undefined ? outbox.settle(e.ref) : outbox.settleOldest();
           if (m) {
@@ -122,7 +124,6 @@ export async function runPipe(config: JoinConfig): Promise<number> {
   }
   link.close();
   sending.catch(() => {});
-  const acked = sent - outbox.size;
   return fail(
     `lost the connection to ${where} before all lines were acknowledged ` +
       `(${acked} of ${inputDone ? sent : `at least ${sent}`} acked); ` +

@@ -1,0 +1,160 @@
+import assert from "node:assert/strict";
+import { parseJoinConfig } from "../client/args.ts";
+import { complete, helpLines, parseInput } from "../client/commands.ts";
+import { backoffDelays } from "../client/connection.ts";
+import { Outbox } from "../client/outbox.ts";
+import { mentions, nameColor, Renderer } from "../client/render.ts";
+import { SeqTracker } from "../client/seq_tracker.ts";
+import { displayWidth, wrapCells } from "../client/width.ts";
+
+// The terminal client's pure parts: no sockets, no terminal.
+
+Deno.test("flags and environment: defaults, CHAT_HOST/CHAT_PORT, flags win", () => {
+  assert.deepEqual(parseJoinConfig([], {}), {
+    name: "",
+    host: "127.0.0.1",
+    port: 8080,
+    json: false,
+  });
+  const env = { CHAT_HOST: "example.org", CHAT_PORT: "9000" };
+  assert.deepEqual(parseJoinConfig(["--name", "bob", "--json"], env), {
+    name: "bob",
+    host: "example.org",
+    port: 9000,
+    json: true,
+  });
+  assert.equal(parseJoinConfig(["--port", "1234"], env).port, 1234);
+  assert.throws(() => parseJoinConfig(["extra"], {}), /Unexpected argument/);
+});
+
+Deno.test("typed lines become commands, messages, or //-escaped messages", () => {
+  assert.deepEqual(parseInput("hello"), { kind: "send", event: { type: "say", text: "hello" } });
+  assert.deepEqual(parseInput("//etc/hosts"), {
+    kind: "send",
+    event: { type: "say", text: "/etc/hosts" },
+  });
+  assert.deepEqual(parseInput("/me waves  twice"), {
+    kind: "send",
+    event: { type: "me", text: "waves  twice" },
+  });
+  assert.deepEqual(parseInput("/dm alice psst, you"), {
+    kind: "send",
+    event: { type: "dm", to: "alice", text: "psst, you" },
+  });
+  assert.deepEqual(parseInput("/nick robert"), {
+    kind: "send",
+    event: { type: "nick", name: "robert" },
+  });
+  assert.deepEqual(parseInput("/names"), { kind: "send", event: { type: "who" } });
+  assert.deepEqual(parseInput("exit"), { kind: "quit" });
+  assert.deepEqual(parseInput("/QUIT"), { kind: "quit" });
+  assert.deepEqual(parseInput("   "), { kind: "nothing" });
+  assert.deepEqual(parseInput("/msg alice"), { kind: "usage", message: "usage: /msg NAME TEXT" });
+  assert.equal(parseInput("/frobnicate").kind, "usage");
+  assert.ok(helpLines().some((l) => l.includes("/nick NEW")));
+});
+
+Deno.test("Tab completes commands at the start and member names anywhere", () => {
+  assert.deepEqual(complete("/n", []), [["/nick ", "/names "], "/n"]);
+  assert.deepEqual(complete("/msg al", ["alice", "Albert", "bob"]), [["alice ", "Albert "], "al"]);
+  assert.deepEqual(complete("hi B", ["alice", "bob"]), [["bob "], "B"]);
+  assert.deepEqual(complete("hi ", ["alice"]), [[], ""]);
+});
+
+Deno.test("display width counts East Asian wide characters and emoji as two cells", () => {
+  assert.equal(displayWidth("abc"), 3);
+  assert.equal(displayWidth("日本語"), 6);
+  assert.equal(displayWidth("한국어"), 6);
+  assert.equal(displayWidth("ｆｕｌｌ"), 8);
+  assert.equal(displayWidth("👍"), 2);
+  assert.equal(displayWidth("e\u0301"), 1); // combining accent
+  assert.equal(displayWidth("é"), 1);
+  assert.equal(displayWidth("a\u200bb"), 2); // zero-width space
+});
+
+Deno.test("wrapping never exceeds the width and never splits a character", () => {
+  const text = "日本語のテキストと English words mixed 👍 together in one long line";
+  for (const width of [5, 10, 17, 30]) {
+    const pieces = wrapCells(text, width);
+    for (const p of pieces) assert.ok(displayWidth(p) <= width, `${p} fits ${width}`);
+    assert.equal(pieces.join("").replaceAll(" ", ""), text.replaceAll(" ", ""));
+  }
+  assert.deepEqual(wrapCells("short", 10), ["short"]);
+  assert.deepEqual(wrapCells("hello big world", 10), ["hello big", "world"]);
+});
+
+Deno.test("each name keeps one colour, whatever its case", () => {
+  assert.equal(nameColor("alice"), nameColor("ALICE"));
+  const colours = new Set(["alice", "bob", "carol", "dave", "erin", "frank"].map(nameColor));
+  assert.ok(colours.size > 1);
+});
+
+Deno.test("a mention is your name as a word, in any case, and rings the bell", () => {
+  assert.ok(mentions("hey Bob, look", "bob"));
+  assert.ok(mentions("bob", "bob"));
+  assert.ok(!mentions("bobby tables", "bob"));
+  assert.ok(!mentions("kebob", "bob"));
+  const r = new Renderer({ me: "bob", color: false, time: () => "12:00" });
+  const ts = "2026-01-01T00:00:00Z";
+  const heard = r.message({ type: "message", seq: 1, ts, from: "alice", text: "hi bob" });
+  assert.deepEqual(heard, { lines: ["12:00 alice: hi bob"], bell: true });
+  const own = r.message({ type: "message", seq: 2, ts, from: "bob", text: "I am bob" });
+  assert.equal(own.bell, false);
+  assert.deepEqual(
+    r.message({ type: "message", seq: 3, ts, from: "al", text: "w", action: true }),
+    {
+      lines: ["12:00 * al w"],
+      bell: false,
+    },
+  );
+});
+
+Deno.test("rendering strips escape sequences a server might let through", () => {
+  const r = new Renderer({ me: "bob", color: false, time: () => "12:00" });
+  const out = r.message({ type: "message", seq: 1, ts: "", from: "x", text: "\x1b[2Jboom\x07" });
+  assert.deepEqual(out.lines, ["12:00 x: boom"]);
+  assert.equal(r.event({ type: "something-new" } as never), null);
+});
+
+Deno.test("seqs: new ones shown, old ones dropped, a restarted server's seq 1 starts over", () => {
+  const s = new SeqTracker();
+  assert.equal(s.see(1), "new");
+  assert.equal(s.see(2), "new");
+  assert.equal(s.see(2), "duplicate");
+  s.newConnection(); // resumed with since=2: a persistent server goes on from 3
+  assert.equal(s.see(3), "new");
+  assert.equal(s.see(1), "duplicate");
+  s.newConnection(); // an in-memory server restarted: seq 1 again
+  assert.equal(s.see(1), "reset");
+  assert.equal(s.last, 1);
+  assert.equal(s.see(2), "new");
+});
+
+Deno.test("the outbox keeps messages by ref until answered, and resends what was not stored", () => {
+  const o = new Outbox();
+  const a = o.add({ type: "say", text: "a" });
+  const b = o.add({ type: "me", text: "b" });
+  const c = o.add({ type: "say", text: "c" });
+  assert.notEqual(a.ref, b.ref);
+  assert.equal(o.settle(a.ref)?.text, "a");
+  assert.equal(o.settle(a.ref), undefined);
+  const ts = "2026-01-01T00:00:00Z";
+  // "b" was stored before the connection went: the resumed history shows it.
+  const resend = o.resend(
+    [{ type: "message", seq: 9, ts, from: "bob", text: "b", action: true }],
+    "bob",
+  );
+  assert.deepEqual(resend, [c]);
+  assert.equal(o.settleOldest(), c);
+  assert.equal(o.size, 0);
+});
+
+Deno.test("reconnect delays double from 0.5 s to 10 s, with jitter", () => {
+  const flat = backoffDelays({ random: () => 0.5 });
+  assert.deepEqual(
+    Array.from({ length: 7 }, () => flat.next().value),
+    [500, 1000, 2000, 4000, 8000, 10000, 10000],
+  );
+  const low = backoffDelays({ random: () => 0 });
+  assert.equal(low.next().value, 400);
+});
