@@ -170,40 +170,60 @@ export class Link {
   async handshake(
     hello: Extract<ClientEvent, { type: "hello" }>,
     askName: (code: string, message: string) => Promise<string | null>,
+    timeoutMs = 15000,
   ): Promise<Welcome> {
-    const banner = await this.readLine();
-    if (banner === null) throw new ConnectError("the server closed the connection", true);
-    // A full server says so in plain mode instead of the banner.
-    const plainError = /^! (\w+): (.*)$/.exec(banner);
-    if (plainError) {
-      this.close();
-      throw new ConnectError(`${plainError[1]}: ${plainError[2]}`, true);
-    }
-    await this.send(hello);
-    while (true) {
-      const line = await this.readLine();
-      if (line === null) {
-        throw new ConnectError("the server closed the connection during the handshake", true);
+    // Something that accepts connections but never answers is not a chat server.
+    let timedOut = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const arm = () => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        this.close();
+      }, timeoutMs);
+    };
+    const closedError = () =>
+      new ConnectError(
+        timedOut
+          ? `no answer within ${timeoutMs / 1000} s: is it a chat server?`
+          : "the server closed the connection during the handshake",
+        true,
+      );
+    arm();
+    try {
+      const banner = await this.readLine();
+      if (banner === null) throw closedError();
+      // A full server says so in plain mode instead of the banner.
+      const plainError = /^! (\w+): (.*)$/.exec(banner);
+      if (plainError) {
+        this.close();
+        throw new ConnectError(`${plainError[1]}: ${plainError[2]}`, true);
       }
-      const event = parseServerLine(line);
-      if (event === null) continue;
-      if (event.type === "welcome") return event;
-      if (event.type !== "error") continue; // a notice, say; nothing else comes before welcome
-      if (event.code === "bad_name" || event.code === "name_taken") {
-        const name = await askName(event.code, event.message);
-        if (name === null) {
-          this.close();
-          throw new NameRefused(event.code, event.message);
+      await this.send(hello);
+      while (true) {
+        const line = await this.readLine();
+        if (line === null) throw closedError();
+        const event = parseServerLine(line);
+        if (event === null) continue;
+        if (event.type === "welcome") return event;
+        if (event.type !== "error") continue; // a notice, say; nothing else comes before welcome
+        if (event.code === "bad_name" || event.code === "name_taken") {
+          clearTimeout(timer); // a person may take their time
+          const name = await askName(event.code, event.message);
+          if (name === null) {
+            this.close();
+            throw new NameRefused(event.code, event.message);
+          }
+          arm();
+          hello = { ...hello, name };
+          await this.send(hello);
+          if (this.#closed) throw closedError();
+          continue;
         }
-        hello = { ...hello, name };
-        await this.send(hello);
-        if (this.#closed) {
-          throw new ConnectError("the server closed the connection during the handshake", true);
-        }
-        continue;
+        this.close();
+        throw new ConnectError(`${event.code}: ${event.message}`, event.code === "server_full");
       }
-      this.close();
-      throw new ConnectError(`${event.code}: ${event.message}`, event.code === "server_full");
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -28,6 +28,8 @@ class TerminalClient {
   #members: string[] = [];
   #name: string;
   #link: Link | null = null;
+  /** The connection being set up, so that leaving can cut it short. */
+  #joining: Link | null = null;
   #quitting = false;
   readonly #quit = Promise.withResolvers<void>();
 
@@ -126,6 +128,7 @@ class TerminalClient {
     };
     if (!first && this.#seq.last > 0) hello.since = this.#seq.last;
     let welcome;
+    this.#joining = link;
     try {
       welcome = await link.handshake(hello, async (_code, message) => {
         if (!first) return null; // maybe our old connection, not yet gone: retry later
@@ -135,6 +138,7 @@ class TerminalClient {
       });
     } catch (err) {
       link.close();
+      if (this.#quitting) return "leaving";
       if (err instanceof NameRefused) {
         if (first) return 0;
         return `${err.message} (/nick NEW picks another name to reconnect with)`;
@@ -148,6 +152,8 @@ class TerminalClient {
         return `cannot join ${this.#where} (${err.message})`;
       }
       throw err;
+    } finally {
+      this.#joining = null;
     }
     if (this.#quitting) {
       link.close();
@@ -298,6 +304,7 @@ class TerminalClient {
   #leave(): void {
     if (this.#quitting) return;
     this.#quitting = true;
+    this.#joining?.close();
     const link = this.#link;
     if (link) {
       // Bounded: a stuck socket must not keep the user from leaving.

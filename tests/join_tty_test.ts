@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { joinJson, type LineClient, startServer, withServer } from "./helpers.ts";
-import { HAS_TMUX, Terminal } from "./join_helpers.ts";
+import { freePort, HAS_TMUX, Terminal } from "./join_helpers.ts";
 
 // `chat join` in a real terminal: tmux runs it, send-keys types, capture-pane reads the screen.
 
@@ -245,5 +245,22 @@ Deno.test({
       await server.stop("SIGKILL");
       await Deno.remove(dir, { recursive: true });
     }
+  },
+});
+
+Deno.test({
+  name: "in a terminal too, nothing listening: one line naming host:port, exit 1",
+  ignore,
+  fn: async () => {
+    const port = freePort();
+    await withTerminal(["--name", "bob", "--port", String(port)], async (t) => {
+      const rows = await t.waitForText("EXITED=1");
+      assert.ok(
+        rows.includes(
+          `chat join: cannot connect to 127.0.0.1:${port}: connection refused. Is chat serve running there?`,
+        ),
+        rows.join("\n"),
+      );
+    });
   },
 });
