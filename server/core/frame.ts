@@ -48,3 +48,73 @@ export class Frame {
     return mode === "json" ? this.jsonLine : this.plainLine;
   }
 }
+
+/**
+ * The frames of one broadcast burst (a room flush), with each mode's bytes
+ * joined once. A member gets slices of the shared buffer (everything but its
+ * own lines, with its acks in their place) instead of one chunk per frame:
+ * the work per member is per burst, not per message.
+ */
+export class FrameRun {
+  readonly frames: readonly Frame[];
+  #plain: Joined | undefined;
+  #json: Joined | undefined;
+
+  constructor(frames: readonly Frame[]) {
+    this.frames = frames;
+  }
+
+  /** Every frame's bytes in `mode`, back to back, and the offset each one ends at. */
+  joined(mode: Mode): Joined {
+    if (mode === "json") return this.#json ??= join(this.frames, mode);
+    return this.#plain ??= join(this.frames, mode);
+  }
+
+  /**
+   * The bytes for a member in `mode`, in order: every frame except those at
+   * the indexes `own` (ascending), where `replace[i]` goes instead (its ack,
+   * which may have no bytes in this mode). Slices share the run's buffer.
+   */
+  slices(mode: Mode, own: readonly number[] | undefined, replace: readonly Frame[]): Uint8Array[] {
+    const { bytes, ends } = this.joined(mode);
+    if (own === undefined || own.length === 0) return bytes.length > 0 ? [bytes] : [];
+    const out: Uint8Array[] = [];
+    let from = 0;
+    for (const i of own) {
+      const start = i === 0 ? 0 : ends[i - 1];
+      if (start > from) out.push(bytes.subarray(from, start));
+      const r = replace[i].bytes(mode);
+      if (r && r.length > 0) out.push(r);
+      from = ends[i];
+    }
+    if (from < bytes.length) out.push(bytes.subarray(from));
+    return out;
+  }
+}
+
+/** A run's bytes in one mode; `ends[i]` is where frame i's bytes end. */
+export interface Joined {
+  bytes: Uint8Array;
+  ends: number[];
+}
+
+function join(frames: readonly Frame[], mode: Mode): Joined {
+  const parts: (Uint8Array | null)[] = [];
+  const ends: number[] = [];
+  let total = 0;
+  for (const f of frames) {
+    const b = f.bytes(mode);
+    parts.push(b);
+    total += b ? b.length : 0;
+    ends.push(total);
+  }
+  if (parts.length === 1 && parts[0]) return { bytes: parts[0], ends };
+  const bytes = new Uint8Array(total);
+  let off = 0;
+  for (const b of parts) {
+    if (!b) continue;
+    bytes.set(b, off);
+    off += b.length;
+  }
+  return { bytes, ends };
+}

@@ -1,4 +1,4 @@
-import type { Frame, Mode } from "./frame.ts";
+import type { Frame, FrameRun, Mode } from "./frame.ts";
 
 /**
  * The connection of a member, as the core sees it: something to hand frames
@@ -12,6 +12,12 @@ export interface Peer {
   readonly label: string;
   /** Queues a frame. Never awaits; a peer whose outbox overflows drops itself. */
   send(frame: Frame): void;
+  /**
+   * Optional fast path for a room flush: queues the run's frames except
+   * those at `own`, with `acks[i]` in their place; the same as `send` for
+   * each in order. Peers without it get one `send` per frame.
+   */
+  sendRun?(run: FrameRun, own: readonly number[] | undefined, acks: readonly Frame[]): void;
   /** Sends what is queued, then closes. Safe to call twice. */
   close(): void;
 }

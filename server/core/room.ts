@@ -1,7 +1,7 @@
 import type { ChatMessage, ErrorCode, LeaveReason, ServerEvent } from "../../protocol/events.ts";
 import { nameKey, nameProblem } from "../../protocol/names.ts";
 import type { Clock } from "./clock.ts";
-import { Frame } from "./frame.ts";
+import { Frame, FrameRun } from "./frame.ts";
 import type { History } from "./history.ts";
 import type { Log, Peer } from "./peer.ts";
 
@@ -213,16 +213,29 @@ export class Room {
       }
       return;
     }
-    for (let i = 0; i < batch.length; i++) {
-      const frame = new Frame(batch[i]);
-      const sender = pending[i].from;
-      for (const m of this.#members.values()) if (m !== sender) m.peer.send(frame);
+    const frames = batch.map((m) => new Frame(m));
+    const acks = batch.map((m, i) => {
       const ref = pending[i].ref;
-      const ack: ServerEvent = ref === undefined
-        ? { type: "ack", seq: batch[i].seq }
-        : { type: "ack", ref, seq: batch[i].seq };
-      sender.peer.send(new Frame(ack));
+      return new Frame(
+        ref === undefined ? { type: "ack", seq: m.seq } : { type: "ack", ref, seq: m.seq },
+      );
+    });
+    // Each member gets every message of the batch in seq order, except its
+    // own, where it gets the ack: one hand-over per member, not per message.
+    const own = new Map<Member, number[]>();
+    for (let i = 0; i < pending.length; i++) {
+      const list = own.get(pending[i].from);
+      if (list) list.push(i);
+      else own.set(pending[i].from, [i]);
     }
+    const run = new FrameRun(frames);
+    for (const m of this.#members.values()) {
+      const mine = own.get(m);
+      if (mine) own.delete(m);
+      sendRun(m.peer, run, mine, acks);
+    }
+    // A sender that is no longer a member still gets its acks.
+    for (const [m, mine] of own) for (const i of mine) m.peer.send(acks[i]);
   }
 
   /** Sends a direct message; the sender gets it back as confirmation. */
@@ -281,6 +294,17 @@ export class Room {
       m.peer.send(frame);
       m.peer.close();
     }
+  }
+}
+
+function sendRun(peer: Peer, run: FrameRun, own: number[] | undefined, acks: Frame[]): void {
+  if (peer.sendRun) return peer.sendRun(run, own, acks);
+  const frames = run.frames;
+  for (let i = 0, j = 0; i < frames.length; i++) {
+    if (own !== undefined && own[j] === i) {
+      j++;
+      peer.send(acks[i]);
+    } else peer.send(frames[i]);
   }
 }
 

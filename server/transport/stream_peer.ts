@@ -1,4 +1,4 @@
-import type { Frame, Mode } from "../core/frame.ts";
+import type { Frame, FrameRun, Mode } from "../core/frame.ts";
 import type { Peer } from "../core/peer.ts";
 import { countSent, type TransportStats } from "./metrics.ts";
 
@@ -70,6 +70,24 @@ export class StreamPeer implements Peer {
       countSent(this.#stats, frame, bytes.length);
     }
     this.write(bytes);
+  }
+
+  sendRun(run: FrameRun, own: readonly number[] | undefined, acks: readonly Frame[]): void {
+    if (this.#closing || this.#destroyed) return;
+    const slices = run.slices(this.mode, own, acks);
+    if (this.#stats) {
+      let bytes = 0;
+      for (const s of slices) bytes += s.length;
+      const mine = own?.length ?? 0;
+      this.#stats.bytesOut += bytes;
+      this.#stats.messagesOut += run.frames.length - mine;
+      // acks count where they have bytes, as send() counts them
+      if (mine > 0 && acks[own![0]].bytes(this.mode)) this.#stats.messagesIn += mine;
+    }
+    // While a write is in flight, what is queued may wait long: copy the
+    // slices so a slow reader holds only its own bytes, not the whole run.
+    const copy = this.#writing;
+    for (const s of slices) this.write(copy ? s.slice() : s);
   }
 
   /** Queues raw bytes. */
