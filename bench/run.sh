@@ -1,0 +1,273 @@
+#!/bin/bash
+# bench/run.sh -- chat against the C servers, side by side, in one bounded run.
+#
+#   bench/run.sh                      full matrix, chat + 4 peers (~20 min)
+#   bench/run.sh --quick              the same cells, ~1 s each (< 3 min)
+#   bench/run.sh --peers "chat ncat"  only these (chat seed-c ncat ngircd inspircd)
+#   bench/run.sh --check              chat alone, correctness under load (CI, < 2 min):
+#                                     exits 1 on any lost, duplicated, reordered or
+#                                     corrupt delivery; no timing asserts
+#   bench/run.sh --profile            chat at N=100 under --cpu-prof: top self-time functions
+#
+# The shared rig (loadgen, peers, run_matrix.sh) is read-only: it is copied to
+# $BENCH_WORK (default /tmp/chat-bench-$UID) and built there. The rig's
+# run_matrix.sh runs the standard cells; this script adds the cells it lacks
+# (idle 5000, 1000 connects at once, a stalled reader, persistent vs in-memory
+# history) with the same matrix id in their labels, then
+# bench/summarize.ts writes bench/results/SUMMARY.md.
+set -u
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+RIG_SRC="${BENCH_RIG:-/work/shared/bench}"
+WORK="${BENCH_WORK:-${TMPDIR:-/tmp}/chat-bench-$(id -u)}"
+RESULTS="$repo/bench/results"
+MODE=full
+PEERS="chat seed-c ncat ngircd inspircd"
+TARGET=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) MODE=quick ;;
+    --check) MODE=check ;;
+    --profile) MODE=profile ;;
+    --peers) PEERS="$2"; shift ;;
+    --target) TARGET="$2"; shift ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench/run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+export CHAT_DIR="$repo"
+export CHAT_CMD="bash $repo/bench/chat_server.sh"
+export CHAT_BENCH_DATA="$WORK/data"
+BASE_CHAT_ARGS="--rate-limit 0 --log-level warn"
+export CHAT_SERVE_ARGS="$BASE_CHAT_ARGS"
+RIG="$WORK/rig"
+
+die() { echo "bench/run.sh: $*" >&2; exit 1; }
+
+# ---- the rig: copy, build ---------------------------------------------------
+[ -f "$RIG_SRC/loadgen.c" ] || die "no rig at $RIG_SRC (set BENCH_RIG to a copy of the shared bench directory)"
+command -v cc >/dev/null || die "a C compiler (cc) is needed to build the loadgen: apt-get install gcc"
+command -v deno >/dev/null || die "deno is needed to run chat"
+mkdir -p "$WORK" "$RESULTS" || die "cannot create $WORK"
+rm -rf "$RIG" "$CHAT_BENCH_DATA"
+cp -r "$RIG_SRC" "$RIG" || die "cannot copy the rig to $RIG"
+chmod -R u+w "$RIG"
+(cd "$RIG" && ./build.sh >/dev/null) || die "building the loadgen failed (see above)"
+mkdir -p "$CHAT_BENCH_DATA"
+ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+cleanup() { stop_server; [ -n "${STALL_PID:-}" ] && kill "$STALL_PID" 2>/dev/null; rm -rf "$CHAT_BENCH_DATA"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- peers: install what is missing (Debian packages) -----------------------
+have_peer() {
+  case "$1" in
+    chat|seed-c) return 0 ;;
+    ncat) command -v ncat >/dev/null ;;
+    ngircd) command -v ngircd >/dev/null || [ -x /usr/sbin/ngircd ] ;;
+    inspircd) command -v inspircd >/dev/null || [ -x /usr/sbin/inspircd ] ;;
+    *) return 1 ;;
+  esac
+}
+export PATH="$PATH:/usr/sbin"
+missing=""
+for p in $PEERS; do have_peer "$p" || missing="$missing $p"; done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing$missing (apt-get)" >&2
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+  fi
+  keep=""
+  for p in $PEERS; do
+    if have_peer "$p"; then keep="$keep $p"; else echo "!! skipping $p: not installed (apt-get install $p)" >&2; fi
+  done
+  PEERS="${keep# }"
+fi
+
+# ---- one cell on a fresh server (same scheme as run_matrix.sh) ---------------
+PORT=$((${BASE_PORT:-19000} + RANDOM % 2000))
+PID=""
+LOGDIR=""
+OUT="$RESULTS/results.jsonl"
+proto_of() { case "$1" in seed-c) echo raw ;; ncat) echo ncat ;; ngircd|inspircd) echo irc ;; chat) echo chat ;; esac; }
+maxn_of() { case "$1" in seed-c) echo 100 ;; ncat) echo 500 ;; *) echo 1000 ;; esac; }
+start_server() {
+  PORT=$((PORT + 1))
+  while ss -Hltn "sport = :$PORT" | grep -q LISTEN; do PORT=$((PORT + 1)); done
+  PID=$("$RIG/peers/$1/start.sh" "$PORT" "$LOGDIR") || { PID=""; return 1; }
+  sleep 0.3
+}
+stop_server() {
+  [ -n "${PID:-}" ] || return 0
+  kill "$PID" 2>/dev/null
+  for _ in $(seq 1 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$PID" 2>/dev/null && kill -9 "$PID" 2>/dev/null
+  PID=""
+}
+jget() { sed -n "s/.*\"$1\":\([-0-9.a-z]*\).*/\1/p" | head -1; }
+LAST=""
+# run_cell peer cell rep loadgen-args...: fresh server, one loadgen run, one JSON line
+run_cell() {
+  local peer=$1 name=$2 rep=$3; shift 3
+  LAST=""
+  start_server "$peer" || { echo "  !! $peer failed to start" >&2; return 1; }
+  [ -n "${BEFORE_LOADGEN:-}" ] && { $BEFORE_LOADGEN || { stop_server; return 1; }; }
+  LAST=$("$RIG/loadgen" --port "$PORT" --proto "$(proto_of "$peer")" --server-pid "$PID" \
+         --label "$MID|$peer|$name|$rep" "$@" 2>>"$LOGDIR/loadgen.stderr")
+  [ -n "${AFTER_LOADGEN:-}" ] && $AFTER_LOADGEN
+  stop_server
+  [ -n "$LAST" ] || { echo "  !! no output ($peer $name)" >&2; return 1; }
+  echo "$LAST" >>"$OUT"
+  printf '  %-9s %-14s rep%s N=%-4s delivered=%s lost=%s dup=%s reord=%s corrupt=%s d/s=%s p99=%s srv_cpu=%s%%\n' \
+    "$peer" "$name" "$rep" "$(echo "$LAST" | jget clients)" "$(echo "$LAST" | jget delivered)" \
+    "$(echo "$LAST" | jget lost)" "$(echo "$LAST" | jget duplicated)" "$(echo "$LAST" | jget reordered)" \
+    "$(echo "$LAST" | jget corrupt_lines)" "$(echo "$LAST" | jget deliveries_per_s)" \
+    "$(echo "$LAST" | sed -n 's/.*"p99":\([0-9.]*\).*/\1/p')" "$(echo "$LAST" | jget server_cpu_pct)" >&2
+}
+COMMON=(--timeout 120 --join-timeout 30 --stall 5 --give-up 3 --window 8 --payload 40)
+
+# the stalled reader: joins before the loadgen, reads nothing, is stopped after it
+STALL_PID=""
+STALL_OUT=""
+STALL_PEER=""
+start_staller() {
+  STALL_OUT="$LOGDIR/staller-$PORT.out"
+  deno run --allow-net "$repo/bench/stall_client.ts" --port "$PORT" --proto "$(proto_of "$STALL_PEER")" \
+    --hold 200 >"$STALL_OUT" 2>&1 &
+  STALL_PID=$!
+  for _ in $(seq 1 100); do
+    grep -q '^ready' "$STALL_OUT" 2>/dev/null && return 0
+    kill -0 "$STALL_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "  !! the stalled client did not join: $(tail -c 300 "$STALL_OUT")" >&2
+  kill "$STALL_PID" 2>/dev/null; STALL_PID=""
+  return 1
+}
+stop_staller() {
+  [ -n "$STALL_PID" ] || return 0
+  kill -INT "$STALL_PID" 2>/dev/null
+  for _ in $(seq 1 60); do kill -0 "$STALL_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$STALL_PID" 2>/dev/null
+  STALL_PID=""
+  local info slow=null
+  info=$(grep '^{' "$STALL_OUT" | tail -1)
+  [ -n "$info" ] || info='{"ready":false}'
+  if [ "$STALL_PEER" = chat ]; then
+    if grep -q 'staller left (slow)' "$LOGDIR/chat-$PORT.log" 2>/dev/null; then slow=true; else slow=false; fi
+  fi
+  echo "{\"label\":\"$MID|$STALL_PEER|stall-info|$STALL_REP\",\"mode\":\"staller\",\"left_slow\":$slow,\"staller\":$info}" >>"$OUT"
+  echo "  staller: $info (chat log says left slow: $slow)" >&2
+}
+
+# M for a peer's N=100 closed-loop cell in this matrix (run_matrix picked it), or a default
+m_of_n100() {
+  local m
+  m=$(grep -F "\"label\":\"$MID|$1|window|1\"" "$OUT" | grep '"clients":100,' | jget messages_per_client | head -1)
+  echo "${m:-${2:-500}}"
+}
+
+# ---- modes ------------------------------------------------------------------
+if [ "$MODE" = profile ]; then
+  MID="p$(date +%Y%m%d-%H%M%S)"; LOGDIR="/tmp/bench-logs/$MID"; mkdir -p "$LOGDIR"
+  OUT="$LOGDIR/results.jsonl"
+  prof="$LOGDIR/prof"; mkdir -p "$prof"
+  export CHAT_DENO_FLAGS="--cpu-prof --cpu-prof-dir=$prof"
+  echo "profile $MID: chat, N=100, closed loop window 8 (profiles in $prof)" >&2
+  # SIGINT lets the server shut down cleanly, which is when the profile is written
+  start_server chat || die "chat did not start"
+  "$RIG/loadgen" --port "$PORT" --proto chat --clients 100 --messages "${PROFILE_M:-3000}" --connect-rate 1000 \
+    --server-pid "$PID" --label "$MID|chat|window|1" "${COMMON[@]}" >>"$OUT" 2>"$LOGDIR/loadgen.stderr"
+  tail -3 "$LOGDIR/loadgen.stderr" >&2
+  kill -INT "$PID"; for _ in $(seq 1 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done; PID=""
+  f=$(ls -t "$prof"/*.cpuprofile 2>/dev/null | head -1)
+  [ -n "$f" ] || die "no .cpuprofile written"
+  deno run -R "$repo/bench/profile_summary.ts" "$f" "${PROFILE_TOP:-25}"
+  exit 0
+fi
+
+if [ "$MODE" = check ]; then
+  # chat alone; every assertion is about correctness, none about speed
+  MID="c$(date +%Y%m%d-%H%M%S)"; LOGDIR="/tmp/bench-logs/$MID"; mkdir -p "$LOGDIR"
+  OUT="$LOGDIR/results.jsonl"
+  echo "check $MID: chat under load, correctness only (logs in $LOGDIR)" >&2
+  fail=0
+  verify() { # the last cell: every expected delivery exactly once, in order, intact
+    local what=$1 bad=""
+    [ -n "$LAST" ] || { echo "FAIL $what: no result" >&2; fail=1; return; }
+    for f in lost lost_of_sent duplicated reordered corrupt_lines self_echo server_errors disconnects \
+             connect_failures registration_failures; do
+      v=$(echo "$LAST" | jget "$f"); [ "${v:-x}" = 0 ] || bad="$bad $f=${v:-?}"
+    done
+    [ "$(echo "$LAST" | jget delivered)" = "$(echo "$LAST" | jget expected_deliveries)" ] || bad="$bad delivered!=expected"
+    for f in stalled timed_out join_wait_timed_out; do
+      [ "$(echo "$LAST" | jget "$f")" = false ] || bad="$bad $f"
+    done
+    if [ -n "$bad" ]; then echo "FAIL $what:$bad" >&2; fail=1; else echo "ok   $what" >&2; fi
+  }
+  run_cell chat window 1 --clients 10 --messages 3000 --connect-rate 1000 "${COMMON[@]}"; verify "N=10 closed loop"
+  run_cell chat window 1 --clients 100 --messages 300 --connect-rate 1000 "${COMMON[@]}"; verify "N=100 closed loop"
+  run_cell chat window 1 --clients 500 --messages 8 --connect-rate 500 "${COMMON[@]}"; verify "N=500 closed loop"
+  run_cell chat rate5 1 --clients 100 --messages 10 --rate 5 --connect-rate 1000 "${COMMON[@]}"; verify "100 x 5 msg/s"
+  run_cell chat payload200 1 --clients 50 --messages 200 --payload 200 --connect-rate 1000 \
+    --timeout 120 --join-timeout 30 --stall 5 --give-up 3 --window 8; verify "200-byte texts"
+  run_cell chat payload4000 1 --clients 20 --messages 100 --payload 4000 --connect-rate 1000 \
+    --timeout 120 --join-timeout 30 --stall 5 --give-up 3 --window 8; verify "4000-byte texts"
+  run_cell chat burst1000 1 --clients 1000 --messages 2 --connect-rate 0 --timeout 90 --join-timeout 30 --stall 5; verify "1000 connects at once"
+  # the others lose nothing while one member stops reading; it is dropped as slow
+  STALL_PEER=chat; STALL_REP=1; BEFORE_LOADGEN=start_staller AFTER_LOADGEN=stop_staller \
+    run_cell chat stall 1 --clients 100 --messages 2000 --connect-rate 1000 "${COMMON[@]}"; verify "100 busy + 1 stalled reader"
+  tail -1 "$OUT" | grep -q '"left_slow":true' || { echo "FAIL the stalled reader was not dropped as slow" >&2; fail=1; }
+  if [ "$fail" -ne 0 ]; then echo "bench check FAILED (results in $OUT)" >&2; exit 1; fi
+  echo "bench check passed" >&2
+  exit 0
+fi
+
+# ---- full / quick: the rig's matrix, then the extra cells -------------------
+mq=(); [ "$MODE" = quick ] && mq=(--quick)
+[ -n "$TARGET" ] && mq+=(--target "$TARGET")
+t0=$(date +%s)
+echo "== rig matrix: $PEERS (${MODE})" >&2
+(cd "$RIG" && ./run_matrix.sh --peers "$PEERS" --out "$OUT" "${mq[@]}") 2>&1 | tee "$WORK/matrix.log" >&2
+MID=$(sed -n 's/^matrix \(m[0-9-]*\) .*/\1/p' "$WORK/matrix.log" | head -1)
+[ -n "$MID" ] || die "run_matrix.sh did not start a matrix (see $WORK/matrix.log)"
+LOGDIR="/tmp/bench-logs/$MID"; mkdir -p "$LOGDIR"
+
+echo "== extra cells ($MID)" >&2
+quick=0; [ "$MODE" = quick ] && quick=1
+for peer in $PEERS; do
+  maxn=$(maxn_of "$peer")
+  m100=$(m_of_n100 "$peer" 300)
+  # idle 5000: memory per client (seed-c: MAX_CLIENTS 100; ncat: select() caps it near 1020)
+  if [ "$maxn" -ge 1000 ]; then
+    run_cell "$peer" idle5000 1 --idle --hold $((quick ? 2 : 5)) --clients 5000 --connect-rate 1000 --timeout 120 --join-timeout 30
+    # 1000 clients connecting at once: all joined within 2 s, none refused
+    run_cell "$peer" burst1000 1 --clients 1000 --messages 2 --connect-rate 0 --timeout 90 --join-timeout 30 --stall 5
+  fi
+  # one client that stops reading among 100 busy ones, against the same run without it
+  n=100; [ "$peer" = seed-c ] && n=99   # seed-c holds 100 connections in all
+  ms=$m100; [ "$quick" -eq 1 ] && ms=$((m100 * 3))
+  reps=$((quick ? 1 : 2))
+  for r in $(seq 1 "$reps"); do
+    run_cell "$peer" stall-base "$r" --clients "$n" --messages "$ms" --connect-rate 1000 "${COMMON[@]}"
+    STALL_PEER=$peer; STALL_REP=$r; BEFORE_LOADGEN=start_staller AFTER_LOADGEN=stop_staller \
+      run_cell "$peer" stall "$r" --clients "$n" --messages "$ms" --connect-rate 1000 "${COMMON[@]}"
+  done
+  if [ "$peer" = chat ]; then
+    # persistent history (the default, SQLite chat.db) against --db :memory:, N=100
+    if deno run -A "$repo/main.ts" serve --help 2>/dev/null | grep -q -- '--db'; then
+      for r in $(seq 1 "$reps"); do
+        CHAT_SERVE_ARGS="$BASE_CHAT_ARGS --db :memory:" run_cell chat db-memory "$r" --clients 100 --messages "$m100" --connect-rate 1000 "${COMMON[@]}"
+        run_cell chat db-default "$r" --clients 100 --messages "$m100" --connect-rate 1000 "${COMMON[@]}"
+      done
+    else
+      echo "  (skipping persistent vs :memory: storage: chat serve --help lists no --db)" >&2
+      echo "{\"label\":\"$MID|chat|db-skipped|1\",\"mode\":\"note\",\"note\":\"chat serve has no --db\"}" >>"$OUT"
+    fi
+  fi
+done
+echo "== done in $(( $(date +%s) - t0 )) s" >&2
+
+deno run -R -W="$RESULTS" "$repo/bench/summarize.ts" "$OUT" "$MID" "$RESULTS/SUMMARY.md" || die "summarize failed"
+echo "wrote $RESULTS/SUMMARY.md (matrix $MID, raw lines in $OUT)" >&2
