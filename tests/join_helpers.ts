@@ -108,7 +108,8 @@ export class Terminal {
       "TERM=xterm-256color",
       "-c",
       REPO_ROOT,
-      `${quoted}; echo EXITED=$?; sleep 60`,
+      // CI exports NO_COLOR; the terminal tests look at colours and attributes too.
+      `env -u NO_COLOR ${quoted}; echo EXITED=$?; sleep 60`,
     );
     return new Terminal(session);
   }

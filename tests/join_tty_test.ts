@@ -34,18 +34,22 @@ Deno.test({
         await t.type("half a line 日本語 👍");
         await t.waitFor((rows) => rows.some((r) => r === "bob> half a line 日本語 👍"), "typing");
         for (let i = 1; i <= 3; i++) await alice.sendJson({ type: "say", text: `ping ${i}` });
-        const rows = await t.waitForText("alice: ping 3");
-        const input = rows.findIndex((r) => r.startsWith("bob>"));
+        const half = "bob> half a line 日本語 👍";
+        const rows = await t.waitFor(
+          (rows) => rows.some((r) => r.includes("alice: ping 3")) && rows.includes(half),
+          "the messages above the input line",
+        );
+        const input = rows.indexOf(half);
         assert.ok(rows.findIndex((r) => r.includes("alice: ping 1")) < input, rows.join("\n"));
         assert.equal(rows[input], "bob> half a line 日本語 👍");
-        assert.equal(await t.cursorRow(), "bob> half a line 日本語 👍");
+        await t.waitForInput(half);
         await t.keys("Enter");
         const m = await alice.event("message");
         assert.equal(m.text, "half a line 日本語 👍");
         const after = await t.waitForText("bob: half a line");
         assert.equal(count(after, "half a line"), 1, after.join("\n"));
         assert.match(after.find((r) => r.includes("bob: half a line"))!, /^\d\d:\d\d bob: /);
-        assert.equal(await t.cursorRow(), "bob>");
+        await t.waitForInput("bob>");
       });
       await alice.close();
     }),
