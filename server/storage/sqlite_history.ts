@@ -19,6 +19,10 @@ interface Row {
 
 const COLUMNS = "seq, ts, sender, text, kind";
 
+// Rows per INSERT statement, largest first: one call into SQLite per 64
+// messages instead of per message is most of the cost of a big batch.
+const INSERT_SIZES = [64, 8, 1];
+
 /** A row as the protocol's message event. */
 export function rowToMessage(row: Row): ChatMessage {
   const m: ChatMessage = {
@@ -146,7 +150,7 @@ export class SqliteHistory implements History {
   readonly path: string;
   readonly #db: DatabaseSync;
   readonly #lock: Deno.FsFile | null;
-  readonly #insert: StatementSync;
+  readonly #inserts: StatementSync[];
   readonly #begin: StatementSync;
   readonly #commit: StatementSync;
   readonly #rollback: StatementSync;
@@ -164,8 +168,8 @@ export class SqliteHistory implements History {
     this.path = path;
     this.#db = db;
     this.#lock = lock;
-    this.#insert = db.prepare(
-      "INSERT INTO messages (seq, ts, sender, text, kind) VALUES (?, ?, ?, ?, ?)",
+    this.#inserts = INSERT_SIZES.map((n) =>
+      db.prepare(`INSERT INTO messages (${COLUMNS}) VALUES ${Array(n).fill("(?, ?, ?, ?, ?)")}`)
     );
     this.#begin = db.prepare("BEGIN IMMEDIATE");
     this.#commit = db.prepare("COMMIT");
@@ -232,8 +236,16 @@ export class SqliteHistory implements History {
     if (this.#closed) throw new StorageError(`the history database ${this.path} is closed`);
     try {
       this.#begin.run();
-      for (const m of batch) {
-        this.#insert.run(m.seq, m.ts, m.from, m.text, m.action ? "action" : "message");
+      let i = 0;
+      for (const [k, size] of INSERT_SIZES.entries()) {
+        for (; i + size <= batch.length; i += size) {
+          const values: (string | number)[] = [];
+          for (let j = i; j < i + size; j++) {
+            const m = batch[j];
+            values.push(m.seq, m.ts, m.from, m.text, m.action ? "action" : "message");
+          }
+          this.#inserts[k].run(...values);
+        }
       }
       this.#commit.run();
     } catch (err) {
