@@ -1,3 +1,4 @@
+import { setImmediate } from "node:timers";
 import { LineSplitter } from "../../protocol/line_splitter.ts";
 import { Frame } from "../core/frame.ts";
 import { Session } from "../core/session.ts";
@@ -47,7 +48,6 @@ export async function handleConnection(conn: Deno.Conn, hub: Hub, scheme: string
   } catch {
     // the socket may already be gone; the read below will say so
   }
-  let session: Session | undefined;
   const stats = hub.transport(scheme);
   stats.accepted++;
   const peer = new StreamPeer(conn, {
@@ -55,11 +55,11 @@ export async function handleConnection(conn: Deno.Conn, hub: Hub, scheme: string
     label: labelOf(conn, scheme),
     onDrop: (reason) => {
       if (reason === "slow") stats.slowDrops++;
-      session?.end(reason);
+      session.end(reason); // called later, never during a send: session exists by then
     },
     stats,
   });
-  session = new Session(hub.room, peer, { maxLineBytes: config.maxLine });
+  const session = new Session(hub.room, peer, { maxLineBytes: config.maxLine });
   const release = hub.admit(peer);
   let timer: ReturnType<typeof setTimeout> | undefined;
   if (!release) {
@@ -88,6 +88,10 @@ export async function handleConnection(conn: Deno.Conn, hub: Hub, scheme: string
     while (!peer.destroyed) {
       const n = await conn.read(buf);
       if (n === null) break;
+      // A read that fills the buffer resolves at once while the client keeps
+      // sending: without a turn of the event loop, other sockets' pending
+      // writes (WebSocket frames) and timers would wait until it stops.
+      if (n === buf.length) await new Promise((r) => setImmediate(r));
       const lines = splitter.push(buf.subarray(0, n));
       // Idle connections keep a small buffer; busy ones grow it to read more per call.
       if (n === buf.length && buf.length < MAX_READ) buf = new Uint8Array(buf.length * 4);
