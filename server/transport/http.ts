@@ -58,7 +58,8 @@ export function originAllowed(req: Request): boolean {
   try {
     const u = new URL(origin);
     return (u.protocol === "http:" || u.protocol === "https:") &&
-      u.host.toLowerCase() === new URL(`http://${host}`).host.toLowerCase();
+      // Parsed with the origin's scheme, so a default port (443) compares equal.
+      u.host === new URL(`${u.protocol}//${host}`).host;
   } catch {
     return false;
   }
