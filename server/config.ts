@@ -233,5 +233,6 @@ export function serveHelp(): string {
     "  chat serve                       # room on port 8080, all interfaces",
     "  chat serve --port 9000 --history 200",
     "  chat serve --host 127.0.0.1 --rate-limit 0",
+    "  chat serve --db /var/lib/chat/chat.db --retain 30d,100000",
   ].join("\n");
 }
