@@ -39,7 +39,8 @@ function reply(req: Request, status: number, body: string, type: string): Respon
   const headers = securityHeaders(req);
   headers.set("content-type", type);
   headers.set("cache-control", "no-cache");
-  return new Response(req.method === "HEAD" ? null : body, { status, headers });
+  const empty = req.method === "HEAD" || status === 204;
+  return new Response(empty ? null : body, { status, headers });
 }
 
 const TEXT = "text/plain; charset=utf-8";
