@@ -235,6 +235,7 @@ export class SqliteHistory implements History {
     if (batch.length === 0) return;
     if (this.#closed) throw new StorageError(`the history database ${this.path} is closed`);
     try {
+      this.#abandon();
       this.#begin.run();
       let i = 0;
       for (const [k, size] of INSERT_SIZES.entries()) {
@@ -249,14 +250,7 @@ export class SqliteHistory implements History {
       }
       this.#commit.run();
     } catch (err) {
-      // A failed COMMIT may have rolled back already (disk full does).
-      if (this.#db.isTransaction) {
-        try {
-          this.#rollback.run();
-        } catch {
-          // the transaction is gone either way; the batch was not stored
-        }
-      }
+      this.#abandon();
       throw new StorageError(
         `cannot write to the history database ${this.path}: ${errorText(err)}`,
       );
@@ -267,12 +261,34 @@ export class SqliteHistory implements History {
 
   recent(limit: number): ChatMessage[] {
     if (limit <= 0) return [];
-    return (this.#recent.all(limit) as unknown as Row[]).reverse().map(rowToMessage);
+    return this.#read(() => this.#recent.all(limit));
   }
 
   since(seq: number, limit: number): ChatMessage[] {
     if (limit <= 0) return [];
-    return (this.#since.all(seq, limit) as unknown as Row[]).reverse().map(rowToMessage);
+    return this.#read(() => this.#since.all(seq, limit));
+  }
+
+  /** Ends a failed transaction, if SQLite has not already (a full disk does). */
+  #abandon(): void {
+    if (!this.#db.isTransaction) return;
+    try {
+      this.#rollback.run();
+    } catch {
+      // Still open: the next append's BEGIN fails and it is tried again then.
+    }
+  }
+
+  /** Runs a newest-first SELECT; returns its messages oldest first. */
+  #read(select: () => unknown[]): ChatMessage[] {
+    let rows: Row[];
+    try {
+      rows = select() as Row[];
+    } catch (err) {
+      // Thrown to the one join or resume that asked; the room goes on.
+      throw new StorageError(`cannot read the history database ${this.path}: ${errorText(err)}`);
+    }
+    return rows.reverse().map(rowToMessage);
   }
 
   lastSeq(): number {
@@ -291,8 +307,9 @@ export class SqliteHistory implements History {
   trim(policy: RetainPolicy, nowMs: number, limit: number): number {
     if (this.#closed) return 0;
     let deleted = 0;
-    this.#begin.run();
     try {
+      this.#abandon();
+      this.#begin.run();
       // Retention may delete every message; meta keeps the seq going.
       this.#raiseLastSeq.run(this.#lastSeq);
       if (policy.maxCount !== null && this.#count > policy.maxCount) {
@@ -306,7 +323,7 @@ export class SqliteHistory implements History {
       }
       this.#commit.run();
     } catch (err) {
-      if (this.#db.isTransaction) this.#rollback.run();
+      this.#abandon();
       throw new StorageError(`cannot trim the history database ${this.path}: ${errorText(err)}`);
     }
     this.#count -= deleted;
