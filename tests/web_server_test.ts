@@ -298,6 +298,7 @@ Deno.test("/healthz and /metrics move as clients join and talk", async () => {
     assert.equal(m.value("chat_connections", { transport: "tcp" }), 1);
     assert.equal(m.value("chat_connections_accepted_total", { transport: "ws" }), 1);
     assert.equal(m.value("chat_messages_received_total", { transport: "ws" }), 2);
+    assert.equal(m.value("chat_messages_received_total", { transport: "tcp" }), 3);
     assert.equal(m.value("chat_messages_relayed_total", { transport: "ws" }), 3);
     assert.equal(m.value("chat_messages_relayed_total", { transport: "tcp" }), 2);
     assert.equal(m.value("chat_history_messages"), 5);

@@ -65,11 +65,12 @@ export class StreamPeer implements Peer {
 
   send(frame: Frame): void {
     const bytes = frame.bytes(this.mode);
-    if (!bytes) return;
+    // Counted even without bytes: a plain-mode ack shows nothing, but it
+    // still marks a message this client posted.
     if (this.#stats && !this.#closing && !this.#destroyed) {
-      countSent(this.#stats, frame, bytes.length);
+      countSent(this.#stats, frame, bytes?.length ?? 0);
     }
-    this.write(bytes);
+    if (bytes) this.write(bytes);
   }
 
   sendRun(run: FrameRun, own: readonly number[] | undefined, acks: readonly Frame[]): void {
@@ -81,8 +82,7 @@ export class StreamPeer implements Peer {
       const mine = own?.length ?? 0;
       this.#stats.bytesOut += bytes;
       this.#stats.messagesOut += run.frames.length - mine;
-      // acks count where they have bytes, as send() counts them
-      if (mine > 0 && acks[own![0]].bytes(this.mode)) this.#stats.messagesIn += mine;
+      this.#stats.messagesIn += mine;
     }
     // While a write is in flight, what is queued may wait long: copy the
     // slices so a slow reader holds only its own bytes, not the whole run.
