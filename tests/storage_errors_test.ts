@@ -42,6 +42,11 @@ const canMount = await (async () => {
   await Deno.remove(dir).catch(() => {});
   return ok;
 })();
+if (!canMount) {
+  console.warn(
+    "storage_errors_test: cannot mount a tmpfs here (needs root), so the read-only and full-disk tests are skipped",
+  );
+}
 
 Deno.test("a path that cannot be created is refused before listening", async () => {
   const line = await refusal("/proc/chat.db");
