@@ -1,7 +1,7 @@
 import { VERSION } from "../protocol/version.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
 import type { Log } from "./core/peer.ts";
-import { Room } from "./core/room.ts";
+import { MAX_RESUME, Room } from "./core/room.ts";
 import { Frame } from "./core/frame.ts";
 import type { ServeConfig } from "./config.ts";
 import { stderrLog } from "./log.ts";
@@ -56,7 +56,9 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
   // before any client could post a message that would then be lost.
   let history: SqliteHistory;
   try {
-    history = SqliteHistory.open(config.db);
+    history = SqliteHistory.open(config.db, {
+      memoryCap: Math.max(config.history, MAX_RESUME),
+    });
   } catch (err) {
     if (err instanceof StorageError) throw new StartError(err.message);
     throw err;

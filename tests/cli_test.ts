@@ -68,7 +68,14 @@ Deno.test("bad flag values: one line naming the flag, exit 2", async () => {
 Deno.test("a port in use: one clear line, exit 1", async () => {
   const server = await startServer();
   try {
-    const r = await chat(["serve", "--host", "127.0.0.1", "--port", String(server.port)]);
+    const r = await chat([
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(server.port),
+      "--no-web",
+    ]);
     assert.equal(r.code, 1);
     assert.match(
       r.stderr,
@@ -84,7 +91,7 @@ Deno.test("a port in use: one clear line, exit 1", async () => {
 Deno.test("CHAT_HOST and CHAT_PORT set the address; the first line names the real port", async () => {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${REPO_ROOT}main.ts`, "serve"],
-    env: { CHAT_HOST: "127.0.0.1", CHAT_PORT: "0", CHAT_DB: ":memory:" },
+    env: { CHAT_HOST: "127.0.0.1", CHAT_PORT: "0", CHAT_DB: ":memory:", CHAT_WEB_PORT: "0" },
     stdin: "null",
     stdout: "piped",
     stderr: "null",

@@ -6,7 +6,7 @@ function rssKb(pid: number, field = "VmRSS"): number {
   return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)![1]);
 }
 
-Deno.test("a stalled reader is dropped as slow while another floods 40 MB; nobody else waits or loses", async () => {
+Deno.test("a stalled reader is dropped as slow while another floods 120 MB; nobody else waits or loses", async () => {
   await withServer(["--rate-limit", "0", "--max-outbox", "1m"], async ({ port, child, stderr }) => {
     const { client: watcher } = await joinJson(port, "watcher");
     // The staller joins, then never reads again.
@@ -16,7 +16,7 @@ Deno.test("a stalled reader is dropped as slow while another floods 40 MB; nobod
     const flooder = await joinPlain(port, "flooder");
     await watcher.event("join");
     const before = rssKb(child.pid);
-    const lines = 80_000;
+    const lines = 240_000;
     const perChunk = 500;
     const body = "z".repeat(500);
     let got = 0;
@@ -42,8 +42,8 @@ Deno.test("a stalled reader is dropped as slow while another floods 40 MB; nobod
     assert.equal(got, lines);
     assert.deepEqual([slowLeave?.name, slowLeave?.reason], ["staller", "slow"]);
     const grown = rssKb(child.pid, "VmHWM") - before;
-    // 40 MB went through; an unbounded outbox for the staller alone would hold most of it.
-    assert.ok(grown < 32 * 1024, `server memory grew by ${grown} kB`);
+    // 120 MB went through; an unbounded outbox for the staller alone would hold most of it.
+    assert.ok(grown < 80 * 1024, `server memory grew by ${grown} kB`);
     assert.ok(stderr.some((l) => /staller left \(slow\)/.test(l)), "the drop is logged");
     staller.close();
     await watcher.close();

@@ -106,3 +106,17 @@ Deno.test("trim deletes at most a chunk at a time, oldest first", async () => {
     await dir.remove();
   }
 });
+
+Deno.test("an in-memory history keeps at most its cap (plus a small slack), newest kept", () => {
+  const h = SqliteHistory.open(":memory:", { memoryCap: 2000 });
+  try {
+    const all = makeMessages(1, 10_000, "2026-11-25T00:00:00.000Z");
+    for (let i = 0; i < all.length; i += 500) h.append(all.slice(i, i + 500));
+    assert.ok(h.count() <= 3000, `kept ${h.count()}`);
+    assert.equal(h.lastSeq(), 10_000);
+    assert.deepEqual(h.since(7_999, 5).map((m) => m.seq), [9_996, 9_997, 9_998, 9_999, 10_000]);
+    assert.equal(h.recent(2000)[0].seq, 8_001);
+  } finally {
+    h.close();
+  }
+});

@@ -5,6 +5,9 @@ import { Frame, FrameRun } from "./frame.ts";
 import type { History } from "./history.ts";
 import type { Log, Peer } from "./peer.ts";
 
+/** Most messages replayed for a `since` resume, by default. */
+export const MAX_RESUME = 10_000;
+
 /** A member of the room, as the room sees it. */
 export interface Member {
   name: string;
@@ -68,7 +71,7 @@ export class Room {
   constructor(options: RoomOptions) {
     this.#history = options.history;
     this.#replay = options.replay ?? 50;
-    this.#maxResume = options.maxResume ?? 10000;
+    this.#maxResume = options.maxResume ?? MAX_RESUME;
     this.#maxMembers = options.maxMembers ?? Infinity;
     this.#clock = options.clock;
     this.#log = options.log ?? (() => {});

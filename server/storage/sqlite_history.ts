@@ -139,7 +139,17 @@ export interface SqliteHistoryOptions {
    * an fsync per commit. @default "NORMAL"
    */
   synchronous?: "NORMAL" | "FULL";
+  /**
+   * For `:memory:` only: the most messages kept. Without a bound an
+   * in-memory history would grow with every message until the process
+   * runs out of memory. @default 10000
+   */
+  memoryCap?: number;
 }
+
+// Trimming happens once this many messages past the cap have piled up, so
+// it costs one DELETE per thousand messages, not one per batch.
+const CAP_SLACK = 1000;
 
 /**
  * History in an SQLite database (WAL mode): `append` returns once the batch
@@ -163,9 +173,16 @@ export class SqliteHistory implements History {
   #lastSeq: number;
   #count: number;
   #closed = false;
+  readonly #cap: number | null;
 
-  private constructor(path: string, db: DatabaseSync, lock: Deno.FsFile | null) {
+  private constructor(
+    path: string,
+    db: DatabaseSync,
+    lock: Deno.FsFile | null,
+    cap: number | null,
+  ) {
     this.path = path;
+    this.#cap = cap;
     this.#db = db;
     this.#lock = lock;
     this.#inserts = INSERT_SIZES.map((n) =>
@@ -220,7 +237,7 @@ export class SqliteHistory implements History {
           if (result !== "ok") throw new Error(`database disk image is malformed: ${result}`);
         }
         migrate(db);
-        return new SqliteHistory(path, db, lock);
+        return new SqliteHistory(path, db, lock, memory ? options.memoryCap ?? 10_000 : null);
       } catch (err) {
         throw new StorageError(describeOpenError(path, err));
       }
@@ -257,6 +274,10 @@ export class SqliteHistory implements History {
     }
     this.#lastSeq = batch[batch.length - 1].seq;
     this.#count += batch.length;
+    if (this.#cap !== null && this.#count > this.#cap + CAP_SLACK) {
+      const { changes } = this.#deleteUpTo.run(this.#lastSeq - this.#cap, this.#count);
+      this.#count -= Number(changes);
+    }
   }
 
   recent(limit: number): ChatMessage[] {
