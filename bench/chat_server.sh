@@ -12,6 +12,6 @@ base="${CHAT_BENCH_DATA:-/tmp}"
 mkdir -p "$base"
 dir=$(mktemp -d "$base/chat-data.XXXXXX")
 cd "$dir"
-unset CHAT_DB CHAT_HOST CHAT_PORT CHAT_RETAIN
+unset CHAT_DB CHAT_HOST CHAT_PORT CHAT_RETAIN CHAT_WEB_PORT
 # shellcheck disable=SC2086
 exec deno run -A ${CHAT_DENO_FLAGS:-} --config "$CHAT_DIR/deno.json" "$CHAT_DIR/main.ts" "$@"

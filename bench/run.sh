@@ -2,7 +2,7 @@
 # bench/run.sh -- chat against the C servers, side by side, in one bounded run.
 #
 #   bench/run.sh                      full matrix, chat + 4 peers (~20 min)
-#   bench/run.sh --quick              the same cells, ~1 s each (< 3 min)
+#   bench/run.sh --quick              small fixed cells, extras for chat only (< 3 min)
 #   bench/run.sh --peers "chat ncat"  only these (chat seed-c ncat ngircd inspircd)
 #   bench/run.sh --check              chat alone, correctness under load (CI, < 2 min):
 #                                     exits 1 on any lost, duplicated, reordered or
@@ -40,6 +40,8 @@ export CHAT_DIR="$repo"
 export CHAT_CMD="bash $repo/bench/chat_server.sh"
 export CHAT_BENCH_DATA="$WORK/data"
 BASE_CHAT_ARGS="--rate-limit 0 --log-level warn"
+# the web side stays on (as shipped), on a free port so servers never collide
+deno run -A "$repo/main.ts" serve --help 2>/dev/null | grep -q -- '--web-port' && BASE_CHAT_ARGS="$BASE_CHAT_ARGS --web-port 0"
 export CHAT_SERVE_ARGS="$BASE_CHAT_ARGS"
 RIG="$WORK/rig"
 
@@ -224,31 +226,51 @@ if [ "$MODE" = check ]; then
   exit 0
 fi
 
-# ---- full / quick: the rig's matrix, then the extra cells -------------------
-mq=(); [ "$MODE" = quick ] && mq=(--quick)
-[ -n "$TARGET" ] && mq+=(--target "$TARGET")
+# ---- full: the rig's matrix; quick: the same cells, small and fixed -----------
 t0=$(date +%s)
-echo "== rig matrix: $PEERS (${MODE})" >&2
-(cd "$RIG" && ./run_matrix.sh --peers "$PEERS" --out "$OUT" "${mq[@]}") 2>&1 | tee "$WORK/matrix.log" >&2
-MID=$(sed -n 's/^matrix \(m[0-9-]*\) .*/\1/p' "$WORK/matrix.log" | head -1)
-[ -n "$MID" ] || die "run_matrix.sh did not start a matrix (see $WORK/matrix.log)"
-LOGDIR="/tmp/bench-logs/$MID"; mkdir -p "$LOGDIR"
+crate() { if [ "$1" -ge 500 ]; then echo 200; else echo 1000; fi; }
+if [ "$MODE" = quick ]; then
+  # run_matrix.sh --quick still calibrates every cell and holds idle clients
+  # 5 s (~1 min per peer): here each cell has a fixed size of ~1.5 M deliveries
+  MID="m$(date +%Y%m%d-%H%M%S)"; LOGDIR="/tmp/bench-logs/$MID"; mkdir -p "$LOGDIR"
+  echo "matrix $MID (quick) -> $OUT (logs in $LOGDIR)" >&2
+  for peer in $PEERS; do
+    echo "== $peer" >&2
+    for n in 10 50 100 500 1000; do
+      [ "$n" -gt "$(maxn_of "$peer")" ] && continue
+      m=$((1500000 / (n * (n - 1)))); [ "$m" -lt 5 ] && m=5
+      run_cell "$peer" window 1 --clients "$n" --messages "$m" --connect-rate "$(crate "$n")" "${COMMON[@]}"
+    done
+    run_cell "$peer" rate5 1 --clients 100 --messages 10 --rate 5 --connect-rate 1000 "${COMMON[@]}"
+    run_cell "$peer" idle1000 1 --idle --hold 1 --clients 1000 --connect-rate "$([ "$peer" = ncat ] && echo 200 || echo 1000)" --timeout 60 --join-timeout 20
+  done
+else
+  mq=(); [ -n "$TARGET" ] && mq=(--target "$TARGET")
+  echo "== rig matrix: $PEERS" >&2
+  (cd "$RIG" && ./run_matrix.sh --peers "$PEERS" --out "$OUT" "${mq[@]}") 2>&1 | tee "$WORK/matrix.log" >&2
+  MID=$(sed -n 's/^matrix \(m[0-9-]*\) .*/\1/p' "$WORK/matrix.log" | head -1)
+  [ -n "$MID" ] || die "run_matrix.sh did not start a matrix (see $WORK/matrix.log)"
+  LOGDIR="/tmp/bench-logs/$MID"; mkdir -p "$LOGDIR"
+fi
 
 echo "== extra cells ($MID)" >&2
 quick=0; [ "$MODE" = quick ] && quick=1
 for peer in $PEERS; do
+  # quick: chat alone gets the extra cells
+  [ "$quick" -eq 1 ] && [ "$peer" != chat ] && continue
   maxn=$(maxn_of "$peer")
   m100=$(m_of_n100 "$peer" 300)
   # idle 5000: memory per client (seed-c: MAX_CLIENTS 100; ncat: select() caps it near 1020)
   if [ "$maxn" -ge 1000 ]; then
-    run_cell "$peer" idle5000 1 --idle --hold $((quick ? 2 : 5)) --clients 5000 --connect-rate 1000 --timeout 120 --join-timeout 30
+    [ "$quick" -eq 0 ] && run_cell "$peer" idle5000 1 --idle --hold 5 --clients 5000 --connect-rate 1000 --timeout 120 --join-timeout 30
     # 1000 clients connecting at once: all joined within 2 s, none refused
     run_cell "$peer" burst1000 1 --clients 1000 --messages 2 --connect-rate 0 --timeout 90 --join-timeout 30 --stall 5
   fi
   # one client that stops reading among 100 busy ones, against the same run without it
   n=100; [ "$peer" = seed-c ] && n=99   # seed-c holds 100 connections in all
-  ms=$m100; [ "$quick" -eq 1 ] && ms=$((m100 * 3))
-  reps=$((quick ? 1 : 2))
+  # long enough that the staller's kernel buffers (several MB) and outbox fill
+  ms=$m100; [ "$ms" -lt 2000 ] && ms=2000
+  reps=1; [ "$quick" -eq 0 ] && [ "$peer" = chat ] && reps=2
   for r in $(seq 1 "$reps"); do
     run_cell "$peer" stall-base "$r" --clients "$n" --messages "$ms" --connect-rate 1000 "${COMMON[@]}"
     STALL_PEER=$peer; STALL_REP=$r; BEFORE_LOADGEN=start_staller AFTER_LOADGEN=stop_staller \
@@ -257,9 +279,10 @@ for peer in $PEERS; do
   if [ "$peer" = chat ]; then
     # persistent history (the default, SQLite chat.db) against --db :memory:, N=100
     if deno run -A "$repo/main.ts" serve --help 2>/dev/null | grep -q -- '--db'; then
+      md=$m100; [ "$md" -lt 600 ] && md=600
       for r in $(seq 1 "$reps"); do
-        CHAT_SERVE_ARGS="$BASE_CHAT_ARGS --db :memory:" run_cell chat db-memory "$r" --clients 100 --messages "$m100" --connect-rate 1000 "${COMMON[@]}"
-        run_cell chat db-default "$r" --clients 100 --messages "$m100" --connect-rate 1000 "${COMMON[@]}"
+        CHAT_SERVE_ARGS="$BASE_CHAT_ARGS --db :memory:" run_cell chat db-memory "$r" --clients 100 --messages "$md" --connect-rate 1000 "${COMMON[@]}"
+        run_cell chat db-default "$r" --clients 100 --messages "$md" --connect-rate 1000 "${COMMON[@]}"
       done
     else
       echo "  (skipping persistent vs :memory: storage: chat serve --help lists no --db)" >&2
