@@ -7,7 +7,7 @@ import { backoffDelays, ConnectError, Link, NameRefused, parseServerLine } from 
 import { Outbox, type Sendable } from "./outbox.ts";
 import { Renderer } from "./render.ts";
 import { Screen } from "./screen.ts";
-import { SeqTracker } from "./seq_tracker.ts";
+import { SeqTracker } from "../protocol/seq_tracker.ts";
 
 /**
  * Interactive mode: a line editor at the bottom, the room above it; stays
@@ -160,7 +160,7 @@ class TerminalClient {
       return "leaving";
     }
     this.#link = link;
-    this.#seq.newConnection();
+    this.#seq.joined();
     this.#setName(welcome.name);
     this.#members = [...(welcome.members ?? [])];
     this.#onWelcome(welcome, first);
@@ -172,11 +172,13 @@ class TerminalClient {
   #onWelcome(welcome: Extract<ServerEvent, { type: "welcome" }>, first: boolean): void {
     if (this.#config.json) {
       this.#print([JSON.stringify(welcome)]);
-      for (const m of welcome.history ?? []) this.#seq.see(m.seq);
+      for (const m of welcome.history ?? []) this.#seq.judge(m.seq, true);
       return;
     }
     this.#render.options.columns = this.#screen.columns;
-    const history = (welcome.history ?? []).filter((m) => this.#seq.see(m.seq) !== "duplicate");
+    const history = (welcome.history ?? []).filter((m) =>
+      this.#seq.judge(m.seq, true) !== "duplicate"
+    );
     if (first) {
       const r = this.#render.event({ ...welcome, history });
       if (r) this.#print(r.lines);
@@ -224,10 +226,10 @@ class TerminalClient {
   #onEvent(e: ServerEvent): { lines: string[]; bell: boolean } | null | false {
     switch (e.type) {
       case "message":
-        if (this.#seq.see(e.seq) === "duplicate") return false;
+        if (this.#seq.judge(e.seq, false) === "duplicate") return false;
         return this.#render.message(e);
       case "ack": {
-        const verdict = this.#seq.see(e.seq);
+        const verdict = this.#seq.judge(e.seq, false);
         const mine = this.#outbox.settle(e.ref);
         if (!mine || mine.type === "dm" || verdict === "duplicate") return null;
         return this.#render.message({

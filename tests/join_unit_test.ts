@@ -4,7 +4,6 @@ import { complete, helpLines, parseInput } from "../client/commands.ts";
 import { backoffDelays } from "../client/connection.ts";
 import { Outbox } from "../client/outbox.ts";
 import { mentions, nameColor, Renderer } from "../client/render.ts";
-import { SeqTracker } from "../client/seq_tracker.ts";
 import { displayWidth, wrapCells } from "../client/width.ts";
 
 // The terminal client's pure parts: no sockets, no terminal.
@@ -114,20 +113,6 @@ Deno.test("rendering strips escape sequences a server might let through", () => 
   const out = r.message({ type: "message", seq: 1, ts: "", from: "x", text: "\x1b[2Jboom\x07" });
   assert.deepEqual(out.lines, ["12:00 x: boom"]);
   assert.equal(r.event({ type: "something-new" } as never), null);
-});
-
-Deno.test("seqs: new ones shown, old ones dropped, a restarted server's seq 1 starts over", () => {
-  const s = new SeqTracker();
-  assert.equal(s.see(1), "new");
-  assert.equal(s.see(2), "new");
-  assert.equal(s.see(2), "duplicate");
-  s.newConnection(); // resumed with since=2: a persistent server goes on from 3
-  assert.equal(s.see(3), "new");
-  assert.equal(s.see(1), "duplicate");
-  s.newConnection(); // an in-memory server restarted: seq 1 again
-  assert.equal(s.see(1), "reset");
-  assert.equal(s.last, 1);
-  assert.equal(s.see(2), "new");
 });
 
 Deno.test("the outbox keeps messages by ref until answered, and resends what was not stored", () => {

@@ -4,7 +4,6 @@ import assert from "node:assert/strict";
 import { originAllowed } from "../server/transport/http.ts";
 import { parseInput } from "../web/input.ts";
 import { colourClass, COLOURS, mentions } from "../web/names.ts";
-import { SeqTracker } from "../web/seq_tracker.ts";
 import { parsePrometheus } from "./web_helpers.ts";
 
 Deno.test("typed text becomes the protocol event it asks for", () => {
@@ -61,24 +60,6 @@ Deno.test("mentions match the whole name, any case, with or without @", () => {
   assert.deepEqual(mentions("bob bob", "bob"), [[0, 3], [4, 7]]);
   assert.deepEqual(mentions("a+b", "a+b"), [[0, 3]]);
   assert.deepEqual(mentions("anything", ""), []);
-});
-
-Deno.test("the seq tracker drops replayed duplicates and notices a fresh server", () => {
-  const t = new SeqTracker();
-  assert.equal(t.since, undefined);
-  assert.equal(t.judge(1, true), "show");
-  assert.equal(t.judge(2, true), "show");
-  t.joined();
-  assert.equal(t.since, 2);
-  assert.equal(t.judge(3, false), "show");
-  // after a reconnect the server replays from since: anything old is a duplicate
-  assert.equal(t.judge(3, true), "duplicate");
-  assert.equal(t.judge(4, true), "show");
-  assert.equal(t.since, 4);
-  // a live seq going back means the server started over with a fresh history
-  assert.equal(t.judge(1, false), "restarted");
-  assert.equal(t.since, 1);
-  assert.equal(t.judge(2, false), "show");
 });
 
 function upgrade(headers: Record<string, string>): Request {

@@ -1,5 +1,5 @@
 import type { ClientEvent, ServerEvent } from "../protocol/events.ts";
-import { SeqTracker } from "./seq_tracker.ts";
+import { SeqTracker } from "../protocol/seq_tracker.ts";
 
 /** Where the connection stands, for the status line. */
 export type Status = "connecting" | "online" | "waiting" | "closed";

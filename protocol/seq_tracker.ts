@@ -3,7 +3,8 @@ export type SeqVerdict = "show" | "duplicate" | "restarted";
 
 /**
  * Remembers the newest room message seen, so a reconnect asks only for
- * what was missed (`hello.since`) and shows nothing twice.
+ * what was missed (`hello.since`) and shows nothing twice. Shared by the
+ * terminal client and the web page.
  */
 export class SeqTracker {
   #last = 0;
