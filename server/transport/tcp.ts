@@ -2,6 +2,7 @@ import { setImmediate } from "node:timers";
 import { LineSplitter } from "../../protocol/line_splitter.ts";
 import { Frame } from "../core/frame.ts";
 import { Session } from "../core/session.ts";
+import { handshakeDeadline } from "./handshake.ts";
 import type { Hub } from "./hub.ts";
 import { Pacer } from "./pacer.ts";
 import { StreamPeer } from "./stream_peer.ts";
@@ -68,18 +69,7 @@ export async function handleConnection(conn: Deno.Conn, hub: Hub, scheme: string
   } else {
     stats.open++;
     session.start();
-    timer = setTimeout(() => {
-      if (session.joined || session.ended) return;
-      hub.log("info", `${peer.label} gave no name within ${config.handshakeTimeoutMs / 1000}s`);
-      hub.stats.handshakeFailures++;
-      peer.send(
-        new Frame({
-          type: "notice",
-          text: "No name given in time, closing. Reconnect to try again.",
-        }),
-      );
-      session.end("timeout");
-    }, config.handshakeTimeoutMs);
+    timer = handshakeDeadline(hub, session, peer);
   }
   const splitter = new LineSplitter(config.maxLine);
   const pacer = new Pacer(config.rateLimit, hub.clock);

@@ -1,6 +1,7 @@
 import { type SplitLine, TOO_LONG } from "../../protocol/line_splitter.ts";
 import { Frame } from "../core/frame.ts";
 import { Session } from "../core/session.ts";
+import { handshakeDeadline } from "./handshake.ts";
 import type { Hub } from "./hub.ts";
 import { Pacer } from "./pacer.ts";
 import { WsPeer } from "./ws_peer.ts";
@@ -39,18 +40,7 @@ export function acceptWebSocket(req: Request, hub: Hub, remote: Deno.NetAddr): R
   }
   stats.open++;
   session.start();
-  const timer = setTimeout(() => {
-    if (session.joined || session.ended) return;
-    hub.log("info", `${peer.label} gave no name within ${config.handshakeTimeoutMs / 1000}s`);
-    hub.stats.handshakeFailures++;
-    peer.send(
-      new Frame({
-        type: "notice",
-        text: "No name given in time, closing. Reconnect to try again.",
-      }),
-    );
-    session.end("timeout");
-  }, config.handshakeTimeoutMs);
+  const timer = handshakeDeadline(hub, session, peer);
   peer.done.then(() => {
     clearTimeout(timer);
     session.end("disconnect");
