@@ -1,4 +1,4 @@
-import { parseArgs } from "node:util";
+import { type FlagSpec, parseFlags, renderHelp, UsageError } from "../cli/flags.ts";
 
 /** Everything `chat join` is configured with: parsed once, validated, frozen. */
 export interface JoinConfig {
@@ -10,21 +10,7 @@ export interface JoinConfig {
   readonly json: boolean;
 }
 
-/** A bad command line: the message names the flag; exit 2. */
-export class JoinUsageError extends Error {
-  override name = "JoinUsageError";
-}
-
-/** One flag of `chat join`: the table that parsing and --help both use. */
-interface FlagSpec {
-  name: string;
-  /** Empty for a switch. */
-  arg: string;
-  default: string;
-  env?: string;
-  help: string;
-}
-
+/** The flags of `chat join`: parsing and --help both come from this table. */
 export const JOIN_FLAGS: readonly FlagSpec[] = [
   {
     name: "name",
@@ -42,14 +28,9 @@ export const JOIN_FLAGS: readonly FlagSpec[] = [
   },
 ];
 
-/** True when the arguments ask for help. */
-export function wantsHelp(args: string[]): boolean {
-  return args.includes("--help") || args.includes("-h");
-}
-
 /**
  * Parses `chat join`'s arguments and environment into a frozen config.
- * Throws {@linkcode JoinUsageError} naming the flag for anything invalid.
+ * Throws {@linkcode UsageError} naming the flag for anything invalid.
  *
  * @example
  * parseJoinConfig(["--name", "bob"], {}) // { name: "bob", host: "127.0.0.1", port: 8080, json: false }
@@ -58,64 +39,39 @@ export function parseJoinConfig(
   args: string[],
   env: Record<string, string | undefined>,
 ): JoinConfig {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        name: { type: "string" },
-        host: { type: "string" },
-        port: { type: "string" },
-        json: { type: "boolean" },
-      },
-    }));
-  } catch (err) {
-    throw new JoinUsageError(
-      err instanceof Error ? err.message.replace(/\. To specify.*$/s, "") : String(err),
-    );
-  }
+  const values = parseFlags(args, JOIN_FLAGS);
   const host = String(values.host ?? env.CHAT_HOST ?? "127.0.0.1").trim();
-  if (host === "") throw new JoinUsageError("--host cannot be empty, try 127.0.0.1");
+  if (host === "") throw new UsageError("--host cannot be empty, try 127.0.0.1");
   const rawPort = String(values.port ?? env.CHAT_PORT ?? "8080").trim();
   const port = /^\d+$/.test(rawPort) ? Number(rawPort) : NaN;
   if (!(port >= 1 && port <= 65535)) {
-    throw new JoinUsageError(`--port must be a whole number from 1 to 65535, got "${rawPort}"`);
+    throw new UsageError(`--port must be a whole number from 1 to 65535, got "${rawPort}"`);
   }
   const name = String(values.name ?? "").trim();
   if (values.name !== undefined && name === "") {
-    throw new JoinUsageError("--name cannot be empty, try --name bob");
+    throw new UsageError("--name cannot be empty, try --name bob");
   }
   return Object.freeze({ name, host, port, json: values.json === true });
 }
 
 /** `chat join --help`, generated from the flag table. */
 export function joinHelp(): string {
-  const rows = JOIN_FLAGS.map((f) => [`--${f.name}${f.arg ? " " + f.arg : ""}`, f]) as [
-    string,
-    FlagSpec,
-  ][];
-  const width = Math.max(...rows.map(([u]) => u.length));
-  return [
-    "Usage: chat join [flags]",
-    "",
-    "Joins a chat room. In a terminal: type to talk, /help lists commands, Tab completes,",
-    "Up recalls. With stdin from a pipe or file: every line is sent as a message, and it",
-    "exits 0 once the server has acknowledged them all (1 if it could not).",
-    "",
-    "Flags:",
-    ...rows.map(([u, f]) =>
-      `  ${u.padEnd(width)}  ${f.help} (default ${f.default}${f.env ? `, env ${f.env}` : ""})`
-    ),
-    `  ${"--help".padEnd(width)}  show this help`,
-    "",
-    "Exit codes: 0 done, 1 cannot connect or lost the connection, 2 bad flags.",
-    "",
-    "Examples:",
-    "  chat join --name bob",
-    "  chat join --name bob --host chat.example.org --port 9000",
-    '  echo "deploy done" | chat join --name ci',
-    "  chat join --name logger --json < /dev/null    # join, print the welcome as JSON, leave",
-  ].join("\n");
+  return renderHelp({
+    usage: "chat join [flags]",
+    about: [
+      "Joins a chat room. In a terminal: type to talk, /help lists commands, Tab completes,",
+      "Up recalls. With stdin from a pipe or file: every line is sent as a message, and it",
+      "exits 0 once the server has acknowledged them all (1 if it could not).",
+    ],
+    flags: JOIN_FLAGS,
+    footer: [
+      "Exit codes: 0 done, 1 cannot connect or lost the connection, 2 bad flags.",
+    ],
+    examples: [
+      "chat join --name bob",
+      "chat join --name bob --host chat.example.org --port 9000",
+      'echo "deploy done" | chat join --name ci',
+      "chat join --name logger --json < /dev/null    # join, print the welcome as JSON, leave",
+    ],
+  });
 }

@@ -1,4 +1,5 @@
-import { joinHelp, JoinUsageError, parseJoinConfig, wantsHelp } from "./args.ts";
+import { UsageError, wantsHelp } from "../cli/flags.ts";
+import { joinHelp, parseJoinConfig } from "./args.ts";
 
 /** `chat join ARGS`: returns the exit code. */
 export async function runJoin(args: string[]): Promise<number> {
@@ -10,7 +11,7 @@ export async function runJoin(args: string[]): Promise<number> {
   try {
     config = parseJoinConfig(args, Deno.env.toObject());
   } catch (err) {
-    if (!(err instanceof JoinUsageError)) throw err;
+    if (!(err instanceof UsageError)) throw err;
     console.error(`chat join: ${err.message}\nRun chat join --help for every flag.`);
     return 2;
   }

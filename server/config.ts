@@ -1,4 +1,4 @@
-import { parseArgs } from "node:util";
+import { type FlagSpec, parseFlags, renderHelp, UsageError } from "../cli/flags.ts";
 import type { LogLevel } from "./core/peer.ts";
 import type { RateLimit } from "./core/rate_limit.ts";
 import { LOG_LEVELS } from "./log.ts";
@@ -24,22 +24,7 @@ export interface ServeConfig {
   readonly retain: RetainPolicy;
 }
 
-/** A bad command line: the message names the flag; exit 2. */
-export class UsageError extends Error {
-  override name = "UsageError";
-}
-
-/** One flag of `chat serve`: the table that parsing and --help both use. */
-interface FlagSpec {
-  name: string;
-  /** "" for a boolean flag, which takes no value. */
-  arg: string;
-  default: string;
-  env?: string;
-  help: string;
-  boolean?: true;
-}
-
+/** The flags of `chat serve`: parsing and --help both come from this table. */
 export const SERVE_FLAGS: readonly FlagSpec[] = [
   { name: "host", arg: "HOST", default: "0.0.0.0", env: "CHAT_HOST", help: "address to listen on" },
   {
@@ -60,7 +45,6 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     name: "no-web",
     arg: "",
     default: "off",
-    boolean: true,
     help: "no web page, WebSocket, /healthz or /metrics",
   },
   { name: "history", arg: "N", default: "50", help: "messages replayed to who joins" },
@@ -158,10 +142,6 @@ function retain(raw: string): RetainPolicy {
   }
 }
 
-function flagType(f: FlagSpec): "boolean" | "string" {
-  return f.boolean ? "boolean" : "string";
-}
-
 /**
  * Parses `chat serve`'s arguments and environment into a frozen config.
  * Throws {@linkcode UsageError} naming the flag for anything invalid.
@@ -170,19 +150,7 @@ export function parseServeConfig(
   args: string[],
   env: Record<string, string | undefined>,
 ): ServeConfig {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: Object.fromEntries(SERVE_FLAGS.map((f) => [f.name, { type: flagType(f) }])),
-    }));
-  } catch (err) {
-    throw new UsageError(
-      err instanceof Error ? err.message.replace(/\. To specify.*$/s, "") : String(err),
-    );
-  }
+  const values = parseFlags(args, SERVE_FLAGS);
   const get = (name: string): string => {
     const f = SERVE_FLAGS.find((f) => f.name === name)!;
     const v = values[name] ?? (f.env ? env[f.env] : undefined) ?? f.default;
@@ -213,26 +181,15 @@ export function parseServeConfig(
 
 /** `chat serve --help`, generated from the flag table. */
 export function serveHelp(): string {
-  const rows = SERVE_FLAGS.map((f) => [`--${f.name}${f.arg ? ` ${f.arg}` : ""}`, f]) as [
-    string,
-    FlagSpec,
-  ][];
-  const width = Math.max(...rows.map(([u]) => u.length));
-  return [
-    "Usage: chat serve [flags]",
-    "",
-    "Starts a chat room. People join with `chat join`, a browser, or `nc HOST PORT`.",
-    "",
-    "Flags:",
-    ...rows.map(([u, f]) =>
-      `  ${u.padEnd(width)}  ${f.help} (default ${f.default}${f.env ? `, env ${f.env}` : ""})`
-    ),
-    `  ${"--help".padEnd(width)}  show this help`,
-    "",
-    "Examples:",
-    "  chat serve                       # room on port 8080, all interfaces",
-    "  chat serve --port 9000 --history 200",
-    "  chat serve --host 127.0.0.1 --rate-limit 0",
-    "  chat serve --db /var/lib/chat/chat.db --retain 30d,100000",
-  ].join("\n");
+  return renderHelp({
+    usage: "chat serve [flags]",
+    about: ["Starts a chat room. People join with `chat join`, a browser, or `nc HOST PORT`."],
+    flags: SERVE_FLAGS,
+    examples: [
+      "chat serve                       # room on port 8080, all interfaces",
+      "chat serve --port 9000 --history 200",
+      "chat serve --host 127.0.0.1 --rate-limit 0",
+      "chat serve --db /var/lib/chat/chat.db --retain 30d,100000",
+    ],
+  });
 }

@@ -1,9 +1,10 @@
-import { parseServeConfig, serveHelp, UsageError } from "./config.ts";
+import { UsageError, wantsHelp } from "../cli/flags.ts";
+import { parseServeConfig, serveHelp } from "./config.ts";
 import { serve, StartError } from "./serve.ts";
 
 /** `chat serve ARGS`: returns the exit code. */
 export async function runServe(args: string[]): Promise<number> {
-  if (args.includes("--help") || args.includes("-h")) {
+  if (wantsHelp(args)) {
     console.log(serveHelp());
     return 0;
   }

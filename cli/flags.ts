@@ -1,0 +1,80 @@
+// The flag tables of `chat serve` and `chat join`: one description per flag,
+// from which both the parser and --help are made, so they cannot drift.
+import { parseArgs } from "node:util";
+
+/** One command-line flag. */
+export interface FlagSpec {
+  name: string;
+  /** The value's placeholder, e.g. "PORT"; "" for a switch, which takes none. */
+  arg: string;
+  /** The default, as shown in --help. */
+  default: string;
+  /** The environment variable that may set it. */
+  env?: string;
+  help: string;
+}
+
+/** A bad command line: the message names the flag; exit 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** True when the arguments ask for help. */
+export function wantsHelp(args: string[]): boolean {
+  return args.includes("--help") || args.includes("-h");
+}
+
+/**
+ * Parses `args` strictly against `flags`: an unknown flag or a missing
+ * value throws {@linkcode UsageError}.
+ */
+export function parseFlags(
+  args: string[],
+  flags: readonly FlagSpec[],
+): Record<string, string | boolean | undefined> {
+  try {
+    return parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: Object.fromEntries(
+        flags.map((f) => [f.name, { type: f.arg === "" ? "boolean" as const : "string" as const }]),
+      ),
+    }).values;
+  } catch (err) {
+    // node's hint about "--" is noise for a flag-only command line.
+    throw new UsageError(
+      err instanceof Error ? err.message.replace(/\. To specify.*$/s, "") : String(err),
+    );
+  }
+}
+
+/** What a --help page says besides the flags. */
+export interface HelpPage {
+  usage: string;
+  about: string[];
+  flags: readonly FlagSpec[];
+  footer?: string[];
+  examples: string[];
+}
+
+/** A --help page: usage, a description, every flag with its default, and examples. */
+export function renderHelp(page: HelpPage): string {
+  const rows = page.flags.map((f) => [`--${f.name}${f.arg ? ` ${f.arg}` : ""}`, f] as const);
+  const width = Math.max(...rows.map(([u]) => u.length), "--help".length);
+  return [
+    `Usage: ${page.usage}`,
+    "",
+    ...page.about,
+    "",
+    "Flags:",
+    ...rows.map(([u, f]) =>
+      `  ${u.padEnd(width)}  ${f.help} (default ${f.default}${f.env ? `, env ${f.env}` : ""})`
+    ),
+    `  ${"--help".padEnd(width)}  show this help`,
+    ...(page.footer ? ["", ...page.footer] : []),
+    "",
+    "Examples:",
+    ...page.examples.map((e) => `  ${e}`),
+  ].join("\n");
+}
