@@ -9,8 +9,10 @@ const ESCAPE_SEQUENCES = new RegExp(
   ].join("|"),
   "g",
 );
-// C0 except TAB, DEL and C1.
+// C0 except TAB, DEL and C1: matching control characters is the point here.
+// deno-lint-ignore no-control-regex
 const CONTROLS = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
+// deno-lint-ignore no-control-regex
 const ANY_CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
 
 /**

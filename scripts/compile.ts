@@ -39,7 +39,10 @@ export async function compile(target: string, outDir: string): Promise<string> {
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { target: { type: "string", multiple: true }, out: { type: "string", default: `${root}dist` } },
+    options: {
+      target: { type: "string", multiple: true },
+      out: { type: "string", default: `${root}dist` },
+    },
   });
   const targets = values.target ?? Object.keys(TARGETS);
   for (const t of targets) {

@@ -15,7 +15,8 @@ async function runtimeReachable(): Promise<boolean> {
   }
 }
 
-const reachable = Deno.build.os === "linux" && Deno.build.arch === "x86_64" && await runtimeReachable();
+const reachable = Deno.build.os === "linux" && Deno.build.arch === "x86_64" &&
+  await runtimeReachable();
 if (!reachable) {
   console.warn(
     "compile_test: skipped: deno compile needs to download its runtime from dl.deno.land, which this machine cannot reach",
@@ -23,7 +24,8 @@ if (!reachable) {
 }
 
 Deno.test({
-  name: "the compiled executable serves a room and joins it (skipped without internet: deno compile downloads denort)",
+  name:
+    "the compiled executable serves a room and joins it (skipped without internet: deno compile downloads denort)",
   ignore: !reachable,
   async fn() {
     const dir = await Deno.makeTempDir();
