@@ -103,9 +103,15 @@ export class StreamPeer implements Peer {
       this.#scheduled = true;
       // A microtask runs after the current batch of lines (and the room's
       // flush) is handled: everything queued by then goes in one write.
-      queueMicrotask(() => this.#drain());
+      queueMicrotask(this.#drainSoon);
     }
   }
+
+  // One closure per peer, not one per scheduled drain: a join storm schedules
+  // a drain on every member for every join.
+  readonly #drainSoon = (): void => {
+    this.#drain();
+  };
 
   async #drain(): Promise<void> {
     this.#scheduled = false;
@@ -116,7 +122,7 @@ export class StreamPeer implements Peer {
         const chunks = this.#chunks;
         this.#chunks = [];
         const buf = chunks.length === 1 ? chunks[0] : concat(chunks);
-        let off = 0;
+        let off = await this.#conn.write(buf);
         while (off < buf.length) off += await this.#conn.write(buf.subarray(off));
         this.#queued -= buf.length;
       }
