@@ -253,7 +253,9 @@ export function summarize(all: Row[], mid: string): string {
       );
       p(
         `| stalled reader: memory, drop | extra peak RSS ≤ the outbox (${OUTBOX_KB} kB) + run-to-run noise; dropped as \`slow\` | extra peak RSS ${
-          s.deltas.map((d: number) => `${d >= 0 ? "+" : ""}${f(d / 1024, 1)} MB`).join(", ")
+          s.deltas.map((d: number) => `${d >= 0 ? "+" : "−"}${f(Math.abs(d) / 1024, 1)} MB`).join(
+            ", ",
+          )
         } against the paired runs without it (the N=100 repeats differ by ${
           f(s.noise / 1024, 1)
         } MB); ${s.slow ? "left (slow)" : "not dropped"} | ${
