@@ -21,13 +21,26 @@ export const TARGETS: Record<string, string> = {
  */
 export const PERMISSIONS = ["--allow-net", "--allow-read", "--allow-write", "--allow-env"];
 
+/** Modules started as Workers, which `deno compile` cannot find by itself. */
+export const WORKERS = ["server/storage/checkpoint_worker.ts"];
+
 const root = new URL("..", import.meta.url).pathname;
 
 /** Compiles one target; returns the path of the executable. */
 export async function compile(target: string, outDir: string): Promise<string> {
   const output = `${outDir}/${TARGETS[target]}`;
   const { code } = await new Deno.Command(Deno.execPath(), {
-    args: ["compile", ...PERMISSIONS, "--target", target, "--output", output, `${root}main.ts`],
+    args: [
+      "compile",
+      ...PERMISSIONS,
+      // Workers are loaded by URL at run time: they must be named to be compiled in.
+      ...WORKERS.flatMap((w) => ["--include", `${root}${w}`]),
+      "--target",
+      target,
+      "--output",
+      output,
+      `${root}main.ts`,
+    ],
     cwd: root,
     stdout: "inherit",
     stderr: "inherit",

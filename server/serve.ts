@@ -11,7 +11,8 @@ import { startWeb, type WebServer } from "./transport/http.ts";
 import { TimedHistory } from "./transport/metrics.ts";
 import { describeRetain } from "./storage/retention.ts";
 import { RetentionTask } from "./storage/retention_task.ts";
-import { historyLine, SqliteHistory } from "./storage/sqlite_history.ts";
+import { historyLine, MEMORY_DB, SqliteHistory } from "./storage/sqlite_history.ts";
+import { Checkpointer } from "./storage/checkpointer.ts";
 import { StorageError } from "./storage/storage_error.ts";
 
 /** The server could not start; the message says why and what to do. Exit 1. */
@@ -97,6 +98,7 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
       throw new StartError(`cannot serve the web page on ${config.host}:${config.webPort}: ${why}`);
     }
   }
+  const checkpoints = config.db === MEMORY_DB ? null : await Checkpointer.start(history, log);
   const addr = listener.addr;
   print(`chat listening on tcp://${addr.hostname}:${addr.port}`);
   if (web) print(`chat web on http://${hostPort(web.addr)}`);
@@ -119,6 +121,7 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
   await hub.drain(2000);
   await web?.shutdown();
   retention.stop();
+  await checkpoints?.stop();
   history.close();
   log("info", "bye");
 }

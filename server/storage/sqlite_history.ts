@@ -316,6 +316,15 @@ export class SqliteHistory implements History {
     return this.#lastSeq;
   }
 
+  /**
+   * Turns SQLite's automatic WAL checkpoints on or off for this connection;
+   * off while a {@linkcode Checkpointer} does them in the background.
+   */
+  setAutoCheckpoint(on: boolean): void {
+    if (this.#closed || this.path === MEMORY_DB) return;
+    this.#db.exec(`PRAGMA wal_autocheckpoint = ${on ? 1000 : 0}`);
+  }
+
   count(): number {
     return this.#count;
   }
