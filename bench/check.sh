@@ -4,5 +4,5 @@
 # stalled reader among 100). Exits non-zero unless every delivery arrived
 # exactly once, in order and intact, and the stalled reader was dropped as
 # slow. No timing asserts. ~30 s; builds the loadgen from the shared rig
-# (BENCH_RIG, default /work/shared/bench) with cc.
+# (BENCH_RIG, default ../shared/bench beside the checkout) with cc.
 exec bash "$(dirname "$0")/run.sh" --check "$@"

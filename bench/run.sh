@@ -17,7 +17,9 @@
 # bench/summarize.ts writes bench/results/SUMMARY.md.
 set -u
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-RIG_SRC="${BENCH_RIG:-/work/shared/bench}"
+# The rig sits in ../shared beside the checkout (as CI lays it out).
+RIG_SRC="${BENCH_RIG:-$repo/../shared/bench}"
+[ -f "$RIG_SRC/loadgen.c" ] || [ -n "${BENCH_RIG:-}" ] || RIG_SRC=/work/shared/bench
 WORK="${BENCH_WORK:-${TMPDIR:-/tmp}/chat-bench-$(id -u)}"
 RESULTS="$repo/bench/results"
 MODE=full
