@@ -46,7 +46,9 @@ Deno.test("a SIGKILL mid-flood loses no acked message; after a restart each is t
     await client.close();
     assert.equal(await server.exited, 137);
     assert.ok(killed, "the server was killed mid-flood");
-    assert.ok(sent > acked.size, "messages were still in flight when it was killed");
+    // Acks already on their way when the kill landed are still counted (and
+    // must be stored), so only "before the flood ended" is certain here.
+    assert.ok(acked.size < TOTAL, "killed before the flood ended");
 
     // Readable right after the crash, before any server recovered the WAL.
     const stored = await historyJson(db, ["--limit", "0"]);
