@@ -1,19 +1,7 @@
 import type { Frame, FrameRun, Mode } from "../core/frame.ts";
 import type { Peer } from "../core/peer.ts";
 import { countSent, type TransportStats } from "./metrics.ts";
-
-/** Options of a {@linkcode StreamPeer}. */
-export interface StreamPeerOptions {
-  /** Most bytes queued and not yet taken by the socket. @default 1048576 */
-  maxOutbox?: number;
-  /** How long a closing connection may take to flush, in ms. @default 2000 */
-  lingerMs?: number;
-  label: string;
-  /** Called (later, never during a send) when the connection is dropped. */
-  onDrop(reason: "slow" | "disconnect"): void;
-  /** Counters for /metrics. */
-  stats?: TransportStats;
-}
+import type { PeerOptions } from "./peer_options.ts";
 
 /**
  * A member's byte-stream connection (TCP or TLS) with its outbox. Sending
@@ -39,7 +27,7 @@ export class StreamPeer implements Peer {
   #lingerTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #done = Promise.withResolvers<void>();
 
-  constructor(conn: Deno.Conn, options: StreamPeerOptions) {
+  constructor(conn: Deno.Conn, options: PeerOptions) {
     this.#conn = conn;
     this.#max = options.maxOutbox ?? 1 << 20;
     this.#linger = options.lingerMs ?? 2000;

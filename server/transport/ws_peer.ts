@@ -1,19 +1,7 @@
 import type { Frame, Mode } from "../core/frame.ts";
 import type { Peer } from "../core/peer.ts";
 import { countSent, type TransportStats } from "./metrics.ts";
-
-/** Options of a {@linkcode WsPeer}. */
-export interface WsPeerOptions {
-  /** Most bytes queued and not yet taken by the socket. @default 1048576 */
-  maxOutbox?: number;
-  /** How long a closing connection may take to flush, in ms. @default 2000 */
-  lingerMs?: number;
-  label: string;
-  /** Called (later, never during a send) when the connection is dropped. */
-  onDrop(reason: "slow" | "disconnect"): void;
-  /** Counters for /metrics. */
-  stats?: TransportStats;
-}
+import type { PeerOptions } from "./peer_options.ts";
 
 /**
  * A member's WebSocket with a bounded outbox: one JSON event per text frame.
@@ -38,7 +26,7 @@ export class WsPeer implements Peer {
   #lingerTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #done = Promise.withResolvers<void>();
 
-  constructor(ws: WebSocket, options: WsPeerOptions) {
+  constructor(ws: WebSocket, options: PeerOptions) {
     this.#ws = ws;
     this.#max = options.maxOutbox ?? 1 << 20;
     this.#linger = options.lingerMs ?? 2000;
