@@ -18,16 +18,29 @@ export class Checkpointer {
   }
 
   /** Starts checkpointing `history`'s file in a Worker; resolves once it runs. */
-  static async start(history: SqliteHistory, log: Log, intervalMs = 1000): Promise<Checkpointer> {
-    const worker = new Worker(new URL("./checkpoint_worker.ts", import.meta.url).href, {
-      type: "module",
-    });
+  static async start(
+    history: SqliteHistory,
+    log: Log,
+    intervalMs = 1000,
+  ): Promise<Checkpointer | null> {
+    let worker: Worker;
+    try {
+      worker = new Worker(new URL("./checkpoint_worker.ts", import.meta.url).href, {
+        type: "module",
+      });
+    } catch (err) {
+      // SQLite's own automatic checkpoints stay on: slower tail, same safety.
+      log("warn", `background checkpoints unavailable (${err}); checkpointing inline`);
+      return null;
+    }
     const started = Promise.withResolvers<void>();
     worker.onmessage = (e) => {
       if (e.data?.type === "started") started.resolve();
     };
+    let failed = false;
     worker.onerror = (e) => {
       e.preventDefault();
+      failed = true;
       // Without the worker the WAL would grow for ever: checkpoint inline again.
       history.setAutoCheckpoint(true);
       log("warn", `background checkpoints stopped (${e.message}); checkpointing inline`);
@@ -35,6 +48,10 @@ export class Checkpointer {
     };
     worker.postMessage({ type: "start", path: history.path, intervalMs });
     await started.promise;
+    if (failed) {
+      worker.terminate();
+      return null;
+    }
     history.setAutoCheckpoint(false);
     return new Checkpointer(worker, history);
   }
