@@ -30,8 +30,3 @@ export function sanitize(text: string): string {
   }
   return text.isWellFormed() ? text : text.toWellFormed();
 }
-
-/** True when the text contains a control character or escape sequence. */
-export function hasControls(text: string): boolean {
-  return ANY_CONTROL.test(text);
-}

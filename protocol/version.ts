@@ -2,6 +2,3 @@ import denoJson from "../deno.json" with { type: "json" };
 
 /** The program's version, from deno.json. */
 export const VERSION: string = denoJson.version;
-
-/** The protocol version this code implements (PROTOCOL.md). */
-export const PROTOCOL_VERSION = 1;
