@@ -1,8 +1,12 @@
-import { type FlagSpec, parseFlags, renderHelp, UsageError } from "../cli/flags.ts";
+import { parseFlags, renderHelp, UsageError } from "../cli/flags.ts";
+import { CidrList } from "./core/address.ts";
 import type { LogLevel } from "./core/peer.ts";
 import type { RateLimit } from "./core/rate_limit.ts";
 import { LOG_LEVELS } from "./log.ts";
+import { SERVE_FLAGS } from "./serve_flags.ts";
 import { parseRetain, type RetainPolicy } from "./storage/retention.ts";
+
+export { SERVE_FLAGS };
 
 /** Everything `chat serve` is configured with: parsed once, validated, frozen. */
 export interface ServeConfig {
@@ -15,7 +19,22 @@ export interface ServeConfig {
   readonly history: number;
   readonly maxLine: number;
   readonly maxClients: number;
+  /** Most connections from one address (IPv6: one /64); 0 = no limit. */
+  readonly maxPerIp: number;
+  /** Most connections from one address that have not joined yet; 0 = no limit. */
+  readonly maxPendingPerIp: number;
+  /** Proxies whose X-Forwarded-For / Forwarded headers are believed (web side). */
+  readonly trustProxy: CidrList;
+  /** TLS certificate and key files; both set, or both null (no TLS). */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | null;
+  /**
+   * Where the room password comes from: a file (read at start and on
+   * SIGHUP), or the value of CHAT_PASSWORD; null when the room is open.
+   */
+  readonly password: { readonly file: string } | { readonly value: string } | null;
   readonly handshakeTimeoutMs: number;
+  /** WebSocket (and pinging JSON client) silence after which it is dropped. */
+  readonly pingTimeoutMs: number;
   readonly rateLimit: RateLimit;
   readonly maxOutbox: number;
   readonly logLevel: LogLevel;
@@ -23,67 +42,6 @@ export interface ServeConfig {
   readonly db: string;
   readonly retain: RetainPolicy;
 }
-
-/** The flags of `chat serve`: parsing and --help both come from this table. */
-export const SERVE_FLAGS: readonly FlagSpec[] = [
-  { name: "host", arg: "HOST", default: "0.0.0.0", env: "CHAT_HOST", help: "address to listen on" },
-  {
-    name: "port",
-    arg: "PORT",
-    default: "8080",
-    env: "CHAT_PORT",
-    help: "TCP port for netcat and `chat join` (0 = any free port)",
-  },
-  {
-    name: "web-port",
-    arg: "PORT",
-    default: "8081",
-    env: "CHAT_WEB_PORT",
-    help: "HTTP port for the web page, /ws, /healthz and /metrics (0 = any free port)",
-  },
-  {
-    name: "no-web",
-    arg: "",
-    default: "off",
-    help: "no web page, WebSocket, /healthz or /metrics",
-  },
-  { name: "history", arg: "N", default: "50", help: "messages replayed to who joins" },
-  { name: "max-line", arg: "BYTES", default: "4096", help: "longest message line accepted" },
-  { name: "max-clients", arg: "N", default: "10000", help: "most connections at once" },
-  {
-    name: "handshake-timeout",
-    arg: "SECONDS",
-    default: "30",
-    help: "close connections that give no name in time",
-  },
-  {
-    name: "rate-limit",
-    arg: "RATE[:BURST]",
-    default: "10:40",
-    help: "flood control: lines/s per client after a burst (0 = off)",
-  },
-  {
-    name: "max-outbox",
-    arg: "BYTES",
-    default: "1048576",
-    help: "output queued for a client before it is dropped as slow",
-  },
-  { name: "log-level", arg: "LEVEL", default: "info", help: "debug, info, warn or error" },
-  {
-    name: "db",
-    arg: "PATH",
-    default: "chat.db",
-    env: "CHAT_DB",
-    help: "SQLite file that keeps the history (:memory: = lost at exit)",
-  },
-  {
-    name: "retain",
-    arg: "AGE,COUNT",
-    default: "forever",
-    env: "CHAT_RETAIN",
-    help: "delete messages older than AGE (30d, 12h, 90m) and/or beyond the newest COUNT",
-  },
-];
 
 function intIn(flag: string, raw: string, min: number, max: number): number {
   const n = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
@@ -142,6 +100,35 @@ function retain(raw: string): RetainPolicy {
   }
 }
 
+function optionalFile(raw: string): string | null {
+  const v = raw.trim();
+  return v === "" || v === "none" ? null : v;
+}
+
+function cidrs(flag: string, raw: string): CidrList {
+  if (raw.trim() === "none") return CidrList.none;
+  try {
+    return CidrList.parse(raw);
+  } catch (err) {
+    throw new UsageError(`--${flag}: ${err instanceof Error ? err.message : err}`);
+  }
+}
+
+// No --password flag: `ps` would show it to every user of the machine.
+function passwordSource(
+  file: string | boolean | undefined,
+  envValue: string | undefined,
+): ServeConfig["password"] {
+  if (typeof file === "string") {
+    if (file.trim() === "") {
+      throw new UsageError("--password-file cannot be empty, name the file holding the password");
+    }
+    return Object.freeze({ file });
+  }
+  if (envValue !== undefined && envValue !== "") return Object.freeze({ value: envValue });
+  return null;
+}
+
 /**
  * Parses `chat serve`'s arguments and environment into a frozen config.
  * Throws {@linkcode UsageError} naming the flag for anything invalid.
@@ -162,6 +149,15 @@ export function parseServeConfig(
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
   }
+  const certFile = optionalFile(get("tls-cert"));
+  const keyFile = optionalFile(get("tls-key"));
+  if ((certFile === null) !== (keyFile === null)) {
+    throw new UsageError(
+      certFile === null
+        ? "--tls-key needs --tls-cert too: give both files, or neither for plain TCP"
+        : "--tls-cert needs --tls-key too: give both files, or neither for plain TCP",
+    );
+  }
   return Object.freeze({
     host,
     port: intIn("port", get("port"), 0, 65535),
@@ -170,7 +166,13 @@ export function parseServeConfig(
     history: intIn("history", get("history"), 0, 1_000_000),
     maxLine: bytes("max-line", get("max-line"), 64),
     maxClients: intIn("max-clients", get("max-clients"), 1, 1_000_000),
+    maxPerIp: intIn("max-per-ip", get("max-per-ip"), 0, 1_000_000),
+    maxPendingPerIp: intIn("max-pending-per-ip", get("max-pending-per-ip"), 0, 1_000_000),
+    trustProxy: cidrs("trust-proxy", get("trust-proxy")),
+    tls: certFile && keyFile ? Object.freeze({ certFile, keyFile }) : null,
+    password: passwordSource(values["password-file"], env.CHAT_PASSWORD),
     handshakeTimeoutMs: seconds("handshake-timeout", get("handshake-timeout")),
+    pingTimeoutMs: seconds("ping-timeout", get("ping-timeout")),
     rateLimit: Object.freeze(rateLimit(get("rate-limit"))),
     maxOutbox: bytes("max-outbox", get("max-outbox"), 4096),
     logLevel,
@@ -190,6 +192,7 @@ export function serveHelp(): string {
       "chat serve --port 9000 --history 200",
       "chat serve --host 127.0.0.1 --rate-limit 0",
       "chat serve --db /var/lib/chat/chat.db --retain 30d,100000",
+      "chat serve --tls-cert cert.pem --tls-key key.pem --password-file /etc/chat/password",
     ],
   });
 }

@@ -25,8 +25,15 @@ export async function runServe(args: string[]): Promise<number> {
       // SIGTERM does not exist on Windows
     }
   }
+  // SIGHUP re-reads the certificate and the password file (a renewal needs no restart).
+  const reload = new EventTarget();
   try {
-    await serve(config, { signal: controller.signal });
+    Deno.addSignalListener("SIGHUP", () => reload.dispatchEvent(new Event("reload")));
+  } catch {
+    // no SIGHUP on Windows
+  }
+  try {
+    await serve(config, { signal: controller.signal, reload });
   } catch (err) {
     if (!(err instanceof StartError)) throw err;
     console.error(`chat serve: ${err.message}`);

@@ -14,6 +14,12 @@ import { RetentionTask } from "./storage/retention_task.ts";
 import { historyLine, MEMORY_DB, SqliteHistory } from "./storage/sqlite_history.ts";
 import { Checkpointer } from "./storage/checkpointer.ts";
 import { StorageError } from "./storage/storage_error.ts";
+import { FailureThrottle } from "./core/failure_throttle.ts";
+import { PasswordGate } from "./core/password_gate.ts";
+import { readPassword, SecretError } from "./secrets.ts";
+import { ReloadableTlsListener } from "./transport/tls_listener.ts";
+import { loadTlsPair, type TlsPair, TlsPairError } from "./transport/tls_pair.ts";
+import type { Acceptor } from "./transport/tcp.ts";
 
 /** The server could not start; the message says why and what to do. Exit 1. */
 export class StartError extends Error {
@@ -28,6 +34,12 @@ export interface ServeOptions {
   print?: (line: string) => void;
   log?: Log;
   clock?: Clock;
+  /**
+   * Each "reload" event re-reads the TLS pair and the password file (the
+   * command line wires SIGHUP to it): new connections get what was read,
+   * nobody is dropped, and what fails to load is logged and the old kept.
+   */
+  reload?: EventTarget;
 }
 
 function reason(err: unknown): string {
@@ -53,6 +65,20 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
   const clock = options.clock ?? systemClock;
   const log = options.log ?? stderrLog(config.logLevel);
   const print = options.print ?? ((line: string) => console.log(line));
+  // Secrets and certificates first: a server that cannot use them must not
+  // start listening as if it were open or unencrypted.
+  let password: string | null = null;
+  let pair: TlsPair | null = null;
+  try {
+    if (config.password) password = await readPassword(config.password);
+    if (config.tls) pair = await loadTlsPair(config.tls.certFile, config.tls.keyFile);
+  } catch (err) {
+    if (err instanceof SecretError || err instanceof TlsPairError) {
+      throw new StartError(err.message);
+    }
+    throw err;
+  }
+  for (const w of pair?.warnings ?? []) log("warn", w);
   // Before listening: a database that cannot be used stops the server
   // before any client could post a message that would then be lost.
   let history: SqliteHistory;
@@ -75,42 +101,68 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
     log,
     version: VERSION,
   });
-  const hub = new Hub(room, config, clock, log);
-  let listener: Deno.TcpListener;
+  const gate = new PasswordGate({ password, throttle: new FailureThrottle(clock), log });
+  const hub = new Hub(room, config, gate, clock, log);
+  let listener: Acceptor & { close(): void; addr: Deno.Addr };
+  let tlsTcp: ReloadableTlsListener | undefined;
   try {
-    listener = Deno.listen({ hostname: config.host, port: config.port });
+    listener = pair
+      ? tlsTcp = ReloadableTlsListener.listen(config.host, config.port, pair)
+      : Deno.listen({ hostname: config.host, port: config.port });
   } catch (err) {
     history.close();
     throw new StartError(`cannot listen on ${config.host}:${config.port}: ${reason(err)}`);
   }
   let web: WebServer | undefined;
+  let tlsWeb: ReloadableTlsListener | undefined;
   if (config.web) {
     try {
+      if (pair) tlsWeb = ReloadableTlsListener.listen(config.host, config.webPort, pair);
       web = startWeb(hub, {
         hostname: config.host,
         port: config.webPort,
         metrics: { history: timed, storage: timed.stats, startedAt: clock.now() },
+        tls: tlsWeb,
       });
     } catch (err) {
       listener.close();
+      tlsWeb?.close();
       history.close();
       const why = reason(err).replace("--port", "--web-port");
       throw new StartError(`cannot serve the web page on ${config.host}:${config.webPort}: ${why}`);
     }
   }
   const checkpoints = config.db === MEMORY_DB ? null : await Checkpointer.start(history, log);
-  const addr = listener.addr;
-  print(`chat listening on tcp://${addr.hostname}:${addr.port}`);
-  if (web) print(`chat web on http://${hostPort(web.addr)}`);
+  const addr = listener.addr as Deno.NetAddr;
+  print(`chat listening on ${pair ? "tls" : "tcp"}://${hostPort(addr)}`);
+  if (web) print(`chat web on ${web.scheme}://${hostPort(web.addr)}`);
   print(historyLine(history));
   log("info", `chat ${VERSION} ready; history kept ${describeRetain(config.retain)}`);
+  if (pair) log("info", `TLS: ${pair.subject}, valid until ${pair.notAfter.toISOString()}`);
+  if (password !== null) log("info", "joining needs the room password");
+  // A bug that escapes a handler must not take the room down: log it loudly
+  // and carry on (the tests fail on any such line).
+  const lastResort = (e: PromiseRejectionEvent) => {
+    e.preventDefault();
+    log(
+      "error",
+      `BUG: unhandled rejection: ${e.reason instanceof Error ? e.reason.stack : e.reason}`,
+    );
+  };
+  globalThis.addEventListener("unhandledrejection", lastResort);
+  const reload = () =>
+    reloadSecrets(config, { gate, log, listeners: [tlsTcp, tlsWeb] }).catch((err) =>
+      log("error", `reload failed: ${err instanceof Error ? err.message : err}`)
+    );
+  options.reload?.addEventListener("reload", reload);
   retention.start();
-  const accepting = acceptLoop(listener, hub);
+  const accepting = acceptLoop(listener, hub, pair ? "tls" : "tcp");
   if (options.signal && !options.signal.aborted) {
     await new Promise((resolve) =>
       options.signal!.addEventListener("abort", resolve, { once: true })
     );
   }
+  options.reload?.removeEventListener("reload", reload);
   log("info", `shutting down: ${room.size} members, ${hub.connections} connections`);
   hub.closing = true;
   listener.close();
@@ -123,5 +175,50 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
   retention.stop();
   await checkpoints?.stop();
   history.close();
+  globalThis.removeEventListener("unhandledrejection", lastResort);
   log("info", "bye");
+}
+
+/** What a reload touches. */
+interface Reloadable {
+  gate: PasswordGate;
+  log: Log;
+  listeners: (ReloadableTlsListener | undefined)[];
+}
+
+/**
+ * Re-reads the password file and the TLS pair. Each that fails to load is
+ * logged and the old one kept; connections already open are not touched.
+ */
+async function reloadSecrets(config: ServeConfig, r: Reloadable): Promise<void> {
+  if (config.password && "file" in config.password) {
+    try {
+      r.gate.set(await readPassword(config.password));
+      r.log("info", `reloaded the room password from ${config.password.file}`);
+    } catch (err) {
+      r.log("error", `${(err as Error).message}; keeping the password loaded before`);
+    }
+  }
+  if (!config.tls) return;
+  let pair: TlsPair;
+  try {
+    pair = await loadTlsPair(config.tls.certFile, config.tls.keyFile);
+  } catch (err) {
+    r.log("error", `${(err as Error).message}; keeping the certificate loaded before`);
+    return;
+  }
+  for (const w of pair.warnings) r.log("warn", w);
+  for (const l of r.listeners) {
+    if (!l) continue;
+    try {
+      l.reload(pair);
+    } catch (err) {
+      r.log("error", `could not listen again with the new certificate: ${reason(err)}`);
+      return;
+    }
+  }
+  r.log(
+    "info",
+    `reloaded the TLS certificate: ${pair.subject}, valid until ${pair.notAfter.toISOString()}`,
+  );
 }

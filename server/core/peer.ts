@@ -10,6 +10,11 @@ export interface Peer {
   mode: Mode;
   /** A short label for logs, e.g. "tcp 127.0.0.1:50312". */
   readonly label: string;
+  /**
+   * The client's address, as limits and password throttling key it (see
+   * `clientAddress` in address.ts): behind a trusted proxy, the real client's.
+   */
+  readonly address: string;
   /** Queues a frame. Never awaits; a peer whose outbox overflows drops itself. */
   send(frame: Frame): void;
   /**

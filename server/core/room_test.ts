@@ -11,6 +11,7 @@ import { Session } from "./session.ts";
 class MemoryPeer implements Peer {
   mode: Mode = "plain";
   readonly label = "memory";
+  readonly address = "192.0.2.1";
   readonly frames: Frame[] = [];
   closed = false;
   send(frame: Frame): void {

@@ -1,10 +1,11 @@
 import type { ClientEvent, LeaveReason, ServerEvent } from "../../protocol/events.ts";
 import { parseClientEvent } from "../../protocol/events.ts";
 import { type SplitLine, TOO_LONG } from "../../protocol/line_splitter.ts";
-import { normalizeName } from "../../protocol/names.ts";
+import { nameProblem, normalizeName } from "../../protocol/names.ts";
 import { sanitize } from "../../protocol/sanitize.ts";
 import { type CommandContext, findCommand, usage } from "./commands.ts";
 import { Frame, type Mode } from "./frame.ts";
+import type { PasswordGate } from "./password_gate.ts";
 import type { Peer } from "./peer.ts";
 import type { Member, Refusal, Room } from "./room.ts";
 
@@ -20,7 +21,14 @@ export interface SessionOptions {
    * first line decides. @default undefined
    */
   mode?: Mode;
+  /** The room password; absent or not required: anyone may join. */
+  gate?: PasswordGate;
+  /** Called once, when the handshake is done and the member is in the room. */
+  onJoin?: () => void;
 }
+
+/** Where the handshake stands. */
+type Stage = "name" | "password" | "checking";
 
 /**
  * One connection's conversation with the room, whatever its transport: the
@@ -32,15 +40,25 @@ export class Session implements Member {
   readonly peer: Peer;
   readonly #room: Room;
   readonly #maxLine: number;
+  readonly #gate: PasswordGate | undefined;
+  readonly #onJoin: (() => void) | undefined;
   #mode: Mode | null = null;
   #joined = false;
   #ended = false;
+  #stage: Stage = "name";
+  /** The password was right (or none is needed): a refused name may be retried freely. */
+  #authed: boolean;
+  /** Plain mode: the name given, waiting for the password. */
+  #pendingName = "";
   readonly #ctx: CommandContext;
 
   constructor(room: Room, peer: Peer, options: SessionOptions) {
     this.#room = room;
     this.peer = peer;
     this.#maxLine = options.maxLineBytes;
+    this.#gate = options.gate;
+    this.#onJoin = options.onJoin;
+    this.#authed = !options.gate?.required;
     if (options.mode) this.#mode = peer.mode = options.mode;
     this.#ctx = {
       room,
@@ -84,8 +102,12 @@ export class Session implements Member {
     });
   }
 
-  /** Handles one line from the client. */
-  handle(line: SplitLine): void {
+  /**
+   * Handles one line from the client. Returns a promise only while the line
+   * cannot be answered yet (a password being checked): the caller must not
+   * hand over further lines until it settles, so they stay in order.
+   */
+  handle(line: SplitLine): void | Promise<void> {
     if (this.#ended) return;
     if (line === TOO_LONG) {
       this.#refuse({
@@ -94,34 +116,67 @@ export class Session implements Member {
       });
       return;
     }
-    if (!this.#joined) this.#handshake(line);
+    if (!this.#joined) return this.#handshake(line);
     else if (this.#mode === "json") this.#json(line);
     else this.#plain(line);
   }
 
-  #handshake(line: string): void {
+  #handshake(line: string): void | Promise<void> {
     if (this.#mode === null && line.trim() === "") return;
     if (this.#mode === null) {
       this.#mode = looksLikeHello(line) ? "json" : "plain";
       this.peer.mode = this.#mode;
     }
-    let name: string;
-    let since: number | undefined;
-    if (this.#mode === "json") {
-      const parsed = parseClientEvent(line);
-      if (!parsed.ok) return this.#refuse({ code: "bad_request", message: parsed.message });
-      if (parsed.event.type !== "hello") {
-        return this.#refuse({
-          code: "bad_request",
-          message: 'join first: {"type":"hello","name":"YOUR_NAME"}',
-        });
-      }
-      name = normalizeName(parsed.event.name);
-      since = parsed.event.since;
-    } else {
-      if (line.trim() === "") return;
-      name = normalizeName(line);
+    if (this.#mode === "plain") return this.#plainHandshake(line);
+    const parsed = parseClientEvent(line);
+    if (!parsed.ok) return this.#refuse({ code: "bad_request", message: parsed.message });
+    if (parsed.event.type !== "hello") {
+      return this.#refuse({
+        code: "bad_request",
+        message: 'join first: {"type":"hello","name":"YOUR_NAME"}',
+      });
     }
+    const hello = parsed.event;
+    const name = normalizeName(hello.name);
+    if (this.#authed) return this.#join(name, hello.since);
+    if (hello.password === undefined) {
+      return this.#authFailed("this room needs a password: send it in hello.password");
+    }
+    return this.#authenticate(hello.password, () => this.#join(name, hello.since));
+  }
+
+  #plainHandshake(line: string): void | Promise<void> {
+    if (line.trim() === "") return;
+    if (this.#stage === "password") {
+      return this.#authenticate(line, () => this.#join(this.#pendingName));
+    }
+    const name = normalizeName(line);
+    if (this.#authed) return this.#join(name);
+    // Only the form of the name before the password: who is in the room is
+    // for those who know it.
+    const problem = nameProblem(name);
+    if (problem) return this.#refuse({ code: "bad_name", message: problem });
+    this.#pendingName = name;
+    this.#stage = "password";
+    this.#send({ type: "notice", text: "Password:" });
+  }
+
+  async #authenticate(candidate: string, then: () => void): Promise<void> {
+    this.#stage = "checking";
+    const ok = await this.#gate!.check(this.peer.address, candidate, this.peer.label);
+    if (this.#ended) return;
+    if (!ok) return this.#authFailed("wrong password, check it and reconnect to try again");
+    this.#authed = true;
+    this.#stage = "name";
+    then();
+  }
+
+  #authFailed(message: string): void {
+    this.#refuse({ code: "auth_failed", message });
+    this.end("disconnect");
+  }
+
+  #join(name: string, since?: number): void {
     this.name = name;
     const refusal = this.#room.join(this, since);
     if (refusal) {
@@ -131,6 +186,7 @@ export class Session implements Member {
       return;
     }
     this.#joined = true;
+    this.#onJoin?.();
   }
 
   #plain(line: string): void {

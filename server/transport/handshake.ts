@@ -4,19 +4,20 @@ import type { Session } from "../core/session.ts";
 import type { Hub } from "./hub.ts";
 
 /**
- * Closes a connection that has not given a name within
- * `--handshake-timeout`, on any transport. Returns the timer, to clear once
- * the session has joined or closed.
+ * Closes a connection that has not joined within `--handshake-timeout` (or
+ * the `ms` left of it after a TLS handshake), on any transport. Returns the
+ * timer, to clear once the session has joined or closed.
  */
 export function handshakeDeadline(
   hub: Hub,
   session: Session,
   peer: Peer,
+  ms: number = hub.config.handshakeTimeoutMs,
 ): ReturnType<typeof setTimeout> {
-  const ms = hub.config.handshakeTimeoutMs;
+  const limit = hub.config.handshakeTimeoutMs;
   return setTimeout(() => {
     if (session.joined || session.ended) return;
-    hub.log("info", `${peer.label} gave no name within ${ms / 1000}s`);
+    hub.log("info", `${peer.label} did not join within ${limit / 1000}s`);
     hub.stats.handshakeFailures++;
     peer.send(
       new Frame({
@@ -25,5 +26,5 @@ export function handshakeDeadline(
       }),
     );
     session.end("timeout");
-  }, ms);
+  }, Math.max(0, ms));
 }

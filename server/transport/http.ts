@@ -1,6 +1,10 @@
 import { ASSETS } from "../../web/assets.gen.ts";
+import { clientAddress } from "../core/address.ts";
+import { realClient } from "./forwarded.ts";
+import { HttpsFront } from "./https_front.ts";
 import type { Hub } from "./hub.ts";
 import { health, type MetricsSources, renderMetrics } from "./metrics.ts";
+import type { ReloadableTlsListener } from "./tls_listener.ts";
 import { acceptWebSocket } from "./ws.ts";
 
 /** Options of {@linkcode startWeb}. */
@@ -10,11 +14,18 @@ export interface WebOptions {
   port: number;
   /** What `/metrics` and `/healthz` report besides the hub. */
   metrics: MetricsSources;
+  /**
+   * Serve HTTPS: this listener (already on `hostname:port`) takes the
+   * public connections, and the HTTP server listens on loopback behind it.
+   */
+  tls?: ReloadableTlsListener;
 }
 
 /** The running HTTP side: the page, `/ws`, `/healthz` and `/metrics`. */
 export interface WebServer {
   readonly addr: Deno.NetAddr;
+  /** "http" or "https". */
+  readonly scheme: string;
   /** Stops listening and closes what is left open. Safe to call twice. */
   shutdown(): Promise<void>;
 }
@@ -22,10 +33,13 @@ export interface WebServer {
 // A Host header is echoed into the CSP only when it looks like host[:port].
 const SAFE_HOST = /^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 
-function securityHeaders(req: Request): Headers {
+// Half a year: long enough to matter, short enough to undo a mistake.
+const HSTS = "max-age=15552000";
+
+function securityHeaders(req: Request, https: boolean): Headers {
   const host = req.headers.get("host") ?? "";
   const ws = SAFE_HOST.test(host) ? ` ws://${host} wss://${host}` : "";
-  return new Headers({
+  const headers = new Headers({
     "content-security-policy": "default-src 'self'; script-src 'self'; style-src 'self'; " +
       `img-src 'self'; connect-src 'self'${ws}; base-uri 'none'; form-action 'self'; ` +
       "frame-ancestors 'none'",
@@ -33,10 +47,12 @@ function securityHeaders(req: Request): Headers {
     "referrer-policy": "no-referrer",
     "x-frame-options": "DENY",
   });
+  if (https) headers.set("strict-transport-security", HSTS);
+  return headers;
 }
 
-function reply(req: Request, status: number, body: string, type: string): Response {
-  const headers = securityHeaders(req);
+function replyWith(req: Request, status: number, body: string, type: string, https: boolean) {
+  const headers = securityHeaders(req, https);
   headers.set("content-type", type);
   headers.set("cache-control", "no-cache");
   const empty = req.method === "HEAD" || status === 204;
@@ -66,9 +82,19 @@ export function originAllowed(req: Request): boolean {
   }
 }
 
+/** Where a request comes from: its client address, and whether it came over TLS. */
+interface Origin {
+  address: string;
+  label: string;
+  https: boolean;
+}
+
 /** Routes one request. */
-function handle(req: Request, info: Deno.ServeHandlerInfo, hub: Hub, options: WebOptions) {
+function handle(req: Request, from: Origin, hub: Hub, options: WebOptions): Response {
   const url = new URL(req.url);
+  const https = from.https;
+  const reply = (req: Request, status: number, body: string, type: string) =>
+    replyWith(req, status, body, type, https);
   if (req.method !== "GET" && req.method !== "HEAD") {
     const res = reply(req, 405, "only GET is served here\n", TEXT);
     res.headers.set("allow", "GET, HEAD");
@@ -93,7 +119,7 @@ function handle(req: Request, info: Deno.ServeHandlerInfo, hub: Hub, options: We
           TEXT,
         );
       }
-      return acceptWebSocket(req, hub, info.remoteAddr as Deno.NetAddr);
+      return acceptWebSocket(req, hub, from.address, from.label);
     }
     case "/healthz":
       return reply(
@@ -119,21 +145,47 @@ function handle(req: Request, info: Deno.ServeHandlerInfo, hub: Hub, options: We
 
 /**
  * Serves the web page, the WebSocket and the health and metrics endpoints
- * on `hostname:port`. Throws (as `Deno.listen` does) when it cannot listen.
+ * on `hostname:port`, over HTTPS when `options.tls` is given. Throws (as
+ * `Deno.listen` does) when it cannot listen.
  */
 export function startWeb(hub: Hub, options: WebOptions): WebServer {
+  const trusted = hub.config.trustProxy;
+  let front: HttpsFront | undefined;
   const server = Deno.serve({
-    hostname: options.hostname,
-    port: options.port,
+    // Behind the TLS front the HTTP server is reachable on loopback only.
+    hostname: options.tls ? "127.0.0.1" : options.hostname,
+    port: options.tls ? 0 : options.port,
     onListen: () => {},
     onError: (err) => {
       hub.log("error", `web request failed: ${err instanceof Error ? err.stack : err}`);
       return new Response("internal error, try again\n", { status: 500 });
     },
-  }, (req, info) => handle(req, info, hub, options));
+  }, (req, info) => {
+    const peer = info.remoteAddr as Deno.NetAddr;
+    let address = clientAddress(peer.hostname);
+    if (front) {
+      const relayed = front.clientOf(peer.port);
+      if (relayed === undefined) {
+        return new Response("use this server's HTTPS port\n", { status: 403 });
+      }
+      address = relayed;
+    }
+    const real = realClient(req.headers, address, trusted);
+    const label = `${front ? "wss" : "ws"} ${real}${real === address ? `:${peer.port}` : ""}`;
+    return handle(req, { address: real, label, https: front !== undefined }, hub, options);
+  });
+  if (options.tls) {
+    front = new HttpsFront(options.tls, server.addr, hub);
+    front.run();
+  }
   let stopping: Promise<void> | undefined;
   return {
-    addr: server.addr,
-    shutdown: () => stopping ??= server.shutdown(),
+    addr: front?.addr ?? server.addr,
+    scheme: front ? "https" : "http",
+    shutdown: () =>
+      stopping ??= (async () => {
+        front?.close();
+        await server.shutdown();
+      })(),
   };
 }

@@ -1,14 +1,20 @@
 import type { Clock } from "../core/clock.ts";
 import type { Frame } from "../core/frame.ts";
+import type { PasswordGate } from "../core/password_gate.ts";
 import type { Log } from "../core/peer.ts";
 import type { Room } from "../core/room.ts";
 import type { ServeConfig } from "../config.ts";
+import { AddressLimits, type Slot } from "./address_limits.ts";
 import { newTransportStats, type TransportStats } from "./metrics.ts";
 
 /** Counters the server keeps for its logs and metrics. */
 export interface Stats {
   handshakeFailures: number;
   refusedFull: number;
+  /** Refused by --max-per-ip or --max-pending-per-ip. */
+  refusedAddress: number;
+  /** TLS handshakes that failed or took too long (plain bytes sent to the TLS port, say). */
+  tlsHandshakeFailures: number;
   /** Per transport name ("tcp", "tls", "ws"); see {@linkcode Hub.transport}. */
   transports: Record<string, TransportStats>;
 }
@@ -21,6 +27,18 @@ export interface Closable {
   destroy(): void;
 }
 
+/** A connection's admission: refused (with the message to send), or counted in. */
+export interface Admission {
+  /** Null when admitted; else the `server_full` message to send before closing. */
+  readonly refusal: string | null;
+  /** The handshake is done: the connection stops counting as joining. */
+  joined(): void;
+  /** The connection is gone. Safe to call twice. */
+  release(): void;
+}
+
+const NOTHING = () => {};
+
 /**
  * What every transport shares: the room, the config, the clock, the log and
  * the count of open connections that `--max-clients` bounds.
@@ -30,15 +48,29 @@ export class Hub {
   readonly config: ServeConfig;
   readonly clock: Clock;
   readonly log: Log;
-  readonly stats: Stats = { handshakeFailures: 0, refusedFull: 0, transports: {} };
+  /** The room password every session checks. */
+  readonly gate: PasswordGate;
+  readonly stats: Stats = {
+    handshakeFailures: 0,
+    refusedFull: 0,
+    refusedAddress: 0,
+    tlsHandshakeFailures: 0,
+    transports: {},
+  };
   readonly #open = new Set<Closable>();
+  readonly #limits: AddressLimits;
   closing = false;
 
-  constructor(room: Room, config: ServeConfig, clock: Clock, log: Log) {
+  constructor(room: Room, config: ServeConfig, gate: PasswordGate, clock: Clock, log: Log) {
     this.room = room;
     this.config = config;
+    this.gate = gate;
     this.clock = clock;
     this.log = log;
+    this.#limits = new AddressLimits({
+      perAddress: config.maxPerIp,
+      pendingPerAddress: config.maxPendingPerIp,
+    });
   }
 
   /** Open connections, on every transport. */
@@ -47,20 +79,49 @@ export class Hub {
   }
 
   /**
-   * Counts a new connection in; returns its release function, or null when
-   * the server is full (or shutting down) and the connection must be refused.
+   * Counts a new connection from `address` in, or refuses it: the server is
+   * full (`--max-clients`) or shutting down, or that address already holds
+   * its share (`--max-per-ip`, `--max-pending-per-ip`).
    */
-  admit(c: Closable): (() => void) | null {
+  admit(c: Closable, address: string): Admission {
     if (this.closing || this.#open.size >= this.config.maxClients) {
       this.stats.refusedFull++;
       this.log(
         "warn",
-        `refused a connection: ${this.#open.size} open, --max-clients ${this.config.maxClients}`,
+        `refused a connection from ${address}: ${this.#open.size} open, ` +
+          `--max-clients ${this.config.maxClients}`,
       );
-      return null;
+      return { refusal: this.fullMessage(), joined: NOTHING, release: NOTHING };
+    }
+    const slot = this.#limits.take(address);
+    if (typeof slot === "string") {
+      this.stats.refusedAddress++;
+      this.log("warn", `refused a connection: ${slot}`);
+      return { refusal: slot, joined: NOTHING, release: NOTHING };
     }
     this.#open.add(c);
-    return () => this.#open.delete(c);
+    let held = true;
+    return {
+      refusal: null,
+      joined: slot.joined,
+      release: () => {
+        if (!held) return;
+        held = false;
+        slot.release();
+        this.#open.delete(c);
+      },
+    };
+  }
+
+  /**
+   * A place among the connections of `address` that are still joining,
+   * for connections that are not members (the HTTPS front's TLS
+   * handshakes); or why not.
+   */
+  pendingSlot(address: string): Slot | string {
+    const slot = this.#limits.take(address);
+    if (typeof slot === "string") this.stats.refusedAddress++;
+    return slot;
   }
 
   /** The counters of one transport, created on first use. */

@@ -1,7 +1,7 @@
 import type { Frame, FrameRun, Mode } from "../core/frame.ts";
 import type { Peer } from "../core/peer.ts";
 import { countSent, type TransportStats } from "./metrics.ts";
-import type { PeerOptions } from "./peer_options.ts";
+import type { DropReason, PeerOptions } from "./peer_options.ts";
 
 /**
  * A member's byte-stream connection (TCP or TLS) with its outbox. Sending
@@ -12,10 +12,11 @@ import type { PeerOptions } from "./peer_options.ts";
 export class StreamPeer implements Peer {
   mode: Mode = "plain";
   readonly label: string;
+  readonly address: string;
   readonly #conn: Deno.Conn;
   readonly #max: number;
   readonly #linger: number;
-  readonly #onDrop: (reason: "slow" | "disconnect") => void;
+  readonly #onDrop: (reason: DropReason) => void;
   readonly #stats: TransportStats | undefined;
   #chunks: Uint8Array[] = [];
   #queued = 0;
@@ -32,6 +33,7 @@ export class StreamPeer implements Peer {
     this.#max = options.maxOutbox ?? 1 << 20;
     this.#linger = options.lingerMs ?? 2000;
     this.label = options.label;
+    this.address = options.address;
     this.#onDrop = options.onDrop;
     this.#stats = options.stats;
   }
@@ -144,14 +146,16 @@ export class StreamPeer implements Peer {
     if (this.#readerDone) return this.destroy();
     // Half-close: the client reads everything sent, then EOF. Closing at once
     // could reset the connection and lose the last lines if it is still sending.
+    // A TLS connection's closeWrite is asynchronous (it sends close_notify)
+    // and may fail later: both ways end in destroy.
     try {
-      this.#conn.closeWrite();
+      Promise.resolve(this.#conn.closeWrite()).catch(() => this.destroy());
     } catch {
       this.destroy();
     }
   }
 
-  #drop(reason: "slow" | "disconnect"): void {
+  #drop(reason: DropReason): void {
     if (this.#destroyed) return;
     this.destroy();
     queueMicrotask(() => this.#onDrop(reason));

@@ -1,5 +1,6 @@
 import { setImmediate } from "node:timers";
 import { LineSplitter } from "../../protocol/line_splitter.ts";
+import { clientAddress } from "../core/address.ts";
 import { Frame } from "../core/frame.ts";
 import { Session } from "../core/session.ts";
 import { handshakeDeadline } from "./handshake.ts";
@@ -9,13 +10,24 @@ import { StreamPeer } from "./stream_peer.ts";
 
 const MIN_READ = 1024;
 const MAX_READ = 64 * 1024;
+/** A refused TLS client gets this long to finish its handshake and read why. */
+const REFUSAL_HANDSHAKE_MS = 2000;
+/** Refusals that may be doing a TLS handshake at once; more are closed unanswered. */
+const MAX_TLS_REFUSALS = 64;
+let tlsRefusals = 0;
+
+/** Anything connections can be accepted from: a TCP or (reloadable) TLS listener. */
+export interface Acceptor {
+  accept(): Promise<Deno.Conn>;
+}
 
 /**
  * Accepts connections until the listener is closed, running one task per
  * connection. Accept errors (such as running out of file descriptors) are
- * logged and retried: they never stop the server.
+ * logged and retried: they never stop the server. With `scheme` "tls" each
+ * connection's TLS handshake is done before it gets the banner.
  */
-export async function acceptLoop(listener: Deno.Listener, hub: Hub, scheme = "tcp"): Promise<void> {
+export async function acceptLoop(listener: Acceptor, hub: Hub, scheme = "tcp"): Promise<void> {
   while (!hub.closing) {
     let conn: Deno.Conn;
     try {
@@ -28,53 +40,111 @@ export async function acceptLoop(listener: Deno.Listener, hub: Hub, scheme = "tc
     }
     handleConnection(conn, hub, scheme).catch((err) => {
       hub.log("error", `connection task failed: ${err instanceof Error ? err.stack : err}`);
+      try {
+        conn.close();
+      } catch {
+        // already closed
+      }
     });
   }
 }
 
-function labelOf(conn: Deno.Conn, scheme: string): string {
-  const a = conn.remoteAddr as Deno.NetAddr;
-  return `${scheme} ${a.hostname}:${a.port}`;
+function isTls(conn: Deno.Conn): conn is Deno.TlsConn {
+  return typeof (conn as Partial<Deno.TlsConn>).handshake === "function";
+}
+
+function tuneSocket(conn: Deno.Conn): void {
+  // TLS connections have no socket options in Deno: see "Dead peers" in the README.
+  if (!("setNoDelay" in conn)) return;
+  try {
+    const tcp = conn as Deno.TcpConn;
+    tcp.setNoDelay(true);
+    tcp.setKeepAlive(true);
+  } catch {
+    // the socket may already be gone; the read below will say so
+  }
+}
+
+/**
+ * Finishes a TLS handshake within `ms`. False when it failed or took too
+ * long (plain bytes sent to the TLS port end here, quickly); the caller
+ * closes the connection.
+ */
+async function tlsHandshake(conn: Deno.TlsConn, ms: number, hub: Hub, label: string) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((r) => timer = setTimeout(() => r("late"), ms));
+  try {
+    const r = await Promise.race([conn.handshake().then(() => "done" as const), late]);
+    if (r === "done") return true;
+    hub.log("info", `${label} did not finish the TLS handshake within ${ms / 1000}s`);
+  } catch (err) {
+    hub.log("debug", `${label} TLS handshake failed: ${err instanceof Error ? err.message : err}`);
+  } finally {
+    clearTimeout(timer);
+  }
+  hub.stats.tlsHandshakeFailures++;
+  return false;
+}
+
+/** Tells a refused connection why, in plain text in place of the banner, and closes it. */
+async function refuse(conn: Deno.Conn, peer: StreamPeer, message: string, hub: Hub, label: string) {
+  if (isTls(conn)) {
+    // Saying why needs a TLS handshake: bounded, so refusals cannot pile up.
+    if (tlsRefusals >= MAX_TLS_REFUSALS) return peer.destroy();
+    tlsRefusals++;
+    try {
+      if (!(await tlsHandshake(conn, REFUSAL_HANDSHAKE_MS, hub, label))) return peer.destroy();
+    } finally {
+      tlsRefusals--;
+    }
+  }
+  peer.send(new Frame({ type: "error", code: "server_full", message }));
+  peer.close();
+  peer.readerDone();
 }
 
 /** One connection, from banner to close. */
 export async function handleConnection(conn: Deno.Conn, hub: Hub, scheme: string): Promise<void> {
   const { config } = hub;
-  try {
-    if ("setNoDelay" in conn) {
-      const tcp = conn as Deno.TcpConn;
-      tcp.setNoDelay(true);
-      tcp.setKeepAlive(true);
-    }
-  } catch {
-    // the socket may already be gone; the read below will say so
-  }
+  tuneSocket(conn);
+  const remote = conn.remoteAddr as Deno.NetAddr;
+  const address = clientAddress(remote.hostname);
+  const label = `${scheme} ${remote.hostname}:${remote.port}`;
   const stats = hub.transport(scheme);
   stats.accepted++;
   const peer = new StreamPeer(conn, {
     maxOutbox: config.maxOutbox,
-    label: labelOf(conn, scheme),
+    label,
+    address,
     onDrop: (reason) => {
       if (reason === "slow") stats.slowDrops++;
       session.end(reason); // called later, never during a send: session exists by then
     },
     stats,
   });
-  const session = new Session(hub.room, peer, { maxLineBytes: config.maxLine });
-  const release = hub.admit(peer);
+  const admission = hub.admit(peer, address);
+  if (admission.refusal !== null) return await refuse(conn, peer, admission.refusal, hub, label);
+  stats.open++;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  if (!release) {
-    peer.send(new Frame({ type: "error", code: "server_full", message: hub.fullMessage() }));
-    session.end("disconnect");
-  } else {
-    stats.open++;
-    session.start();
-    timer = handshakeDeadline(hub, session, peer);
-  }
+  const session = new Session(hub.room, peer, {
+    maxLineBytes: config.maxLine,
+    gate: hub.gate,
+    onJoin: () => {
+      clearTimeout(timer);
+      admission.joined();
+    },
+  });
   const splitter = new LineSplitter(config.maxLine);
-  const pacer = new Pacer(config.rateLimit, hub.clock);
+  const pacer = new Pacer(config.rateLimit, hub.clock, () => stats.rateLimited++);
   let buf = new Uint8Array(MIN_READ);
   try {
+    const started = hub.clock.now();
+    if (isTls(conn) && !(await tlsHandshake(conn, config.handshakeTimeoutMs, hub, label))) {
+      return peer.destroy();
+    }
+    session.start();
+    const left = config.handshakeTimeoutMs - (hub.clock.now() - started);
+    timer = handshakeDeadline(hub, session, peer, left);
     while (!peer.destroyed) {
       const n = await conn.read(buf);
       if (n === null) break;
@@ -87,14 +157,7 @@ export async function handleConnection(conn: Deno.Conn, hub: Hub, scheme: string
       if (n === buf.length && buf.length < MAX_READ) buf = new Uint8Array(buf.length * 4);
       if (session.ended || lines.length === 0) continue;
       const wait = pacer.feed(session, lines);
-      if (wait) {
-        stats.rateLimited++;
-        await wait;
-      }
-      if (timer !== undefined && session.joined) {
-        clearTimeout(timer);
-        timer = undefined;
-      }
+      if (wait) await wait;
     }
   } catch (err) {
     if (!(err instanceof Deno.errors.BadResource || err instanceof Deno.errors.ConnectionReset)) {
@@ -104,9 +167,7 @@ export async function handleConnection(conn: Deno.Conn, hub: Hub, scheme: string
     clearTimeout(timer);
     session.end("disconnect");
     peer.readerDone();
-    if (release) {
-      stats.open--;
-      release();
-    }
+    stats.open--;
+    admission.release();
   }
 }

@@ -14,16 +14,23 @@ const encoder = new TextEncoder();
 /**
  * Upgrades `req` to a WebSocket that speaks JSON mode through the same
  * {@linkcode Session} as TCP: one JSON object per text frame. The request
- * must already be checked (method, Origin).
+ * must already be checked (method, Origin); `address` is the client's (the
+ * real one behind a trusted proxy). The socket is pinged when it goes
+ * quiet and dropped with reason `timeout` when no answer comes within
+ * `--ping-timeout`.
  */
-export function acceptWebSocket(req: Request, hub: Hub, remote: Deno.NetAddr): Response {
-  const { socket, response } = Deno.upgradeWebSocket(req);
+export function acceptWebSocket(req: Request, hub: Hub, address: string, label: string): Response {
   const { config } = hub;
-  const stats = hub.transport("ws");
+  const { socket, response } = Deno.upgradeWebSocket(req, {
+    idleTimeout: Math.max(1, Math.round(config.pingTimeoutMs / 1000)),
+  });
+  const scheme = label.split(" ", 1)[0];
+  const stats = hub.transport(scheme);
   stats.accepted++;
   const peer = new WsPeer(socket, {
     maxOutbox: config.maxOutbox,
-    label: `ws ${remote.hostname}:${remote.port}`,
+    label,
+    address,
     onDrop: (reason) => {
       if (reason === "slow") stats.slowDrops++;
       // Called later, never during construction: `session` exists by then.
@@ -31,25 +38,35 @@ export function acceptWebSocket(req: Request, hub: Hub, remote: Deno.NetAddr): R
     },
     stats,
   });
-  const session = new Session(hub.room, peer, { maxLineBytes: config.maxLine, mode: "json" });
-  const release = hub.admit(peer);
-  if (!release) {
-    peer.send(new Frame({ type: "error", code: "server_full", message: hub.fullMessage() }));
+  const admission = hub.admit(peer, address);
+  const session = new Session(hub.room, peer, {
+    maxLineBytes: config.maxLine,
+    mode: "json",
+    gate: hub.gate,
+    onJoin: () => {
+      clearTimeout(timer);
+      admission.joined();
+    },
+  });
+  if (admission.refusal !== null) {
+    peer.send(new Frame({ type: "error", code: "server_full", message: admission.refusal }));
     session.end("disconnect");
     return response;
   }
   stats.open++;
   session.start();
+  // Declared after the session, whose onJoin (called only once lines arrive) clears it.
   const timer = handshakeDeadline(hub, session, peer);
   peer.done.then(() => {
     clearTimeout(timer);
     session.end("disconnect");
     stats.open--;
-    release();
+    admission.release();
   });
-  const inbox = new Inbox(session, new Pacer(config.rateLimit, hub.clock), () => {
-    stats.rateLimited++;
-  });
+  const inbox = new Inbox(
+    session,
+    new Pacer(config.rateLimit, hub.clock, () => stats.rateLimited++),
+  );
   socket.addEventListener("message", (e: MessageEvent) => {
     if (session.ended) return;
     if (typeof e.data !== "string") {
@@ -92,16 +109,14 @@ function tooLong(text: string, max: number): boolean {
 class Inbox {
   readonly #session: Session;
   readonly #pacer: Pacer;
-  readonly #onWait: () => void;
   #queue: SplitLine[] = [];
   #frames = 0;
   #bytes = 0;
   #running = false;
 
-  constructor(session: Session, pacer: Pacer, onWait: () => void) {
+  constructor(session: Session, pacer: Pacer) {
     this.#session = session;
     this.#pacer = pacer;
-    this.#onWait = onWait;
   }
 
   /** Queues a frame; false when the queue is full. */
@@ -124,10 +139,7 @@ class Inbox {
       const batch = this.#queue;
       this.#queue = [];
       const wait = this.#pacer.feed(this.#session, batch);
-      if (wait) {
-        this.#onWait();
-        await wait;
-      }
+      if (wait) await wait;
       this.#frames -= batch.length;
       for (const l of batch) if (l !== TOO_LONG) this.#bytes -= l.length;
     }

@@ -1,7 +1,7 @@
 import type { Frame, Mode } from "../core/frame.ts";
 import type { Peer } from "../core/peer.ts";
 import { countSent, type TransportStats } from "./metrics.ts";
-import type { PeerOptions } from "./peer_options.ts";
+import type { DropReason, PeerOptions } from "./peer_options.ts";
 
 /**
  * A member's WebSocket with a bounded outbox: one JSON event per text frame.
@@ -14,10 +14,11 @@ export class WsPeer implements Peer {
   /** Always JSON: a WebSocket has no plain mode. */
   mode: Mode = "json";
   readonly label: string;
+  readonly address: string;
   readonly #ws: WebSocket;
   readonly #max: number;
   readonly #linger: number;
-  readonly #onDrop: (reason: "slow" | "disconnect") => void;
+  readonly #onDrop: (reason: DropReason) => void;
   readonly #stats: TransportStats | undefined;
   #early: string[] | null = [];
   #earlyBytes = 0;
@@ -31,11 +32,16 @@ export class WsPeer implements Peer {
     this.#max = options.maxOutbox ?? 1 << 20;
     this.#linger = options.lingerMs ?? 2000;
     this.label = options.label;
+    this.address = options.address;
     this.#onDrop = options.onDrop;
     this.#stats = options.stats;
     ws.addEventListener("open", () => this.#opened(), { once: true });
     ws.addEventListener("close", () => this.#closed());
-    ws.addEventListener("error", () => this.#drop("disconnect"));
+    ws.addEventListener("error", (e) => {
+      // Deno closes a socket that did not answer its ping with this error.
+      const message = (e as ErrorEvent).message ?? "";
+      this.#drop(/ping/i.test(message) ? "timeout" : "disconnect");
+    });
   }
 
   /** Resolves once the socket is closed. */
@@ -118,7 +124,7 @@ export class WsPeer implements Peer {
     this.#done.resolve();
   }
 
-  #drop(reason: "slow" | "disconnect"): void {
+  #drop(reason: DropReason): void {
     if (this.#destroyed) return;
     queueMicrotask(() => this.#onDrop(reason));
     this.destroy();
