@@ -8,6 +8,12 @@ export interface JoinConfig {
   readonly port: number;
   /** Print every received event as one JSON line on stdout. */
   readonly json: boolean;
+  /** Connect with TLS (also implied by --ca). */
+  readonly tls: boolean;
+  /** A PEM file of certificates to trust besides the system's roots. */
+  readonly caFile: string | null;
+  /** Where the room password comes from; null: asked for when needed (in a terminal). */
+  readonly password: { readonly file: string } | { readonly value: string } | null;
 }
 
 /** The flags of `chat join`: parsing and --help both come from this table. */
@@ -26,6 +32,24 @@ export const JOIN_FLAGS: readonly FlagSpec[] = [
     default: "off",
     help: "print every event from the server as one JSON line on stdout",
   },
+  {
+    name: "tls",
+    arg: "",
+    default: "off",
+    help: "connect with TLS, verifying the server against this machine's trusted roots",
+  },
+  {
+    name: "ca",
+    arg: "FILE",
+    default: "none",
+    help: "also trust this PEM certificate (a private CA, or a self-signed server); implies --tls",
+  },
+  {
+    name: "password-file",
+    arg: "FILE",
+    default: "asked for",
+    help: "file holding the room password (or the password in env CHAT_PASSWORD)",
+  },
 ];
 
 /**
@@ -33,7 +57,7 @@ export const JOIN_FLAGS: readonly FlagSpec[] = [
  * Throws {@linkcode UsageError} naming the flag for anything invalid.
  *
  * @example
- * parseJoinConfig(["--name", "bob"], {}) // { name: "bob", host: "127.0.0.1", port: 8080, json: false }
+ * parseJoinConfig(["--name", "bob"], {}) // { name: "bob", host: "127.0.0.1", port: 8080, json: false, tls: false, … }
  */
 export function parseJoinConfig(
   args: string[],
@@ -51,7 +75,28 @@ export function parseJoinConfig(
   if (values.name !== undefined && name === "") {
     throw new UsageError("--name cannot be empty, try --name bob");
   }
-  return Object.freeze({ name, host, port, json: values.json === true });
+  const caFile = typeof values.ca === "string" ? values.ca : null;
+  if (caFile !== null && caFile.trim() === "") {
+    throw new UsageError("--ca cannot be empty, name a PEM certificate file");
+  }
+  const file = values["password-file"];
+  if (typeof file === "string" && file.trim() === "") {
+    throw new UsageError("--password-file cannot be empty, name the file holding the password");
+  }
+  const password = typeof file === "string"
+    ? Object.freeze({ file })
+    : env.CHAT_PASSWORD
+    ? Object.freeze({ value: env.CHAT_PASSWORD })
+    : null;
+  return Object.freeze({
+    name,
+    host,
+    port,
+    json: values.json === true,
+    tls: values.tls === true || caFile !== null,
+    caFile,
+    password,
+  });
 }
 
 /** `chat join --help`, generated from the flag table. */
@@ -66,10 +111,13 @@ export function joinHelp(): string {
     flags: JOIN_FLAGS,
     footer: [
       "Exit codes: 0 done, 1 cannot connect or lost the connection, 2 bad flags.",
+      "A room password is asked for (without echo) in a terminal when the server needs one.",
     ],
     examples: [
       "chat join --name bob",
       "chat join --name bob --host chat.example.org --port 9000",
+      "chat join --name bob --host chat.example.org --tls",
+      "chat join --name bob --host localhost --ca cert.pem --password-file ~/.chat-password",
       'echo "deploy done" | chat join --name ci',
       "chat join --name logger --json < /dev/null    # join, print the welcome as JSON, leave",
     ],

@@ -1,5 +1,6 @@
 import type { ClientEvent, ServerEvent } from "../protocol/events.ts";
 import { LineSplitter, TOO_LONG } from "../protocol/line_splitter.ts";
+import { describeTlsError } from "./tls_errors.ts";
 
 /** The welcome event: the handshake's result. */
 export type Welcome = Extract<ServerEvent, { type: "welcome" }>;
@@ -15,6 +16,22 @@ export class ConnectError extends Error {
   }
 }
 
+/**
+ * The server's TLS certificate did not verify (or it speaks no TLS): the
+ * message says why and what to do. Retrying will not help.
+ */
+export class TlsRefused extends ConnectError {
+  override name = "TlsRefused";
+  constructor(message: string) {
+    super(message, false);
+  }
+}
+
+/** Ends a "cannot connect" line: a hint, unless the reason already says what to do. */
+export function connectHint(err: ConnectError): string {
+  return err instanceof TlsRefused ? "" : ". Is chat serve running there?";
+}
+
 /** The server refused the name; `message` is its reason. */
 export class NameRefused extends Error {
   override name = "NameRefused";
@@ -22,6 +39,17 @@ export class NameRefused extends Error {
   constructor(code: string, message: string) {
     super(message);
     this.code = code;
+  }
+}
+
+/** The server refused the room password (or needs one that was not given). Exit 1. */
+export class AuthRefused extends Error {
+  override name = "AuthRefused";
+  /** True when a password was sent (so it is wrong), false when none was. */
+  readonly sent: boolean;
+  constructor(message: string, sent: boolean) {
+    super(message);
+    this.sent = sent;
   }
 }
 
@@ -35,7 +63,17 @@ export interface Incoming {
 export interface OpenOptions {
   /** Give up connecting after this long. @default 10000 */
   timeoutMs?: number;
+  /**
+   * Connect with TLS, verifying the server against the system's roots and
+   * `caCerts` (PEM). The handshake is done before `open` returns, so a
+   * certificate that does not verify is refused right here, with why.
+   */
+  tls?: { caCerts: string[] };
 }
+
+/** How often a {@linkcode Link.keepAlive} pings, and how long a silent server is given. */
+export const PING_EVERY_MS = 10_000;
+const SILENT_MS = 30_000;
 
 const encoder = new TextEncoder();
 // Server lines are at most a welcome with history: generous, but bounded.
@@ -69,6 +107,8 @@ export class Link {
   #writing: Promise<void> = Promise.resolve();
   #closed = false;
   #writeFailed = false;
+  #lastHeard = Date.now();
+  #pinger: ReturnType<typeof setInterval> | undefined;
 
   private constructor(conn: Deno.Conn) {
     this.#conn = conn;
@@ -78,23 +118,51 @@ export class Link {
   static async open(host: string, port: number, options: OpenOptions = {}): Promise<Link> {
     const timeoutMs = options.timeoutMs ?? 10000;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const connecting = Deno.connect({ hostname: host, port });
+    const tls = options.tls;
+    const connecting: Promise<Deno.Conn> = tls
+      ? Deno.connectTls({ hostname: host, port, caCerts: tls.caCerts })
+      : Deno.connect({ hostname: host, port });
+    let conn: Deno.Conn;
     try {
-      const conn = await Promise.race([
+      conn = await Promise.race([
         connecting,
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Deno.errors.TimedOut("timed out")), timeoutMs);
         }),
       ]);
       try {
-        (conn as Deno.TcpConn).setNoDelay(true);
+        (conn as Deno.TcpConn).setNoDelay?.(true);
       } catch {
         // not fatal: only latency
       }
-      return new Link(conn);
     } catch (err) {
       connecting.then((c) => c.close(), () => {});
+      clearTimeout(timer);
       throw new ConnectError(connectReason(err), false);
+    }
+    if (!tls) {
+      clearTimeout(timer);
+      return new Link(conn);
+    }
+    try {
+      await Promise.race([
+        (conn as Deno.TlsConn).handshake(),
+        new Promise<never>((_, reject) => {
+          clearTimeout(timer);
+          timer = setTimeout(() => reject(new Deno.errors.TimedOut("timed out")), timeoutMs);
+        }),
+      ]);
+      return new Link(conn);
+    } catch (err) {
+      try {
+        conn.close();
+      } catch {
+        // already closed
+      }
+      if (err instanceof Deno.errors.TimedOut) {
+        throw new ConnectError("the TLS handshake timed out: is it a chat server with TLS?", false);
+      }
+      throw new TlsRefused(describeTlsError(err, host, tls.caCerts.length > 0));
     } finally {
       clearTimeout(timer);
     }
@@ -122,6 +190,7 @@ export class Link {
         this.close();
         return null;
       }
+      this.#lastHeard = Date.now();
       for (const l of this.#splitter.push(this.#buf.subarray(0, n))) {
         if (l !== TOO_LONG) this.#lines.push(l);
       }
@@ -162,6 +231,22 @@ export class Link {
   }
 
   /**
+   * Pings the server every {@linkcode PING_EVERY_MS} from now on, and closes
+   * the connection when nothing at all came back for 30 s: a server (or a
+   * network) that vanished without a word is found, and the server in turn
+   * drops a client that stopped pinging. The pongs arrive as events.
+   */
+  keepAlive(): void {
+    if (this.#pinger !== undefined || this.#closed) return;
+    this.#lastHeard = Date.now();
+    this.#pinger = setInterval(() => {
+      if (Date.now() - this.#lastHeard > SILENT_MS) this.close();
+      else this.send({ type: "ping" });
+    }, PING_EVERY_MS);
+    Deno.unrefTimer(this.#pinger);
+  }
+
+  /**
    * The handshake: skips the banner, says hello, and returns the welcome.
    * A refused name asks `askName` for another (null gives up with
    * {@linkcode NameRefused}); anything else the server refuses, or a close,
@@ -184,7 +269,9 @@ export class Link {
     const closedError = () =>
       new ConnectError(
         timedOut
-          ? `no answer within ${timeoutMs / 1000} s: is it a chat server?`
+          ? `no answer within ${
+            timeoutMs / 1000
+          } s: is it a chat server? (if it uses TLS, add --tls)`
           : "the server closed the connection during the handshake",
         true,
       );
@@ -220,6 +307,9 @@ export class Link {
           continue;
         }
         this.close();
+        if (event.code === "auth_failed") {
+          throw new AuthRefused(event.message, hello.password !== undefined);
+        }
         throw new ConnectError(`${event.code}: ${event.message}`, event.code === "server_full");
       }
     } finally {
@@ -231,6 +321,7 @@ export class Link {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#pinger);
     try {
       this.#conn.close();
     } catch {

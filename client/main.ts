@@ -1,5 +1,6 @@
 import { UsageError, wantsHelp } from "../cli/flags.ts";
 import { joinHelp, parseJoinConfig } from "./args.ts";
+import { type JoinSecrets, loadJoinSecrets } from "./secrets.ts";
 
 /** `chat join ARGS`: returns the exit code. */
 export async function runJoin(args: string[]): Promise<number> {
@@ -15,9 +16,16 @@ export async function runJoin(args: string[]): Promise<number> {
     console.error(`chat join: ${err.message}\nRun chat join --help for every flag.`);
     return 2;
   }
+  let secrets: JoinSecrets;
+  try {
+    secrets = await loadJoinSecrets(config);
+  } catch (err) {
+    console.error(`chat join: ${err instanceof Error ? err.message : err}`);
+    return 1;
+  }
   if (Deno.stdin.isTerminal()) {
     const { runTerminal } = await import("./terminal.ts");
-    return await runTerminal(config);
+    return await runTerminal(config, secrets);
   }
   if (config.name === "") {
     console.error(
@@ -26,5 +34,5 @@ export async function runJoin(args: string[]): Promise<number> {
     return 2;
   }
   const { runPipe } = await import("./pipe.ts");
-  return await runPipe(config);
+  return await runPipe(config, secrets);
 }

@@ -1,6 +1,14 @@
 import { LineSplitter, TOO_LONG } from "../protocol/line_splitter.ts";
 import type { JoinConfig } from "./args.ts";
-import { ConnectError, Link, NameRefused, parseServerLine } from "./connection.ts";
+import {
+  AuthRefused,
+  ConnectError,
+  connectHint,
+  Link,
+  NameRefused,
+  parseServerLine,
+} from "./connection.ts";
+import type { JoinSecrets } from "./secrets.ts";
 import { Outbox } from "./outbox.ts";
 
 const encoder = new TextEncoder();
@@ -23,28 +31,36 @@ function fail(message: string): number {
  * connection is lost first or a line was refused. Prints nothing but errors
  * (on stderr), or with --json every event received (on stdout).
  */
-export async function runPipe(config: JoinConfig): Promise<number> {
+export async function runPipe(config: JoinConfig, secrets: JoinSecrets): Promise<number> {
   const where = `${config.host}:${config.port}`;
   let link: Link;
   try {
-    link = await Link.open(config.host, config.port);
+    link = await Link.open(config.host, config.port, { tls: secrets.tls });
   } catch (err) {
     if (!(err instanceof ConnectError)) throw err;
-    return fail(`cannot connect to ${where}: ${err.message}. Is chat serve running there?`);
+    return fail(`cannot connect to ${where}: ${err.message}${connectHint(err)}`);
   }
   try {
-    const welcome = await link.handshake(
-      { type: "hello", name: config.name },
-      () => Promise.resolve(null),
-    );
+    const hello = { type: "hello" as const, name: config.name, password: secrets.password };
+    if (hello.password === undefined) delete hello.password;
+    const welcome = await link.handshake(hello, () => Promise.resolve(null));
     if (config.json) writeAll(Deno.stdout, JSON.stringify(welcome) + "\n");
   } catch (err) {
     link.close();
     if (err instanceof NameRefused) return fail(`cannot join as ${config.name}: ${err.message}`);
+    if (err instanceof AuthRefused) {
+      return fail(
+        err.sent
+          ? `cannot join ${where}: the server refused the password (${err.message})`
+          : `cannot join ${where}: the room needs a password: pass --password-file FILE or set CHAT_PASSWORD`,
+      );
+    }
     if (err instanceof ConnectError) return fail(`cannot join ${where}: ${err.message}`);
     throw err;
   }
 
+  // Pings find a server that vanished without closing; their pongs are not news.
+  link.keepAlive();
   const outbox = new Outbox();
   let sent = 0;
   let acked = 0;
@@ -62,7 +78,7 @@ export async function runPipe(config: JoinConfig): Promise<number> {
       let out = "";
       for (const raw of lines) {
         const e = parseServerLine(raw);
-        if (e === null) continue;
+        if (e === null || e.type === "pong") continue;
         if (config.json) out += raw + "\n";
         if (e.type === "ack") {
           if (outbox.settle(e.ref)) acked++;

@@ -77,6 +77,28 @@ export class Screen {
     });
   }
 
+  /**
+   * Asks for a secret: like {@linkcode ask}, but what is typed is not shown
+   * (nor kept in the history Up recalls).
+   */
+  async askSecret(query: string): Promise<string | null> {
+    // readline echoes through this method; muting it hides the keystrokes.
+    const rl = this.rl as unknown as { _writeToOutput(s: string): void; history: string[] };
+    const echo = rl._writeToOutput;
+    rl._writeToOutput = (s: string) => {
+      // A redraw shows the question without what was typed; Enter moves on.
+      if (s.startsWith(query)) echo.call(rl, query);
+      else if (/[\r\n]/.test(s)) echo.call(rl, "\r\n");
+    };
+    try {
+      const answer = await this.ask(query);
+      if (answer !== null && rl.history[0] === answer) rl.history.shift();
+      return answer;
+    } finally {
+      rl._writeToOutput = echo;
+    }
+  }
+
   /** Stops the line editor and gives the terminal back; safe to call twice. */
   close(): void {
     this.rl.close();

@@ -3,7 +3,16 @@ import type { ServerEvent } from "../protocol/events.ts";
 import { nameKey } from "../protocol/names.ts";
 import type { JoinConfig } from "./args.ts";
 import { complete, helpLines, parseInput } from "./commands.ts";
-import { backoffDelays, ConnectError, Link, NameRefused, parseServerLine } from "./connection.ts";
+import {
+  AuthRefused,
+  backoffDelays,
+  ConnectError,
+  connectHint,
+  Link,
+  NameRefused,
+  parseServerLine,
+} from "./connection.ts";
+import type { JoinSecrets } from "./secrets.ts";
 import { Outbox, type Sendable } from "./outbox.ts";
 import { Renderer } from "./render.ts";
 import { Screen } from "./screen.ts";
@@ -14,12 +23,17 @@ import { SeqTracker } from "../protocol/seq_tracker.ts";
  * connected (reconnecting with backoff and resuming where it left off)
  * until /quit, exit, Ctrl-C or Ctrl-D. Returns the exit code.
  */
-export async function runTerminal(config: JoinConfig): Promise<number> {
-  return await new TerminalClient(config).run();
+export async function runTerminal(config: JoinConfig, secrets: JoinSecrets): Promise<number> {
+  return await new TerminalClient(config, secrets).run();
 }
+
+/** Wrong passwords typed at the prompt before giving up. */
+const PASSWORD_TRIES = 3;
 
 class TerminalClient {
   readonly #config: JoinConfig;
+  readonly #tls: JoinSecrets["tls"];
+  #password: string | undefined;
   readonly #where: string;
   readonly #screen: Screen;
   readonly #render: Renderer;
@@ -33,8 +47,10 @@ class TerminalClient {
   #quitting = false;
   readonly #quit = Promise.withResolvers<void>();
 
-  constructor(config: JoinConfig) {
+  constructor(config: JoinConfig, secrets: JoinSecrets) {
     this.#config = config;
+    this.#tls = secrets.tls;
+    this.#password = secrets.password;
     this.#where = `${config.host}:${config.port}`;
     this.#name = config.name;
     this.#screen = new Screen((line) => complete(line, this.#members));
@@ -95,27 +111,45 @@ class TerminalClient {
         await Promise.race([new Promise((r) => setTimeout(r, ms)), this.#quit.promise]);
         if (this.#quitting) break;
         const got = await this.#connect(false);
+        if (typeof got === "number") return this.#finish(got);
         if (typeof got === "string") why = got;
-        else if (typeof got !== "number") link = got;
+        else link = got;
       }
     }
     return this.#finish(0);
   }
 
   /**
-   * Connects and joins: the link, or why not (to retry), or an exit code
-   * (first attempt only: then there is nothing to resume).
+   * Connects and joins, asking for the room password when the server needs
+   * one: the link, or why not (to retry), or an exit code.
    */
   async #connect(first: boolean): Promise<Link | string | number> {
+    for (let tries = 0;; tries++) {
+      const got = await this.#connectOnce(first);
+      if (!(got instanceof AuthRefused)) return got;
+      if (!first || tries >= PASSWORD_TRIES) {
+        this.#screen.close();
+        console.error(`chat join: cannot join ${this.#where}: ${got.message}`);
+        return 1;
+      }
+      this.#error(got.sent ? "Wrong password." : "This room needs a password.");
+      const answer = await this.#screen.askSecret("Password: ");
+      if (answer === null) return 0;
+      this.#password = answer;
+    }
+  }
+
+  /** One attempt of {@linkcode #connect}; a refused password is returned to ask again. */
+  async #connectOnce(first: boolean): Promise<Link | string | number | AuthRefused> {
     let link: Link;
     try {
-      link = await Link.open(this.#config.host, this.#config.port);
+      link = await Link.open(this.#config.host, this.#config.port, { tls: this.#tls });
     } catch (err) {
       if (!(err instanceof ConnectError)) throw err;
       if (first) {
         this.#screen.close();
         console.error(
-          `chat join: cannot connect to ${this.#where}: ${err.message}. Is chat serve running there?`,
+          `chat join: cannot connect to ${this.#where}: ${err.message}${connectHint(err)}`,
         );
         return 1;
       }
@@ -124,8 +158,10 @@ class TerminalClient {
     const hello = { type: "hello" as const, name: this.#name } as {
       type: "hello";
       name: string;
+      password?: string;
       since?: number;
     };
+    if (this.#password !== undefined) hello.password = this.#password;
     if (!first && this.#seq.last > 0) hello.since = this.#seq.last;
     let welcome;
     this.#joining = link;
@@ -139,6 +175,7 @@ class TerminalClient {
     } catch (err) {
       link.close();
       if (this.#quitting) return "leaving";
+      if (err instanceof AuthRefused) return err;
       if (err instanceof NameRefused) {
         if (first) return 0;
         return `${err.message} (/nick NEW picks another name to reconnect with)`;
@@ -160,6 +197,7 @@ class TerminalClient {
       return "leaving";
     }
     this.#link = link;
+    link.keepAlive();
     this.#seq.joined();
     this.#setName(welcome.name);
     this.#members = [...(welcome.members ?? [])];
@@ -261,6 +299,8 @@ class TerminalClient {
       case "members":
         this.#members = [...(e.names ?? [])];
         return this.#render.event(e);
+      case "pong":
+        return false; // the keepalive's: nothing to show, not even with --json
       default:
         return this.#render.event(e);
     }

@@ -100,6 +100,15 @@ function retain(raw: string): RetainPolicy {
   }
 }
 
+// `chat join` pings every 10 s: a shorter timeout would drop it.
+function pingTimeout(raw: string): number {
+  const ms = seconds("ping-timeout", raw);
+  if (ms < 15_000) {
+    throw new UsageError(`--ping-timeout must be at least 15 seconds, got "${raw}"`);
+  }
+  return ms;
+}
+
 function optionalFile(raw: string): string | null {
   const v = raw.trim();
   return v === "" || v === "none" ? null : v;
@@ -172,7 +181,7 @@ export function parseServeConfig(
     tls: certFile && keyFile ? Object.freeze({ certFile, keyFile }) : null,
     password: passwordSource(values["password-file"], env.CHAT_PASSWORD),
     handshakeTimeoutMs: seconds("handshake-timeout", get("handshake-timeout")),
-    pingTimeoutMs: seconds("ping-timeout", get("ping-timeout")),
+    pingTimeoutMs: pingTimeout(get("ping-timeout")),
     rateLimit: Object.freeze(rateLimit(get("rate-limit"))),
     maxOutbox: bytes("max-outbox", get("max-outbox"), 4096),
     logLevel,

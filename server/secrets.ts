@@ -1,5 +1,5 @@
 import type { ServeConfig } from "./config.ts";
-import { readFlagFile } from "./read_text.ts";
+import { readFlagFile } from "../cli/read_text.ts";
 
 /** A secret that cannot be read; the message names its source. */
 export class SecretError extends Error {

@@ -5,7 +5,7 @@ import { MAX_RESUME, Room } from "./core/room.ts";
 import { Frame } from "./core/frame.ts";
 import type { ServeConfig } from "./config.ts";
 import { stderrLog } from "./log.ts";
-import { Hub } from "./transport/hub.ts";
+import { Hub, SWEEP_MS } from "./transport/hub.ts";
 import { acceptLoop } from "./transport/tcp.ts";
 import { startWeb, type WebServer } from "./transport/http.ts";
 import { TimedHistory } from "./transport/metrics.ts";
@@ -156,6 +156,8 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
     );
   options.reload?.addEventListener("reload", reload);
   retention.start();
+  const sweeper = setInterval(() => hub.sweep(), SWEEP_MS);
+  Deno.unrefTimer(sweeper);
   const accepting = acceptLoop(listener, hub, pair ? "tls" : "tcp");
   if (options.signal && !options.signal.aborted) {
     await new Promise((resolve) =>
@@ -165,6 +167,7 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
   options.reload?.removeEventListener("reload", reload);
   log("info", `shutting down: ${room.size} members, ${hub.connections} connections`);
   hub.closing = true;
+  clearInterval(sweeper);
   listener.close();
   const message = "server is shutting down, bye";
   room.shutdown(message);

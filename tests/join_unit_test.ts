@@ -9,11 +9,13 @@ import { displayWidth, wrapCells } from "../client/width.ts";
 // The terminal client's pure parts: no sockets, no terminal.
 
 Deno.test("flags and environment: defaults, CHAT_HOST/CHAT_PORT, flags win", () => {
+  const plain = { tls: false, caFile: null, password: null };
   assert.deepEqual(parseJoinConfig([], {}), {
     name: "",
     host: "127.0.0.1",
     port: 8080,
     json: false,
+    ...plain,
   });
   const env = { CHAT_HOST: "example.org", CHAT_PORT: "9000" };
   assert.deepEqual(parseJoinConfig(["--name", "bob", "--json"], env), {
@@ -21,9 +23,23 @@ Deno.test("flags and environment: defaults, CHAT_HOST/CHAT_PORT, flags win", () 
     host: "example.org",
     port: 9000,
     json: true,
+    ...plain,
   });
   assert.equal(parseJoinConfig(["--port", "1234"], env).port, 1234);
   assert.throws(() => parseJoinConfig(["extra"], {}), /Unexpected argument/);
+});
+
+Deno.test("--ca implies --tls; the password comes from --password-file or CHAT_PASSWORD", () => {
+  const c = parseJoinConfig(["--ca", "ca.pem"], { CHAT_PASSWORD: "sesame" });
+  assert.equal(c.tls, true);
+  assert.equal(c.caFile, "ca.pem");
+  assert.deepEqual(c.password, { value: "sesame" });
+  assert.equal(parseJoinConfig(["--tls"], {}).caFile, null);
+  assert.deepEqual(
+    parseJoinConfig(["--password-file", "pw"], { CHAT_PASSWORD: "other" }).password,
+    { file: "pw" },
+  );
+  assert.throws(() => parseJoinConfig(["--ca", ""], {}), /--ca cannot be empty/);
 });
 
 Deno.test("typed lines become commands, messages, or //-escaped messages", () => {

@@ -14,6 +14,8 @@ const joinView = $<HTMLElement>("join-view");
 const joinForm = $<HTMLFormElement>("join-form");
 const nameInput = $<HTMLInputElement>("name");
 const nameError = $<HTMLParagraphElement>("name-error");
+const passwordRow = $<HTMLDivElement>("password-row");
+const passwordInput = $<HTMLInputElement>("password");
 const chatView = $<HTMLElement>("chat-view");
 const statusLine = $<HTMLParagraphElement>("status");
 const memberList = $<HTMLUListElement>("members");
@@ -58,8 +60,20 @@ joinForm.addEventListener("submit", (e) => {
   if (name === "") return nameProblem("Enter a name to join.");
   nameError.hidden = true;
   nameInput.removeAttribute("aria-invalid");
-  conn.join(name);
+  passwordInput.removeAttribute("aria-invalid");
+  conn.join(name, passwordRow.hidden ? undefined : passwordInput.value);
 });
+
+/** The server needs the room password: show the field, and say why. */
+function askPassword(wrong: boolean): void {
+  if (joinView.hidden) showJoin();
+  passwordRow.hidden = false;
+  nameProblem(wrong ? "Wrong password, try again." : "This room needs a password.");
+  nameInput.removeAttribute("aria-invalid");
+  passwordInput.setAttribute("aria-invalid", "true");
+  passwordInput.value = "";
+  passwordInput.focus();
+}
 
 // --- events from the server ------------------------------------------------
 
@@ -162,6 +176,7 @@ function error(code: string, message: string, ref: string | undefined, resumed: 
     log.add(log.system(message));
     return;
   }
+  if (!conn.joined && code === "auth_failed") return askPassword(conn.sentPassword);
   if (!conn.joined) {
     // Before the welcome: the name (or the server) was refused; say why by the form.
     if (joinView.hidden) showJoin();

@@ -28,6 +28,8 @@ export class Connection {
   readonly #h: ConnectionHandlers;
   #ws: WebSocket | null = null;
   #name = "";
+  /** The room password, kept in memory only, for the reconnects. */
+  #password: string | undefined;
   #wanted = false;
   #welcomed = false;
   #everJoined = false;
@@ -50,9 +52,15 @@ export class Connection {
     return this.#welcomed;
   }
 
-  /** Joins as `name`: on the open socket if there is one, else a new one. */
-  join(name: string): void {
+  /** True when the last hello carried a password. */
+  get sentPassword(): boolean {
+    return this.#password !== undefined;
+  }
+
+  /** Joins as `name` (with the room password, if given): on the open socket if there is one, else a new one. */
+  join(name: string, password?: string): void {
     this.#name = name;
+    this.#password = password;
     this.#wanted = true;
     if (this.#ws?.readyState === WebSocket.OPEN && !this.#welcomed) this.#hello();
     else if (!this.#ws) this.#open();
@@ -113,6 +121,7 @@ export class Connection {
 
   #hello(): void {
     const hello: ClientEvent = { type: "hello", name: this.#name };
+    if (this.#password !== undefined) hello.password = this.#password;
     const since = this.#everJoined ? this.seq.since : undefined;
     if (since !== undefined) hello.since = since;
     this.#ws?.send(JSON.stringify(hello));

@@ -23,6 +23,8 @@ export interface Peer {
    * each in order. Peers without it get one `send` per frame.
    */
   sendRun?(run: FrameRun, own: readonly number[] | undefined, acks: readonly Frame[]): void;
+  /** The client pinged: a transport may expect it to keep doing so. */
+  onPing?(): void;
   /** Sends what is queued, then closes. Safe to call twice. */
   close(): void;
 }

@@ -240,6 +240,7 @@ export class Session implements Member {
       case "who":
         return this.#send({ type: "members", names: this.#room.names() });
       case "ping":
+        this.peer.onPing?.();
         return this.#send({ type: "pong" });
       case "bye":
         return this.end("quit");

@@ -25,7 +25,14 @@ export interface Closable {
   send(frame: Frame): void;
   close(): void;
   destroy(): void;
+  /** See StreamPeer.sweep. */
+  sweep?(maxQuiet: number, probeAfter: number): void;
 }
+
+/** How often the hub looks for dead peers, in ms. */
+export const SWEEP_MS = 5000;
+/** A TLS connection nothing was written to for this long gets a probe. */
+const PROBE_AFTER_MS = 30 * 60_000;
 
 /** A connection's admission: refused (with the message to send), or counted in. */
 export interface Admission {
@@ -133,6 +140,16 @@ export class Hub {
     return this.closing
       ? "the server is shutting down, try again later"
       : `the server is full (${this.config.maxClients} clients), try again later`;
+  }
+
+  /**
+   * One look for dead peers (see StreamPeer.sweep); the server
+   * calls it every {@linkcode SWEEP_MS}.
+   */
+  sweep(): void {
+    const maxQuiet = Math.ceil(this.config.pingTimeoutMs / SWEEP_MS);
+    const probeAfter = Math.ceil(PROBE_AFTER_MS / SWEEP_MS);
+    for (const c of this.#open) c.sweep?.(maxQuiet, probeAfter);
   }
 
   /** Sends `frame` to every open connection (members or not) and closes them. */

@@ -3,6 +3,8 @@ import type { Peer } from "../core/peer.ts";
 import { countSent, type TransportStats } from "./metrics.ts";
 import type { DropReason, PeerOptions } from "./peer_options.ts";
 
+const NEWLINE = new Uint8Array([10]);
+
 /**
  * A member's byte-stream connection (TCP or TLS) with its outbox. Sending
  * never waits: bytes are queued, and one writer drains everything queued in
@@ -27,8 +29,15 @@ export class StreamPeer implements Peer {
   #readerDone = false;
   #lingerTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #done = Promise.withResolvers<void>();
+  /** Set by the reader whenever bytes arrive; cleared by each {@linkcode sweep}. */
+  heard = false;
+  #wrote = false;
+  #pinging = false;
+  #quietSweeps = 0;
+  #unwrittenSweeps = 0;
+  readonly #probe: boolean;
 
-  constructor(conn: Deno.Conn, options: PeerOptions) {
+  constructor(conn: Deno.Conn, options: PeerOptions & { probe?: boolean }) {
     this.#conn = conn;
     this.#max = options.maxOutbox ?? 1 << 20;
     this.#linger = options.lingerMs ?? 2000;
@@ -36,6 +45,37 @@ export class StreamPeer implements Peer {
     this.address = options.address;
     this.#onDrop = options.onDrop;
     this.#stats = options.stats;
+    this.#probe = options.probe ?? false;
+  }
+
+  /** The client sent a ping: from now on, staying silent means it is gone. */
+  onPing(): void {
+    this.#pinging = true;
+  }
+
+  /**
+   * Called every sweep by the hub, to find dead peers that TCP keepalive
+   * cannot: a client that pings and then stays silent for `maxQuiet`
+   * sweeps is dropped (reason `timeout`); and a connection made with
+   * `probe` (TLS, where Deno offers no keepalive) that nothing was written
+   * to for `probeAfter` sweeps gets an empty line in plain mode, so that a
+   * peer that vanished is found by TCP's retransmission timeout.
+   */
+  sweep(maxQuiet: number, probeAfter: number): void {
+    if (this.#destroyed || this.#closing) return;
+    if (this.heard) {
+      this.heard = false;
+      this.#quietSweeps = 0;
+    } else if (this.#pinging && ++this.#quietSweeps >= maxQuiet) {
+      return this.#drop("timeout");
+    }
+    if (this.#wrote) {
+      this.#wrote = false;
+      this.#unwrittenSweeps = 0;
+    } else if (this.#probe && ++this.#unwrittenSweeps >= probeAfter) {
+      this.#unwrittenSweeps = 0;
+      if (this.mode === "plain") this.write(NEWLINE);
+    }
   }
 
   /** Resolves once the socket is closed. */
@@ -112,6 +152,7 @@ export class StreamPeer implements Peer {
         const chunks = this.#chunks;
         this.#chunks = [];
         const buf = chunks.length === 1 ? chunks[0] : concat(chunks);
+        this.#wrote = true;
         let off = await this.#conn.write(buf);
         while (off < buf.length) off += await this.#conn.write(buf.subarray(off));
         this.#queued -= buf.length;

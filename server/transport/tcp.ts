@@ -121,6 +121,7 @@ export async function handleConnection(conn: Deno.Conn, hub: Hub, scheme: string
       session.end(reason); // called later, never during a send: session exists by then
     },
     stats,
+    probe: isTls(conn),
   });
   const admission = hub.admit(peer, address);
   if (admission.refusal !== null) return await refuse(conn, peer, admission.refusal, hub, label);
@@ -148,6 +149,7 @@ export async function handleConnection(conn: Deno.Conn, hub: Hub, scheme: string
     while (!peer.destroyed) {
       const n = await conn.read(buf);
       if (n === null) break;
+      peer.heard = true;
       // A read that fills the buffer resolves at once while the client keeps
       // sending: without a turn of the event loop, other sockets' pending
       // writes (WebSocket frames) and timers would wait until it stops.

@@ -1,5 +1,5 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import { readFlagFile } from "../read_text.ts";
+import { readFlagFile } from "../../cli/read_text.ts";
 
 /** A certificate and its key, read and checked, ready for `Deno.listenTls`. */
 export interface TlsPair {

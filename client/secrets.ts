@@ -1,0 +1,43 @@
+import { readFlagFile } from "../cli/read_text.ts";
+import type { JoinConfig } from "./args.ts";
+import type { OpenOptions } from "./connection.ts";
+
+/** What `chat join` reads before connecting: the CA to trust and the room password. */
+export interface JoinSecrets {
+  tls: OpenOptions["tls"];
+  /** Undefined: not given; a terminal asks for it when the server needs one. */
+  password: string | undefined;
+}
+
+/**
+ * Reads `--ca` and `--password-file` (or CHAT_PASSWORD). Throws an `Error`
+ * whose message names the file and what is wrong with it.
+ */
+export async function loadJoinSecrets(config: JoinConfig): Promise<JoinSecrets> {
+  let tls: OpenOptions["tls"];
+  if (config.tls) {
+    const caCerts: string[] = [];
+    if (config.caFile !== null) {
+      const pem = await readFlagFile("--ca", config.caFile);
+      if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
+        throw new Error(
+          `--ca ${config.caFile} holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)`,
+        );
+      }
+      caCerts.push(pem);
+    }
+    tls = { caCerts };
+  }
+  let password: string | undefined;
+  const source = config.password;
+  if (source && "value" in source) password = source.value;
+  else if (source) {
+    password = (await readFlagFile("--password-file", source.file)).split(/\r?\n/, 1)[0];
+    if (password === "") {
+      throw new Error(
+        `--password-file ${source.file} is empty: put the password on its first line`,
+      );
+    }
+  }
+  return { tls, password };
+}
