@@ -272,7 +272,7 @@ export class Link {
           ? `no answer within ${
             timeoutMs / 1000
           } s: is it a chat server? (if it uses TLS, add --tls)`
-          : "the server closed the connection during the handshake",
+          : "the server closed the connection during the handshake (if it uses TLS, add --tls)",
         true,
       );
     arm();

@@ -17,7 +17,7 @@ import { StorageError } from "./storage/storage_error.ts";
 import { FailureThrottle } from "./core/failure_throttle.ts";
 import { PasswordGate } from "./core/password_gate.ts";
 import { readPassword, SecretError } from "./secrets.ts";
-import { ReloadableTlsListener } from "./transport/tls_listener.ts";
+import { TlsServer } from "./transport/tls_server.ts";
 import { loadTlsPair, type TlsPair, TlsPairError } from "./transport/tls_pair.ts";
 import type { Acceptor } from "./transport/tcp.ts";
 
@@ -104,20 +104,20 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
   const gate = new PasswordGate({ password, throttle: new FailureThrottle(clock), log });
   const hub = new Hub(room, config, gate, clock, log);
   let listener: Acceptor & { close(): void; addr: Deno.Addr };
-  let tlsTcp: ReloadableTlsListener | undefined;
+  let tlsTcp: TlsServer | undefined;
   try {
     listener = pair
-      ? tlsTcp = ReloadableTlsListener.listen(config.host, config.port, pair)
+      ? tlsTcp = await TlsServer.listen(config.host, config.port, pair)
       : Deno.listen({ hostname: config.host, port: config.port });
   } catch (err) {
     history.close();
     throw new StartError(`cannot listen on ${config.host}:${config.port}: ${reason(err)}`);
   }
   let web: WebServer | undefined;
-  let tlsWeb: ReloadableTlsListener | undefined;
+  let tlsWeb: TlsServer | undefined;
   if (config.web) {
     try {
-      if (pair) tlsWeb = ReloadableTlsListener.listen(config.host, config.webPort, pair);
+      if (pair) tlsWeb = await TlsServer.listen(config.host, config.webPort, pair);
       web = startWeb(hub, {
         hostname: config.host,
         port: config.webPort,
@@ -186,7 +186,7 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
 interface Reloadable {
   gate: PasswordGate;
   log: Log;
-  listeners: (ReloadableTlsListener | undefined)[];
+  listeners: (TlsServer | undefined)[];
 }
 
 /**
@@ -211,15 +211,7 @@ async function reloadSecrets(config: ServeConfig, r: Reloadable): Promise<void> 
     return;
   }
   for (const w of pair.warnings) r.log("warn", w);
-  for (const l of r.listeners) {
-    if (!l) continue;
-    try {
-      l.reload(pair);
-    } catch (err) {
-      r.log("error", `could not listen again with the new certificate: ${reason(err)}`);
-      return;
-    }
-  }
+  for (const l of r.listeners) l?.reload(pair);
   r.log(
     "info",
     `reloaded the TLS certificate: ${pair.subject}, valid until ${pair.notAfter.toISOString()}`,

@@ -1,6 +1,7 @@
 // Shared by the end-to-end tests: a real `chat serve` process on port 0 and
 // line-oriented clients over real sockets.
 import { LineSplitter, TOO_LONG } from "../protocol/line_splitter.ts";
+import { type ByteConn, connectFrom } from "./node_conn.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
@@ -114,20 +115,32 @@ export async function startServer(
 
 /** A client that reads the server line by line, over a real TCP socket. */
 export class LineClient {
-  readonly conn: Deno.TcpConn;
+  readonly conn: ByteConn;
   readonly #splitter = new LineSplitter(1 << 24);
   readonly #lines: string[] = [];
   #waiter: (() => void) | null = null;
   #eof = false;
   readonly #reading: Promise<void>;
 
-  private constructor(conn: Deno.TcpConn) {
+  private constructor(conn: ByteConn) {
     this.conn = conn;
     this.#reading = this.#read();
   }
 
-  static async connect(port: number): Promise<LineClient> {
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  /** Connects over TCP; `from` picks the local address (127.0.0.2: a second client machine). */
+  static async connect(port: number, from?: string): Promise<LineClient> {
+    if (from !== undefined) return new LineClient(await connectFrom(from, port));
+    return new LineClient(await Deno.connect({ hostname: "127.0.0.1", port }));
+  }
+
+  /** Connects over TLS to localhost, trusting the PEM certificate file `ca`. */
+  static async connectTls(port: number, ca: string): Promise<LineClient> {
+    const conn = await Deno.connectTls({
+      hostname: "localhost",
+      port,
+      caCerts: [await Deno.readTextFile(ca)],
+    });
+    await conn.handshake();
     return new LineClient(conn);
   }
 
@@ -238,8 +251,8 @@ export class LineClient {
 }
 
 /** Connects in plain mode as `name` and returns once welcomed. */
-export async function joinPlain(port: number, name: string): Promise<LineClient> {
-  const c = await LineClient.connect(port);
+export async function joinPlain(port: number, name: string, from?: string): Promise<LineClient> {
+  const c = await LineClient.connect(port, from);
   await c.line(); // banner
   await c.send(name);
   const l = await c.until((l) => l.startsWith("* Welcome,") || l.startsWith("! "));

@@ -4,7 +4,7 @@ import { realClient } from "./forwarded.ts";
 import { HttpsFront } from "./https_front.ts";
 import type { Hub } from "./hub.ts";
 import { health, type MetricsSources, renderMetrics } from "./metrics.ts";
-import type { ReloadableTlsListener } from "./tls_listener.ts";
+import type { TlsServer } from "./tls_server.ts";
 import { acceptWebSocket } from "./ws.ts";
 
 /** Options of {@linkcode startWeb}. */
@@ -18,7 +18,7 @@ export interface WebOptions {
    * Serve HTTPS: this listener (already on `hostname:port`) takes the
    * public connections, and the HTTP server listens on loopback behind it.
    */
-  tls?: ReloadableTlsListener;
+  tls?: TlsServer;
 }
 
 /** The running HTTP side: the page, `/ws`, `/healthz` and `/metrics`. */

@@ -1,6 +1,8 @@
-import type { Hub } from "./hub.ts";
-import type { ReloadableTlsListener } from "./tls_listener.ts";
 import { clientAddress } from "../core/address.ts";
+import type { Hub } from "./hub.ts";
+import type { StreamConn } from "./stream_peer.ts";
+import { tlsHandshake } from "./tcp.ts";
+import type { TlsConn, TlsServer } from "./tls_server.ts";
 
 const CHUNK = 16 * 1024;
 /** Once one direction has ended, the other gets this long before both are closed. */
@@ -10,22 +12,22 @@ const HALF_CLOSED_MS = 5000;
  * TLS in front of the web side. Deno's HTTP server cannot change its
  * certificate without closing every connection it holds (WebSockets
  * included), so HTTPS is served by this front instead: it accepts TLS on
- * the public port with a {@linkcode ReloadableTlsListener} and relays the
- * decrypted bytes to the plain HTTP server, which listens on loopback only.
+ * the public port with a {@linkcode TlsServer} and relays the decrypted
+ * bytes to the plain HTTP server, which listens on loopback only.
  * The front remembers which backend connection belongs to which client, so
  * the HTTP side still knows the real client address (and refuses any
  * connection to its loopback port that did not come through here).
  */
 export class HttpsFront {
-  readonly #listener: ReloadableTlsListener;
+  readonly #listener: TlsServer;
   readonly #backend: Deno.NetAddr;
   readonly #hub: Hub;
   /** Backend connections' local ports -> the client address each relays. */
   readonly #clients = new Map<number, string>();
-  readonly #open = new Set<Deno.Conn>();
+  readonly #open = new Set<StreamConn>();
   #closing = false;
 
-  constructor(listener: ReloadableTlsListener, backend: Deno.NetAddr, hub: Hub) {
+  constructor(listener: TlsServer, backend: Deno.NetAddr, hub: Hub) {
     this.#listener = listener;
     this.#backend = backend;
     this.#hub = hub;
@@ -44,7 +46,7 @@ export class HttpsFront {
   /** Accepts until {@linkcode close}. */
   async run(): Promise<void> {
     while (!this.#closing) {
-      let conn: Deno.TlsConn;
+      let conn: TlsConn;
       try {
         conn = await this.#listener.accept();
       } catch (err) {
@@ -59,7 +61,7 @@ export class HttpsFront {
     }
   }
 
-  async #relay(client: Deno.TlsConn): Promise<void> {
+  async #relay(client: TlsConn): Promise<void> {
     const remote = client.remoteAddr as Deno.NetAddr;
     const address = clientAddress(remote.hostname);
     const label = `https ${remote.hostname}:${remote.port}`;
@@ -70,7 +72,7 @@ export class HttpsFront {
     let backend: Deno.TcpConn | undefined;
     try {
       if (typeof slot === "string") return;
-      const ok = await this.#handshake(client, label);
+      const ok = await tlsHandshake(client, this.#hub.config.handshakeTimeoutMs, this.#hub, label);
       slot.release();
       if (!ok) return;
       backend = await Deno.connect({ hostname: this.#backend.hostname, port: this.#backend.port });
@@ -97,26 +99,7 @@ export class HttpsFront {
     }
   }
 
-  async #handshake(conn: Deno.TlsConn, label: string): Promise<boolean> {
-    const ms = this.#hub.config.handshakeTimeoutMs;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<"late">((r) => timer = setTimeout(() => r("late"), ms));
-    try {
-      const r = await Promise.race([conn.handshake().then(() => "done" as const), late]);
-      return r === "done";
-    } catch (err) {
-      this.#hub.log(
-        "debug",
-        `${label} TLS handshake failed: ${err instanceof Error ? err.message : err}`,
-      );
-      this.#hub.stats.tlsHandshakeFailures++;
-      return false;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  async #pipeBoth(a: Deno.Conn, b: Deno.Conn): Promise<void> {
+  async #pipeBoth(a: StreamConn, b: StreamConn): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const cut = () => {
       timer ??= setTimeout(() => {
@@ -149,7 +132,7 @@ export class HttpsFront {
 }
 
 /** Copies `from` to `to` until `from` ends, then ends `to`'s writing side. Never throws. */
-async function pipe(from: Deno.Conn, to: Deno.Conn): Promise<void> {
+async function pipe(from: StreamConn, to: StreamConn): Promise<void> {
   const buf = new Uint8Array(CHUNK);
   try {
     while (true) {

@@ -26,13 +26,11 @@ export interface Closable {
   close(): void;
   destroy(): void;
   /** See StreamPeer.sweep. */
-  sweep?(maxQuiet: number, probeAfter: number): void;
+  sweep?(maxQuiet: number): void;
 }
 
 /** How often the hub looks for dead peers, in ms. */
 export const SWEEP_MS = 5000;
-/** A TLS connection nothing was written to for this long gets a probe. */
-const PROBE_AFTER_MS = 30 * 60_000;
 
 /** A connection's admission: refused (with the message to send), or counted in. */
 export interface Admission {
@@ -148,8 +146,7 @@ export class Hub {
    */
   sweep(): void {
     const maxQuiet = Math.ceil(this.config.pingTimeoutMs / SWEEP_MS);
-    const probeAfter = Math.ceil(PROBE_AFTER_MS / SWEEP_MS);
-    for (const c of this.#open) c.sweep?.(maxQuiet, probeAfter);
+    for (const c of this.#open) c.sweep?.(maxQuiet);
   }
 
   /** Sends `frame` to every open connection (members or not) and closes them. */

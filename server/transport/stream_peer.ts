@@ -3,7 +3,13 @@ import type { Peer } from "../core/peer.ts";
 import { countSent, type TransportStats } from "./metrics.ts";
 import type { DropReason, PeerOptions } from "./peer_options.ts";
 
-const NEWLINE = new Uint8Array([10]);
+/** What a {@linkcode StreamPeer} needs of its connection: a `Deno.Conn`, or a `TlsConn` (tls_server.ts). */
+export interface StreamConn {
+  read(buf: Uint8Array): Promise<number | null>;
+  write(buf: Uint8Array): Promise<number>;
+  closeWrite(): void | Promise<void>;
+  close(): void;
+}
 
 /**
  * A member's byte-stream connection (TCP or TLS) with its outbox. Sending
@@ -15,7 +21,7 @@ export class StreamPeer implements Peer {
   mode: Mode = "plain";
   readonly label: string;
   readonly address: string;
-  readonly #conn: Deno.Conn;
+  readonly #conn: StreamConn;
   readonly #max: number;
   readonly #linger: number;
   readonly #onDrop: (reason: DropReason) => void;
@@ -31,13 +37,10 @@ export class StreamPeer implements Peer {
   readonly #done = Promise.withResolvers<void>();
   /** Set by the reader whenever bytes arrive; cleared by each {@linkcode sweep}. */
   heard = false;
-  #wrote = false;
   #pinging = false;
   #quietSweeps = 0;
-  #unwrittenSweeps = 0;
-  readonly #probe: boolean;
 
-  constructor(conn: Deno.Conn, options: PeerOptions & { probe?: boolean }) {
+  constructor(conn: StreamConn, options: PeerOptions) {
     this.#conn = conn;
     this.#max = options.maxOutbox ?? 1 << 20;
     this.#linger = options.lingerMs ?? 2000;
@@ -45,7 +48,6 @@ export class StreamPeer implements Peer {
     this.address = options.address;
     this.#onDrop = options.onDrop;
     this.#stats = options.stats;
-    this.#probe = options.probe ?? false;
   }
 
   /** The client sent a ping: from now on, staying silent means it is gone. */
@@ -54,27 +56,17 @@ export class StreamPeer implements Peer {
   }
 
   /**
-   * Called every sweep by the hub, to find dead peers that TCP keepalive
-   * cannot: a client that pings and then stays silent for `maxQuiet`
-   * sweeps is dropped (reason `timeout`); and a connection made with
-   * `probe` (TLS, where Deno offers no keepalive) that nothing was written
-   * to for `probeAfter` sweeps gets an empty line in plain mode, so that a
-   * peer that vanished is found by TCP's retransmission timeout.
+   * Called every sweep by the hub, to find dead peers sooner than TCP
+   * keepalive does: a client that pings and then stays silent for
+   * `maxQuiet` sweeps is dropped (reason `timeout`).
    */
-  sweep(maxQuiet: number, probeAfter: number): void {
+  sweep(maxQuiet: number): void {
     if (this.#destroyed || this.#closing) return;
     if (this.heard) {
       this.heard = false;
       this.#quietSweeps = 0;
     } else if (this.#pinging && ++this.#quietSweeps >= maxQuiet) {
-      return this.#drop("timeout");
-    }
-    if (this.#wrote) {
-      this.#wrote = false;
-      this.#unwrittenSweeps = 0;
-    } else if (this.#probe && ++this.#unwrittenSweeps >= probeAfter) {
-      this.#unwrittenSweeps = 0;
-      if (this.mode === "plain") this.write(NEWLINE);
+      this.#drop("timeout");
     }
   }
 
@@ -152,7 +144,6 @@ export class StreamPeer implements Peer {
         const chunks = this.#chunks;
         this.#chunks = [];
         const buf = chunks.length === 1 ? chunks[0] : concat(chunks);
-        this.#wrote = true;
         let off = await this.#conn.write(buf);
         while (off < buf.length) off += await this.#conn.write(buf.subarray(off));
         this.#queued -= buf.length;

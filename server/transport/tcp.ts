@@ -6,7 +6,8 @@ import { Session } from "../core/session.ts";
 import { handshakeDeadline } from "./handshake.ts";
 import type { Hub } from "./hub.ts";
 import { Pacer } from "./pacer.ts";
-import { StreamPeer } from "./stream_peer.ts";
+import { type StreamConn, StreamPeer } from "./stream_peer.ts";
+import { TlsConn } from "./tls_server.ts";
 
 const MIN_READ = 1024;
 const MAX_READ = 64 * 1024;
@@ -16,9 +17,12 @@ const REFUSAL_HANDSHAKE_MS = 2000;
 const MAX_TLS_REFUSALS = 64;
 let tlsRefusals = 0;
 
-/** Anything connections can be accepted from: a TCP or (reloadable) TLS listener. */
+/** A connection of either listener: plain TCP, or TLS. */
+export type Conn = (StreamConn & { readonly remoteAddr: Deno.Addr }) | TlsConn;
+
+/** Anything connections can be accepted from: a TCP or a TLS listener. */
 export interface Acceptor {
-  accept(): Promise<Deno.Conn>;
+  accept(): Promise<Conn>;
 }
 
 /**
@@ -29,7 +33,7 @@ export interface Acceptor {
  */
 export async function acceptLoop(listener: Acceptor, hub: Hub, scheme = "tcp"): Promise<void> {
   while (!hub.closing) {
-    let conn: Deno.Conn;
+    let conn: Conn;
     try {
       conn = await listener.accept();
     } catch (err) {
@@ -49,12 +53,12 @@ export async function acceptLoop(listener: Acceptor, hub: Hub, scheme = "tcp"): 
   }
 }
 
-function isTls(conn: Deno.Conn): conn is Deno.TlsConn {
-  return typeof (conn as Partial<Deno.TlsConn>).handshake === "function";
+function isTls(conn: Conn): conn is TlsConn {
+  return conn instanceof TlsConn;
 }
 
-function tuneSocket(conn: Deno.Conn): void {
-  // TLS connections have no socket options in Deno: see "Dead peers" in the README.
+function tuneSocket(conn: Conn): void {
+  // TLS sockets are tuned by the TLS server itself.
   if (!("setNoDelay" in conn)) return;
   try {
     const tcp = conn as Deno.TcpConn;
@@ -70,7 +74,12 @@ function tuneSocket(conn: Deno.Conn): void {
  * long (plain bytes sent to the TLS port end here, quickly); the caller
  * closes the connection.
  */
-async function tlsHandshake(conn: Deno.TlsConn, ms: number, hub: Hub, label: string) {
+export async function tlsHandshake(
+  conn: TlsConn,
+  ms: number,
+  hub: Hub,
+  label: string,
+): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<"late">((r) => timer = setTimeout(() => r("late"), ms));
   try {
@@ -87,7 +96,7 @@ async function tlsHandshake(conn: Deno.TlsConn, ms: number, hub: Hub, label: str
 }
 
 /** Tells a refused connection why, in plain text in place of the banner, and closes it. */
-async function refuse(conn: Deno.Conn, peer: StreamPeer, message: string, hub: Hub, label: string) {
+async function refuse(conn: Conn, peer: StreamPeer, message: string, hub: Hub, label: string) {
   if (isTls(conn)) {
     // Saying why needs a TLS handshake: bounded, so refusals cannot pile up.
     if (tlsRefusals >= MAX_TLS_REFUSALS) return peer.destroy();
@@ -104,7 +113,7 @@ async function refuse(conn: Deno.Conn, peer: StreamPeer, message: string, hub: H
 }
 
 /** One connection, from banner to close. */
-export async function handleConnection(conn: Deno.Conn, hub: Hub, scheme: string): Promise<void> {
+export async function handleConnection(conn: Conn, hub: Hub, scheme: string): Promise<void> {
   const { config } = hub;
   tuneSocket(conn);
   const remote = conn.remoteAddr as Deno.NetAddr;
@@ -121,7 +130,6 @@ export async function handleConnection(conn: Deno.Conn, hub: Hub, scheme: string
       session.end(reason); // called later, never during a send: session exists by then
     },
     stats,
-    probe: isTls(conn),
   });
   const admission = hub.admit(peer, address);
   if (admission.refusal !== null) return await refuse(conn, peer, admission.refusal, hub, label);
