@@ -18,11 +18,12 @@ export async function runJoinPiped(
   args: string[],
   input: string | ReadableStream<Uint8Array> = "",
   timeoutMs = 20000,
+  env: Record<string, string> = {},
 ): Promise<JoinResult> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, "join", ...args],
     cwd: REPO_ROOT,
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",

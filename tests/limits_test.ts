@@ -1,0 +1,152 @@
+// Per-address limits over real sockets: one machine (127.0.0.1) fills its
+// share with idle connections while another (127.0.0.2) still joins at
+// once; behind a trusted proxy the limits apply to the forwarded address;
+// dead peers are dropped with reason timeout.
+import assert from "node:assert/strict";
+import { joinJson, joinPlain, LineClient, startServer, waitFor } from "./helpers.ts";
+import { RawWebSocket, startWebServer, WsClient } from "./web_helpers.ts";
+
+async function closeAll(clients: { close(): unknown }[]): Promise<void> {
+  await Promise.all(clients.map((c) => c.close()));
+}
+
+Deno.test("one address gets --max-per-ip connections; more are refused naming the limit; another address joins", async () => {
+  const server = await startServer(["--max-per-ip", "5", "--max-pending-per-ip", "0"]);
+  const held: LineClient[] = [];
+  try {
+    for (let i = 0; i < 3; i++) held.push(await joinPlain(server.port, `m${i}`));
+    for (let i = 0; i < 2; i++) held.push(await LineClient.connect(server.port)); // idle, no name
+    for (const c of held.slice(3)) await c.line(); // banner: they are in
+    const sixth = await LineClient.connect(server.port);
+    assert.equal(
+      await sixth.line(),
+      "! server_full: too many connections from 127.0.0.1 (the limit is 5 per address), close some and try again",
+    );
+    await sixth.closed();
+    const other = await joinPlain(server.port, "other", "127.0.0.2");
+    held.push(other);
+    // a freed place can be taken again
+    await held[0].close();
+    await waitFor(() => server.stderr.some((l) => l.includes("m0 left")), "m0 to leave");
+    held.push(await joinPlain(server.port, "again"));
+  } finally {
+    await closeAll(held);
+    await server.stop("SIGKILL");
+  }
+});
+
+Deno.test("a slow-loris from one address runs out of its small handshake budget; the rest of the world does not notice", async () => {
+  const server = await startServer(["--max-pending-per-ip", "3"]);
+  const held: LineClient[] = [];
+  try {
+    // joined members do not count as pending
+    for (let i = 0; i < 4; i++) held.push(await joinPlain(server.port, `ok${i}`));
+    for (let i = 0; i < 3; i++) {
+      const c = await LineClient.connect(server.port);
+      await c.line();
+      held.push(c);
+    }
+    const fourth = await LineClient.connect(server.port);
+    assert.match(
+      await fourth.line(),
+      /^! server_full: too many connections from 127\.0\.0\.1 are still joining \(the limit is 3\), finish joining on those first$/,
+    );
+    await fourth.closed();
+    const t0 = Date.now();
+    const elsewhere = await joinPlain(server.port, "elsewhere", "127.0.0.2");
+    assert.ok(Date.now() - t0 < 1000);
+    held.push(elsewhere);
+    // a pending one that finishes its handshake frees a place
+    await held[4].send("latecomer");
+    await held[4].until((l) => l.startsWith("* Welcome, latecomer"));
+    const c = await LineClient.connect(server.port);
+    assert.equal(await c.line(), "* Welcome to chat! Enter your name:");
+    held.push(c);
+  } finally {
+    await closeAll(held);
+    await server.stop("SIGKILL");
+  }
+});
+
+Deno.test("WebSockets count toward the same per-address limit", async () => {
+  const server = await startWebServer(["--max-per-ip", "2"]);
+  const held: { close(): unknown }[] = [];
+  try {
+    held.push(await joinPlain(server.port, "tcp1"));
+    held.push((await WsClient.join(server.http, "ws1")).client);
+    const ws = await WsClient.connect(server.http);
+    held.push(ws);
+    const e = await ws.next();
+    assert.equal(e.code, "server_full");
+    assert.match(String(e.message), /the limit is 2 per address/);
+  } finally {
+    await closeAll(held);
+    await server.stop("SIGKILL");
+  }
+});
+
+Deno.test("behind --trust-proxy the web side limits the forwarded client; an untrusted peer's header is ignored", async () => {
+  const trusted = await startWebServer(["--max-per-ip", "1", "--trust-proxy", "127.0.0.1"]);
+  const held: RawWebSocket[] = [];
+  try {
+    const viaProxy = (client: string) =>
+      RawWebSocket.open(trusted.webPort, { "X-Forwarded-For": `${client}, 127.0.0.1` });
+    const a = await viaProxy("203.0.113.7");
+    held.push(a);
+    assert.equal(a.status, 101);
+    await a.sendText(JSON.stringify({ type: "hello", name: "a" }));
+    await waitFor(() => trusted.stderr.some((l) => /a joined \(wss? 203\.0\.113\.7/.test(l)), "a");
+    const b = await viaProxy("203.0.113.7");
+    held.push(b);
+    await waitFor(
+      () => trusted.stderr.some((l) => l.includes("too many connections from 203.0.113.7")),
+      "the second connection of 203.0.113.7 to be refused",
+    );
+    const c = await viaProxy("198.51.100.1");
+    held.push(c);
+    await c.sendText(JSON.stringify({ type: "hello", name: "c" }));
+    await waitFor(() => trusted.stderr.some((l) => /c joined \(wss? 198\.51\.100\.1/.test(l)), "c");
+  } finally {
+    held.forEach((c) => c.close());
+    await trusted.stop("SIGKILL");
+  }
+  const untrusted = await startWebServer([]);
+  try {
+    const r = await RawWebSocket.open(untrusted.webPort, { "X-Forwarded-For": "203.0.113.9" });
+    await r.sendText(JSON.stringify({ type: "hello", name: "d" }));
+    await waitFor(() => untrusted.stderr.some((l) => /d joined \(ws 127\.0\.0\.1:/.test(l)), "d");
+    r.close();
+  } finally {
+    await untrusted.stop("SIGKILL");
+  }
+});
+
+Deno.test("a WebSocket that stops answering pings, and a JSON client that stops pinging, leave with reason timeout", async () => {
+  const server = await startWebServer(["--ping-timeout", "15"]);
+  const held: { close(): unknown }[] = [];
+  try {
+    const { client: watcher } = await joinJson(server.port, "watcher");
+    held.push(watcher);
+    // the raw socket never reads, so it never answers the server's pings
+    const ghost = await RawWebSocket.open(server.webPort);
+    held.push(ghost);
+    await ghost.sendText(JSON.stringify({ type: "hello", name: "ghost" }));
+    const { client: quiet } = await joinJson(server.port, "quiet");
+    held.push(quiet);
+    await quiet.sendJson({ type: "ping" }); // from now on it is expected to keep pinging
+    const t0 = Date.now();
+    const reasons = new Map<string, string>();
+    while (reasons.size < 2) {
+      const e = await watcher.event("leave", 40000);
+      reasons.set(String(e.name), String(e.reason));
+    }
+    assert.deepEqual(Object.fromEntries(reasons), { ghost: "timeout", quiet: "timeout" });
+    assert.ok(Date.now() - t0 < 35000);
+    // a client that never pinged is not held to it (TCP keepalive watches it)
+    await watcher.sendJson({ type: "who" });
+    assert.deepEqual((await watcher.event("members")).names, ["watcher"]);
+  } finally {
+    await closeAll(held);
+    await server.stop("SIGKILL");
+  }
+});
