@@ -10,11 +10,12 @@
 #   bench/run.sh --profile            chat at N=100 under --cpu-prof: top self-time functions
 #
 # The shared rig (loadgen, peers, run_matrix.sh) is read-only: it is copied to
-# $BENCH_WORK (default /tmp/chat-bench-$UID) and built there. The rig's
-# run_matrix.sh runs the standard cells; this script adds the cells it lacks
-# (idle 5000, 1000 connects at once, a stalled reader, persistent vs in-memory
-# history) with the same matrix id in their labels, then
-# bench/summarize.ts writes bench/results/SUMMARY.md.
+# $BENCH_WORK (default /tmp/chat-bench-$UID) and built there, with loadgen-tls
+# beside it (the same loadgen.c over TLS: bench/tls/, needs libssl-dev). The
+# rig's run_matrix.sh runs the standard cells; this script adds the cells it
+# lacks (idle 5000, 1000 connects at once, a stalled reader, persistent vs
+# in-memory history, TLS vs plain TCP) with the same matrix id in their
+# labels, then bench/summarize.ts writes bench/results/SUMMARY.md.
 set -u
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 # The rig sits in ../shared beside the checkout (as CI lays it out).
@@ -41,9 +42,16 @@ done
 export CHAT_DIR="$repo"
 export CHAT_CMD="bash $repo/bench/chat_server.sh"
 export CHAT_BENCH_DATA="$WORK/data"
+# what this chat's `serve` can do: cells and flags it lacks are left out
+CHAT_HELP=$(deno run -A "$repo/main.ts" serve --help 2>/dev/null)
+chat_has() { grep -q -- "$1" <<<"$CHAT_HELP"; }
 BASE_CHAT_ARGS="--rate-limit 0 --log-level warn"
 # the web side stays on (as shipped), on a free port so servers never collide
-deno run -A "$repo/main.ts" serve --help 2>/dev/null | grep -q -- '--web-port' && BASE_CHAT_ARGS="$BASE_CHAT_ARGS --web-port 0"
+chat_has '--web-port' && BASE_CHAT_ARGS="$BASE_CHAT_ARGS --web-port 0"
+# every loadgen client comes from 127.0.0.1: no per-address caps (setting
+# CHAT_SERVE_ARGS bypasses the rig's start.sh, which would add these itself)
+chat_has '--max-per-ip' && BASE_CHAT_ARGS="$BASE_CHAT_ARGS --max-per-ip 0"
+chat_has '--max-pending-per-ip' && BASE_CHAT_ARGS="$BASE_CHAT_ARGS --max-pending-per-ip 0"
 export CHAT_SERVE_ARGS="$BASE_CHAT_ARGS"
 RIG="$WORK/rig"
 
@@ -60,9 +68,58 @@ chmod -R u+w "$RIG"
 (cd "$RIG" && ./build.sh >/dev/null) || die "building the loadgen failed (see above)"
 mkdir -p "$CHAT_BENCH_DATA"
 ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-cleanup() { stop_server; [ -n "${STALL_PID:-}" ] && kill "$STALL_PID" 2>/dev/null; rm -rf "$CHAT_BENCH_DATA"; }
+cleanup() { stop_server; [ -n "${STALL_PID:-}" ] && kill "$STALL_PID" 2>/dev/null; rm -rf "$CHAT_BENCH_DATA" "$WORK/tls"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# ---- TLS: the loadgen over TLS and a throwaway CA, for chat's tls cells -------
+# TLS_OK=1 when chat can serve TLS and loadgen-tls and the certificates are
+# there; otherwise TLS_NOTE says why not (the cells are skipped with it).
+# TLS_BROKEN=1 when the shim fails to build although OpenSSL's headers are
+# there: a bug, not a missing package (--check fails on it).
+TLS_OK=0 TLS_NOTE="" TLS_BROKEN=0 TLS_ARGS=""
+setup_tls() {
+  local d="$WORK/tls"
+  if ! chat_has '--tls-cert'; then TLS_NOTE="chat serve has no --tls-cert"; return 1; fi
+  if ! echo '#include <openssl/ssl.h>' | cc -E -x c - >/dev/null 2>&1; then
+    TLS_NOTE="no OpenSSL headers to build loadgen-tls (apt-get install libssl-dev)"; return 1
+  fi
+  if ! cc -O2 -Wall -Wextra -include "$repo/bench/tls/tls_shim.h" -o "$RIG/loadgen-tls" "$RIG/loadgen.c" \
+       "$repo/bench/tls/tls_shim.c" -lssl -lcrypto 2>"$WORK/loadgen-tls.log"; then
+    cat "$WORK/loadgen-tls.log" >&2
+    TLS_NOTE="building loadgen-tls failed (bench/tls/)"; TLS_BROKEN=1; return 1
+  fi
+  command -v openssl >/dev/null || { TLS_NOTE="no openssl command for the certificates (apt-get install openssl)"; return 1; }
+  rm -rf "$d"; mkdir -p "$d" || { TLS_NOTE="cannot create $d"; return 1; }
+  # a CA of this run only, and a certificate for 127.0.0.1 (and localhost) it signs
+  printf '%s\n' 'subjectAltName=IP:127.0.0.1,DNS:localhost' 'basicConstraints=critical,CA:FALSE' \
+    'keyUsage=critical,digitalSignature' 'extendedKeyUsage=serverAuth' >"$d/ext.cnf"
+  if ! { openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+           -subj "/CN=chat bench CA" -keyout "$d/ca.key" -out "$d/ca.pem" &&
+         openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+           -keyout "$d/server.key" -out "$d/server.csr" &&
+         openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+           -days 2 -extfile "$d/ext.cnf" -out "$d/server.pem"; } >"$d/openssl.log" 2>&1; then
+    cat "$d/openssl.log" >&2
+    TLS_NOTE="making the test certificates failed"; TLS_BROKEN=1; return 1
+  fi
+  export LOADGEN_TLS_CA="$d/ca.pem" # the shim checks the server's certificate against it (and 127.0.0.1)
+  TLS_ARGS="--tls-cert $d/server.pem --tls-key $d/server.key"
+  TLS_OK=1
+}
+# AFTER_LOADGEN of a tls cell: say so when the server was not on TLS at all
+# (the loadgen only sees failed handshakes then)
+tls_said() {
+  local first
+  first=$(head -1 "$LOGDIR/chat-$PORT.log" 2>/dev/null)
+  [[ "$first" == *"tls://"* ]] || echo "  !! chat was started with $TLS_ARGS but said: ${first:-nothing}" >&2
+}
+# a note line in the results, for summarize.ts: the tls cells were not run, and why
+tls_skipped() {
+  echo "  (skipping the TLS cells: $TLS_NOTE)" >&2
+  echo "{\"label\":\"$MID|chat|tls-skipped|1\",\"mode\":\"note\",\"note\":\"$TLS_NOTE\"}" >>"$OUT"
+}
+if [ "$MODE" != profile ] && { [ "$MODE" = check ] || [[ " $PEERS " == *" chat "* ]]; }; then setup_tls; fi
 
 # ---- peers: install what is missing (Debian packages) -----------------------
 have_peer() {
@@ -112,12 +169,13 @@ stop_server() {
 jget() { sed -n "s/.*\"$1\":\([-0-9.a-z]*\).*/\1/p" | head -1; }
 LAST=""
 # run_cell peer cell rep loadgen-args...: fresh server, one loadgen run, one JSON line
+# (LOADGEN: another loadgen binary, e.g. loadgen-tls)
 run_cell() {
   local peer=$1 name=$2 rep=$3; shift 3
   LAST=""
   start_server "$peer" || { echo "  !! $peer failed to start" >&2; return 1; }
   [ -n "${BEFORE_LOADGEN:-}" ] && { $BEFORE_LOADGEN || { stop_server; return 1; }; }
-  LAST=$("$RIG/loadgen" --port "$PORT" --proto "$(proto_of "$peer")" --server-pid "$PID" \
+  LAST=$("${LOADGEN:-$RIG/loadgen}" --port "$PORT" --proto "$(proto_of "$peer")" --server-pid "$PID" \
          --label "$MID|$peer|$name|$rep" "$@" 2>>"$LOGDIR/loadgen.stderr")
   [ -n "${AFTER_LOADGEN:-}" ] && $AFTER_LOADGEN
   stop_server
@@ -223,6 +281,15 @@ if [ "$MODE" = check ]; then
   STALL_PEER=chat; STALL_REP=1; BEFORE_LOADGEN=start_staller AFTER_LOADGEN=stop_staller \
     run_cell chat stall 1 --clients 100 --messages 2000 --connect-rate 1000 "${COMMON[@]}"; verify "100 busy + 1 stalled reader"
   grep -F "|chat|stall-info|" "$OUT" | grep -q '"left_slow":true' || { echo "FAIL the stalled reader was not dropped as slow" >&2; fail=1; }
+  # the same line protocol inside TLS, every connection through loadgen-tls
+  if [ "$TLS_OK" = 1 ]; then
+    LOADGEN="$RIG/loadgen-tls" CHAT_SERVE_ARGS="$BASE_CHAT_ARGS $TLS_ARGS" AFTER_LOADGEN=tls_said \
+      run_cell chat tls 1 --clients 100 --messages 300 --connect-rate 1000 "${COMMON[@]}"; verify "N=100 over TLS"
+  elif [ "$TLS_BROKEN" = 1 ]; then
+    echo "FAIL N=100 over TLS: $TLS_NOTE" >&2; fail=1
+  else
+    echo "skip N=100 over TLS: $TLS_NOTE" >&2
+  fi
   if [ "$fail" -ne 0 ]; then echo "bench check FAILED (results in $OUT)" >&2; exit 1; fi
   echo "bench check passed" >&2
   exit 0
@@ -280,7 +347,7 @@ for peer in $PEERS; do
   done
   if [ "$peer" = chat ]; then
     # persistent history (the default, SQLite chat.db) against --db :memory:, N=100
-    if deno run -A "$repo/main.ts" serve --help 2>/dev/null | grep -q -- '--db'; then
+    if chat_has '--db'; then
       md=$m100; [ "$md" -lt 600 ] && md=600
       for r in $(seq 1 "$reps"); do
         CHAT_SERVE_ARGS="$BASE_CHAT_ARGS --db :memory:" run_cell chat db-memory "$r" --clients 100 --messages "$md" --connect-rate 1000 "${COMMON[@]}"
@@ -289,6 +356,23 @@ for peer in $PEERS; do
     else
       echo "  (skipping persistent vs :memory: storage: chat serve --help lists no --db)" >&2
       echo "{\"label\":\"$MID|chat|db-skipped|1\",\"mode\":\"note\",\"note\":\"chat serve has no --db\"}" >>"$OUT"
+    fi
+    # TLS against plain TCP at N=100, the M of chat's N=100 cell, paired in
+    # this run; the order flips between reps, so a drift in the box's speed
+    # does not favour one side
+    if [ "$TLS_OK" = 1 ]; then
+      for r in $(seq 1 "$reps"); do
+        for side in $([ $((r % 2)) = 1 ] && echo "base tls" || echo "tls base"); do
+          if [ "$side" = tls ]; then
+            LOADGEN="$RIG/loadgen-tls" CHAT_SERVE_ARGS="$BASE_CHAT_ARGS $TLS_ARGS" AFTER_LOADGEN=tls_said \
+              run_cell chat tls "$r" --clients 100 --messages "$m100" --connect-rate 1000 "${COMMON[@]}"
+          else
+            run_cell chat tls-base "$r" --clients 100 --messages "$m100" --connect-rate 1000 "${COMMON[@]}"
+          fi
+        done
+      done
+    else
+      tls_skipped
     fi
   fi
 done

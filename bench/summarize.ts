@@ -278,6 +278,48 @@ export function summarize(all: Row[], mid: string): string {
     } else if (get("chat", "db-skipped").length) {
       p("| persistent history vs `--db :memory:` | ≥ 0.8× | skipped: `chat serve` has no `--db` | n/a |");
     }
+    const tls = tlsOf();
+    if (tls) {
+      p(
+        `| TLS N=100: deliveries/s | ≥ 0.7× plain (same run, paired) | ${k(tls.vt)} vs ${
+          k(tls.vb)
+        } d/s (${f(tls.ratio, 2)}×; pairs ${tls.pairs.map((x) => `${f(x, 2)}×`).join(", ")}), ${
+          status(tls.bad ?? tls.tls[0])
+        }; loadgen CPU ${f(tls.lgt, 0)}% vs ${f(tls.lgb, 0)}% | ${
+          yes(tls.ratio >= 0.7 && !tls.bad)
+        } |`,
+      );
+    } else if (get("chat", "tls").length || get("chat", "tls-base").length) {
+      p("| TLS N=100: deliveries/s | ≥ 0.7× plain (same run, paired) | one side has no result (see the logs) | **no** |");
+    } else {
+      const note = get("chat", "tls-skipped")[0];
+      if (note) {
+        p(`| TLS N=100: deliveries/s | ≥ 0.7× plain (same run, paired) | skipped: ${note.note} | n/a |`);
+      }
+    }
+  }
+
+  /** chat over TLS (`tls`) against plain TCP (`tls-base`), paired by rep. */
+  function tlsOf() {
+    const tls = get("chat", "tls");
+    const base = get("chat", "tls-base");
+    if (!tls.length || !base.length) return undefined;
+    const d = (rs: Row[]) => mean(rs.map((r) => r.deliveries_per_s))!;
+    const vt = d(tls), vb = d(base);
+    const pairs = tls.map((t) => {
+      const b = base.find((r) => r.rep === t.rep);
+      return b ? t.deliveries_per_s / b.deliveries_per_s : NaN;
+    });
+    return {
+      tls,
+      vt,
+      vb,
+      ratio: vt / vb,
+      pairs,
+      bad: [...tls, ...base].find((r) => !clean(r) || r.connect_failures > 0),
+      lgt: mean(tls.map((r) => r.loadgen_cpu_pct)),
+      lgb: mean(base.map((r) => r.loadgen_cpu_pct)),
+    };
   }
 
   // ---- every cell, for the record ----

@@ -15,7 +15,7 @@ export async function startWebServer(
   options: StartOptions = {},
 ): Promise<WebServerProcess> {
   const server = await startServer(["--web-port", "0", ...args], { ...options, lines: 2 });
-  const m = /^chat web on (http:\/\/127\.0\.0\.1:(\d+))$/.exec(server.stdout[1]);
+  const m = /^chat web on (https?:\/\/127\.0\.0\.1:(\d+))$/.exec(server.stdout[1]);
   if (!m) {
     await server.stop();
     throw new Error(`expected "chat web on …" as the second line, got ${server.stdout[1]}`);
