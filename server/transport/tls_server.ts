@@ -100,11 +100,24 @@ export class TlsConn {
     return n;
   }
 
-  /** Writes all of `buf`; resolves once the socket has taken it. */
+  /**
+   * Writes all of `buf` (which must not change afterwards: the socket may
+   * hold it until sent). Resolves at once while the socket's buffer has
+   * room, else once it drained: the outbox's writer waits exactly as long as
+   * on a TCP connection, without a callback per write.
+   */
   write(buf: Uint8Array): Promise<number> {
     if (this.#error) return Promise.reject(this.#error);
+    if (this.#socket.write(buf)) return Promise.resolve(buf.length);
     return new Promise((resolve, reject) => {
-      this.#socket.write(buf, (err?: Error | null) => err ? reject(err) : resolve(buf.length));
+      const done = () => {
+        this.#socket.off("drain", done);
+        this.#socket.off("close", done);
+        if (this.#error) reject(this.#error);
+        else resolve(buf.length);
+      };
+      this.#socket.on("drain", done);
+      this.#socket.on("close", done);
     });
   }
 
