@@ -29,6 +29,8 @@ export class PasswordGate {
   readonly #throttle: FailureThrottle;
   readonly #log: Log;
   readonly #sleep: (ms: number) => Promise<void>;
+  /** Wrong passwords so far (for /metrics). */
+  failures = 0;
 
   constructor(options: PasswordGateOptions) {
     this.#digest = options.password === null ? null : digest(options.password);
@@ -62,6 +64,7 @@ export class PasswordGate {
       this.#throttle.succeed(address);
       return true;
     }
+    this.failures++;
     const failures = this.#throttle.fail(address);
     this.#log(
       "warn",

@@ -186,9 +186,35 @@ export function renderMetrics(hub: Hub, src: MetricsSources): string {
     hub.stats.refusedFull,
   );
   e.one(
+    "chat_connections_refused_address_total",
+    "counter",
+    "Connections refused by --max-per-ip or --max-pending-per-ip.",
+    hub.stats.refusedAddress,
+  );
+  e.one(
+    "chat_tls_handshake_failures_total",
+    "counter",
+    "TLS handshakes that failed or did not finish in time.",
+    hub.stats.tlsHandshakeFailures,
+  );
+  e.one(
+    "chat_auth_failures_total",
+    "counter",
+    "Wrong room passwords given.",
+    hub.gate.failures,
+  );
+  const mem = Deno.memoryUsage();
+  e.one(
+    "process_resident_memory_bytes",
+    "gauge",
+    "Resident memory of the server process.",
+    mem.rss,
+  );
+  e.one("chat_heap_used_bytes", "gauge", "JavaScript heap in use.", mem.heapUsed);
+  e.one(
     "chat_handshake_failures_total",
     "counter",
-    "Connections closed before they joined (no name in time).",
+    "Connections closed before they joined in time.",
     hub.stats.handshakeFailures,
   );
   e.family(
