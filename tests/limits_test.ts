@@ -150,3 +150,32 @@ Deno.test("a WebSocket that stops answering pings, and a JSON client that stops 
     await server.stop("SIGKILL");
   }
 });
+
+Deno.test("a WebSocket client that never answers the server's close frame loses its socket, not the server's limits", async () => {
+  const server = await startWebServer(["--handshake-timeout", "1", "--max-per-ip", "5"]);
+  const zombies: RawWebSocket[] = [];
+  try {
+    // never a hello, never a read: each gets the timeout notice and a close frame it ignores
+    for (let i = 0; i < 5; i++) zombies.push(await RawWebSocket.open(server.webPort));
+    const t0 = Date.now();
+    // bounded: a socket still open after 10 s is closed by us, and fails the test below
+    const bound = setTimeout(() => zombies.forEach((z) => z.close()), 10000);
+    const eofs = await Promise.all(zombies.map(async (z) => {
+      const buf = new Uint8Array(4096);
+      try {
+        while ((await z.conn.read(buf)) !== null) { /* the notice and the close frame */ }
+      } catch {
+        // reset: closed too
+      }
+      return Date.now() - t0;
+    }));
+    clearTimeout(bound);
+    assert.ok(Math.max(...eofs) < 8000, `cut after ${eofs} ms`);
+    // their places are free again: five more from the same address get in
+    const { client } = await WsClient.join(server.http, "after");
+    await client.close();
+  } finally {
+    zombies.forEach((z) => z.close());
+    await server.stop("SIGKILL");
+  }
+});

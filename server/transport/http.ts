@@ -1,7 +1,6 @@
 import { ASSETS } from "../../web/assets.gen.ts";
-import { clientAddress } from "../core/address.ts";
 import { realClient } from "./forwarded.ts";
-import { HttpsFront } from "./https_front.ts";
+import { WebFront } from "./web_front.ts";
 import type { Hub } from "./hub.ts";
 import { health, type MetricsSources, renderMetrics } from "./metrics.ts";
 import type { TlsServer } from "./tls_server.ts";
@@ -87,14 +86,37 @@ interface Origin {
   address: string;
   label: string;
   https: boolean;
+  /** Closes the client's connection itself (see {@linkcode WebFront}). */
+  kill: () => void;
+}
+
+/**
+ * What makes `req` an upgrade that Deno.upgradeWebSocket would throw on
+ * (it checks only these), or null. Checked first, so that a malformed
+ * upgrade gets 400 instead of an ERROR line and a 500.
+ */
+function upgradeProblem(req: Request): string | null {
+  const connection = req.headers.get("connection") ?? "";
+  if (!connection.split(",").some((t) => t.trim().toLowerCase() === "upgrade")) {
+    return "the Connection header must contain Upgrade";
+  }
+  if (!req.headers.get("sec-websocket-key")) return "the Sec-WebSocket-Key header is missing";
+  return null;
 }
 
 /** Routes one request. */
 function handle(req: Request, from: Origin, hub: Hub, options: WebOptions): Response {
-  const url = new URL(req.url);
   const https = from.https;
   const reply = (req: Request, status: number, body: string, type: string) =>
     replyWith(req, status, body, type, https);
+  // The runtime builds req.url from the Host header, which may be anything
+  // ("Host: a b"): such a request is the client's mistake, not a failure here.
+  let url: URL;
+  try {
+    url = new URL(req.url);
+  } catch {
+    return reply(req, 400, "the Host header is not a host name\n", TEXT);
+  }
   if (req.method !== "GET" && req.method !== "HEAD") {
     const res = reply(req, 405, "only GET is served here\n", TEXT);
     res.headers.set("allow", "GET, HEAD");
@@ -119,7 +141,13 @@ function handle(req: Request, from: Origin, hub: Hub, options: WebOptions): Resp
           TEXT,
         );
       }
-      return acceptWebSocket(req, hub, from.address, from.label);
+      const missing = upgradeProblem(req);
+      if (missing) return reply(req, 400, `not a WebSocket upgrade: ${missing}\n`, TEXT);
+      return acceptWebSocket(req, hub, {
+        address: from.address,
+        label: from.label,
+        kill: from.kill,
+      });
     }
     case "/healthz":
       return reply(
@@ -150,41 +178,42 @@ function handle(req: Request, from: Origin, hub: Hub, options: WebOptions): Resp
  */
 export function startWeb(hub: Hub, options: WebOptions): WebServer {
   const trusted = hub.config.trustProxy;
-  let front: HttpsFront | undefined;
-  const server = Deno.serve({
-    // Behind the TLS front the HTTP server is reachable on loopback only.
-    hostname: options.tls ? "127.0.0.1" : options.hostname,
-    port: options.tls ? 0 : options.port,
-    onListen: () => {},
-    onError: (err) => {
-      hub.log("error", `web request failed: ${err instanceof Error ? err.stack : err}`);
-      return new Response("internal error, try again\n", { status: 500 });
-    },
-  }, (req, info) => {
-    const peer = info.remoteAddr as Deno.NetAddr;
-    let address = clientAddress(peer.hostname);
-    if (front) {
-      const relayed = front.clientOf(peer.port);
+  const https = options.tls !== undefined;
+  const listener = options.tls ?? Deno.listen({ hostname: options.hostname, port: options.port });
+  let front: WebFront | undefined;
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    // Reachable on loopback only, and only through the front.
+    server = Deno.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      onListen: () => {},
+      onError: (err) => {
+        hub.log("error", `web request failed: ${err instanceof Error ? err.stack : err}`);
+        return new Response("internal error, try again\n", { status: 500 });
+      },
+    }, (req, info) => {
+      const relayed = front?.clientOf(info.remoteAddr.port);
       if (relayed === undefined) {
-        return new Response("use this server's HTTPS port\n", { status: 403 });
+        return new Response("connect to this server's web port\n", { status: 403 });
       }
-      address = relayed;
-    }
-    const real = realClient(req.headers, address, trusted);
-    const label = `${front ? "wss" : "ws"} ${real}${real === address ? `:${peer.port}` : ""}`;
-    return handle(req, { address: real, label, https: front !== undefined }, hub, options);
-  });
-  if (options.tls) {
-    front = new HttpsFront(options.tls, server.addr, hub);
-    front.run();
+      const real = realClient(req.headers, relayed.address, trusted);
+      const label = `${https ? "wss" : "ws"} ${real === relayed.address ? relayed.from : real}`;
+      return handle(req, { address: real, label, https, kill: relayed.kill }, hub, options);
+    });
+  } catch (err) {
+    listener.close();
+    throw err;
   }
+  front = new WebFront(listener, server.addr, hub);
+  front.run();
   let stopping: Promise<void> | undefined;
   return {
-    addr: front?.addr ?? server.addr,
-    scheme: front ? "https" : "http",
+    addr: front.addr,
+    scheme: https ? "https" : "http",
     shutdown: () =>
       stopping ??= (async () => {
-        front?.close();
+        front.close();
         await server.shutdown();
       })(),
   };

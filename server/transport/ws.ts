@@ -6,6 +6,18 @@ import type { Hub } from "./hub.ts";
 import { Pacer } from "./pacer.ts";
 import { WsPeer } from "./ws_peer.ts";
 
+/** Who a WebSocket belongs to. */
+export interface WsClient {
+  /** The client's address (the real one behind a trusted proxy). */
+  address: string;
+  label: string;
+  /** Closes the client's TCP connection itself. */
+  kill: () => void;
+}
+
+/** After the socket is done, how long its close handshake may take before the connection is cut. */
+const CLOSE_GRACE_MS = 2000;
+
 /** Most frames a client may have waiting for flood control before it is dropped. */
 export const MAX_QUEUED_FRAMES = 1000;
 const MAX_QUEUED_BYTES = 4 << 20;
@@ -14,12 +26,12 @@ const encoder = new TextEncoder();
 /**
  * Upgrades `req` to a WebSocket that speaks JSON mode through the same
  * {@linkcode Session} as TCP: one JSON object per text frame. The request
- * must already be checked (method, Origin); `address` is the client's (the
- * real one behind a trusted proxy). The socket is pinged when it goes
+ * must already be checked (method, Origin, upgrade headers). The socket is pinged when it goes
  * quiet and dropped with reason `timeout` when no answer comes within
  * `--ping-timeout`.
  */
-export function acceptWebSocket(req: Request, hub: Hub, address: string, label: string): Response {
+export function acceptWebSocket(req: Request, hub: Hub, client: WsClient): Response {
+  const { address, label } = client;
   const { config } = hub;
   const { socket, response } = Deno.upgradeWebSocket(req, {
     idleTimeout: Math.max(1, Math.round(config.pingTimeoutMs / 1000)),
@@ -48,6 +60,9 @@ export function acceptWebSocket(req: Request, hub: Hub, address: string, label: 
       admission.joined();
     },
   });
+  // Deno waits for the client's answer to its close frame for ever: a
+  // client that never answers loses its socket here instead.
+  peer.done.then(() => Deno.unrefTimer(setTimeout(client.kill, CLOSE_GRACE_MS)));
   if (admission.refusal !== null) {
     peer.send(new Frame({ type: "error", code: "server_full", message: admission.refusal }));
     session.end("disconnect");
