@@ -180,7 +180,8 @@ export function startWeb(hub: Hub, options: WebOptions): WebServer {
   const trusted = hub.config.trustProxy;
   const https = options.tls !== undefined;
   const listener = options.tls ?? Deno.listen({ hostname: options.hostname, port: options.port });
-  let front: WebFront | undefined;
+  // The front needs the server's address, the server's handler the front.
+  const ref: { front?: WebFront } = {};
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
     // Reachable on loopback only, and only through the front.
@@ -193,7 +194,7 @@ export function startWeb(hub: Hub, options: WebOptions): WebServer {
         return new Response("internal error, try again\n", { status: 500 });
       },
     }, (req, info) => {
-      const relayed = front?.clientOf(info.remoteAddr.port);
+      const relayed = ref.front?.clientOf(info.remoteAddr.port);
       if (relayed === undefined) {
         return new Response("connect to this server's web port\n", { status: 403 });
       }
@@ -205,7 +206,7 @@ export function startWeb(hub: Hub, options: WebOptions): WebServer {
     listener.close();
     throw err;
   }
-  front = new WebFront(listener, server.addr, hub);
+  const front = ref.front = new WebFront(listener, server.addr, hub);
   front.run();
   let stopping: Promise<void> | undefined;
   return {
