@@ -3,6 +3,7 @@
  * bystander's messages differ from what was sent, how a case and the
  * figures are printed, and the bounded waits it uses.
  */
+import type { FuzzFigures } from "./fuzz_run.ts";
 import type { FuzzCase } from "./fuzz_cases.ts";
 
 /** Waits `ms`. */
@@ -108,20 +109,7 @@ export function describeCase(item: { target: { name: string }; c: FuzzCase }): s
 }
 
 /** The figures of a run as lines for a terminal. */
-export function formatFigures(f: {
-  seed: number;
-  batches: number;
-  seconds: number;
-  cases: Record<string, number>;
-  casesTotal: number;
-  connections: number;
-  bytesSent: number;
-  legitSent: number;
-  deliveriesChecked: number;
-  seqChecked: number;
-  unansweredCloses: number;
-  violations: { batch: number; what: string }[];
-}): string[] {
+export function formatFigures(f: FuzzFigures): string[] {
   const kinds = Object.entries(f.cases).sort((a, b) => b[1] - a[1])
     .map(([k, n]) => `${k} ${n}`);
   const lines = [

@@ -38,8 +38,9 @@ export interface Certs {
 
 const SAN_LOCAL = "subjectAltName=DNS:localhost,IP:127.0.0.1";
 
-async function signed(dir: string, name: string, ca: string, san: string, days: string) {
-  await openssl(
+/** `openssl req` with a new P-256 key in `name.key`, then `args` (-x509, -out, -subj …). */
+function newKey(dir: string, name: string, ...args: string[]): Promise<void> {
+  return openssl(
     dir,
     "req",
     "-newkey",
@@ -49,11 +50,12 @@ async function signed(dir: string, name: string, ca: string, san: string, days: 
     "-nodes",
     "-keyout",
     `${name}.key`,
-    "-out",
-    `${name}.csr`,
-    "-subj",
-    `/CN=${name}`,
+    ...args,
   );
+}
+
+async function signed(dir: string, name: string, ca: string, san: string, days: string) {
+  await newKey(dir, name, "-out", `${name}.csr`, "-subj", `/CN=${name}`);
   await Deno.writeTextFile(`${dir}/${name}.ext`, `${san}\nbasicConstraints=critical,CA:FALSE\n`);
   await openssl(
     dir,
@@ -77,24 +79,7 @@ async function signed(dir: string, name: string, ca: string, san: string, days: 
 }
 
 async function authority(dir: string, name: string): Promise<void> {
-  await openssl(
-    dir,
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    `${name}.key`,
-    "-out",
-    `${name}.crt`,
-    "-days",
-    "2",
-    "-subj",
-    `/CN=${name}`,
-  );
+  await newKey(dir, name, "-x509", "-out", `${name}.crt`, "-days", "2", "-subj", `/CN=${name}`);
 }
 
 /** Makes a fresh set of certificates. Needs the `openssl` command. */
@@ -113,17 +98,10 @@ export async function makeCerts(): Promise<Certs> {
   );
   // A negative number of days ends the validity before it begins: expired.
   const expired = await signed(dir, "expired", "test-ca", SAN_LOCAL, "-1");
-  await openssl(
+  await newKey(
     dir,
-    "req",
+    "self",
     "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    "self.key",
     "-out",
     "self.crt",
     "-days",
