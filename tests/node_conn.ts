@@ -3,6 +3,7 @@
 // on loopback. node:net can (localAddress); this wraps its socket in the
 // few methods the line clients use.
 import net from "node:net";
+import tls from "node:tls";
 import { Buffer } from "node:buffer";
 
 /** The part of a connection the test clients use. */
@@ -12,9 +13,16 @@ export interface ByteConn {
   close(): void;
 }
 
-/** Connects to 127.0.0.1:`port` from `localAddress` (e.g. "127.0.0.2"). */
-export function connectFrom(localAddress: string, port: number): Promise<ByteConn> {
-  const socket = net.connect({ host: "127.0.0.1", port, localAddress });
+/**
+ * Connects to 127.0.0.1:`port` from `localAddress` (e.g. "127.0.0.2");
+ * with `ca` (PEM text), over TLS to "localhost", trusting it.
+ */
+export function connectFrom(localAddress: string, port: number, ca?: string): Promise<ByteConn> {
+  const raw = net.connect({ host: "127.0.0.1", port, localAddress });
+  const socket: net.Socket = ca === undefined
+    ? raw
+    : tls.connect({ socket: raw, servername: "localhost", ca });
+  if (socket !== raw) raw.on("error", () => {});
   const chunks: Uint8Array[] = [];
   let ended = false;
   let failed: Error | null = null;
@@ -63,7 +71,7 @@ export function connectFrom(localAddress: string, port: number): Promise<ByteCon
     },
   };
   return new Promise((resolve, reject) => {
-    socket.once("connect", () => resolve(conn));
+    socket.once(ca === undefined ? "connect" : "secureConnect", () => resolve(conn));
     socket.once("error", reject);
   });
 }
