@@ -4,8 +4,15 @@
  * another rendering of the same server events (see `plain.ts`).
  */
 
-/** Why somebody left the room. */
-export type LeaveReason = "quit" | "disconnect" | "timeout" | "slow" | "kicked" | "shutdown";
+/** Why somebody left a room (`part`: that room only; the others: the server). */
+export type LeaveReason =
+  | "quit"
+  | "disconnect"
+  | "timeout"
+  | "slow"
+  | "kicked"
+  | "shutdown"
+  | "part";
 
 /** The error codes of the protocol. */
 export type ErrorCode =
@@ -18,12 +25,17 @@ export type ErrorCode =
   | "unknown_command"
   | "no_such_user"
   | "server_full"
+  | "bad_room"
+  | "not_in_room"
+  | "room_limit"
   // Added by this implementation: a message could not be stored (disk full, I/O error).
   | "server_error";
 
 /** A room message as stored in history and sent to members. */
 export interface ChatMessage {
   type: "message";
+  /** The room it was said in (absent only in histories written before rooms). */
+  room?: string;
   seq: number;
   ts: string;
   from: string;
@@ -31,22 +43,45 @@ export interface ChatMessage {
   action?: true;
 }
 
+/** One room as `rooms` lists it. */
+export interface RoomSummary {
+  name: string;
+  members: number;
+  topic: string;
+}
+
 /** Everything the server sends in JSON mode. */
 export type ServerEvent =
   | {
     type: "welcome";
     name: string;
+    /** The default room's members and history (empty when not in it). */
     members: string[];
     history: ChatMessage[];
     server: { name: string; version: string };
+    /** The rooms the member is in now. */
+    rooms?: string[];
+    /** Names this history's life: a different one means seqs started over. */
+    epoch?: string;
+    /** The `epoch` the client gave was not this one: `since` was ignored. */
+    reset?: true;
   }
   | ChatMessage
   | { type: "dm"; ts: string; from: string; to: string; text: string; ref?: string }
-  | { type: "join"; ts: string; name: string }
-  | { type: "leave"; ts: string; name: string; reason: LeaveReason }
+  | { type: "join"; room?: string; ts: string; name: string }
+  | { type: "leave"; room?: string; ts: string; name: string; reason: LeaveReason }
   | { type: "nick"; ts: string; from: string; to: string }
-  | { type: "members"; names: string[] }
-  | { type: "ack"; ref?: string; seq: number }
+  | { type: "members"; room?: string; names: string[] }
+  | { type: "ack"; room?: string; ref?: string; seq: number }
+  | {
+    type: "room";
+    room: string;
+    topic: string;
+    members: string[];
+    history: ChatMessage[];
+  }
+  | { type: "topic"; room: string; ts: string; from: string; text: string }
+  | { type: "rooms"; rooms: RoomSummary[] }
   | { type: "pong" }
   | { type: "error"; code: ErrorCode; message: string; ref?: string }
   | { type: "shutdown"; message: string }
@@ -55,12 +90,26 @@ export type ServerEvent =
 
 /** Everything a JSON-mode client sends. */
 export type ClientEvent =
-  | { type: "hello"; name: string; password?: string; since?: number }
-  | { type: "say"; text: string; ref?: string }
-  | { type: "me"; text: string; ref?: string }
+  | {
+    type: "hello";
+    name: string;
+    password?: string;
+    /** A number means the default room; an object gives a seq per room. */
+    since?: number | Record<string, number>;
+    /** The rooms to be in (instead of the default room). */
+    rooms?: string[];
+    /** The epoch the `since` belongs to. */
+    epoch?: string;
+  }
+  | { type: "say"; text: string; room?: string; ref?: string }
+  | { type: "me"; text: string; room?: string; ref?: string }
   | { type: "dm"; to: string; text: string; ref?: string }
   | { type: "nick"; name: string }
-  | { type: "who" }
+  | { type: "who"; room?: string }
+  | { type: "enter"; room: string; since?: number }
+  | { type: "part"; room: string }
+  | { type: "rooms" }
+  | { type: "topic"; room: string; text: string }
   | { type: "ping" }
   | { type: "bye" };
 
@@ -70,6 +119,10 @@ export type ParsedClientEvent =
   | { ok: false; message: string; ref?: string };
 
 const isString = (v: unknown): v is string => typeof v === "string";
+const isSeq = (v: unknown): v is number =>
+  typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+/** Most rooms one hello may name. */
+export const MAX_HELLO_ROOMS = 100;
 
 function optRef(o: Record<string, unknown>): string | undefined {
   const ref = o.ref;
@@ -101,20 +154,59 @@ export function parseClientEvent(line: string): ParsedClientEvent {
   switch (o.type) {
     case "hello": {
       if (!isString(o.name)) return bad('hello needs a "name" string');
-      const event: ClientEvent = { type: "hello", name: o.name };
+      const event: Extract<ClientEvent, { type: "hello" }> = { type: "hello", name: o.name };
       if (isString(o.password)) event.password = o.password;
       if (o.since !== undefined && o.since !== null) {
-        if (typeof o.since !== "number" || !Number.isSafeInteger(o.since) || o.since < 0) {
-          return bad('"since" must be a non-negative integer seq');
-        }
-        event.since = o.since;
+        if (isSeq(o.since)) event.since = o.since;
+        else if (
+          typeof o.since === "object" && !Array.isArray(o.since) &&
+          Object.values(o.since).every(isSeq)
+        ) event.since = { ...(o.since as Record<string, number>) };
+        else return bad('"since" must be a seq, or an object of seqs by room like {"dev":33}');
       }
+      if (o.rooms !== undefined && o.rooms !== null) {
+        if (!Array.isArray(o.rooms) || !o.rooms.every(isString)) {
+          return bad('"rooms" must be a list of room names like ["lobby","dev"]');
+        }
+        if (o.rooms.length > MAX_HELLO_ROOMS) {
+          return bad(`"rooms" may name at most ${MAX_HELLO_ROOMS} rooms`);
+        }
+        event.rooms = [...o.rooms];
+      }
+      if (isString(o.epoch)) event.epoch = o.epoch;
       return { ok: true, event };
     }
     case "say":
-    case "me":
+    case "me": {
       if (!isString(o.text)) return bad(`${o.type} needs a "text" string`);
-      return { ok: true, event: { type: o.type, text: o.text, ref } };
+      if (o.room !== undefined && !isString(o.room)) return bad('"room" must be a room name');
+      const event: Extract<ClientEvent, { type: "say" | "me" }> = {
+        type: o.type,
+        text: o.text,
+        ref,
+      };
+      if (isString(o.room)) event.room = o.room;
+      return { ok: true, event };
+    }
+    case "enter": {
+      if (!isString(o.room)) return bad('enter needs a "room" string');
+      if (o.since !== undefined && o.since !== null && !isSeq(o.since)) {
+        return bad('"since" must be a non-negative integer seq');
+      }
+      const event: Extract<ClientEvent, { type: "enter" }> = { type: "enter", room: o.room };
+      if (isSeq(o.since)) event.since = o.since;
+      return { ok: true, event };
+    }
+    case "part":
+      if (!isString(o.room)) return bad('part needs a "room" string');
+      return { ok: true, event: { type: "part", room: o.room } };
+    case "topic":
+      if (!isString(o.room) || !isString(o.text)) {
+        return bad('topic needs "room" and "text" strings ("" clears it)');
+      }
+      return { ok: true, event: { type: "topic", room: o.room, text: o.text } };
+    case "rooms":
+      return { ok: true, event: { type: "rooms" } };
     case "dm":
       if (!isString(o.to) || !isString(o.text)) return bad('dm needs "to" and "text" strings');
       return { ok: true, event: { type: "dm", to: o.to, text: o.text, ref } };
@@ -122,6 +214,13 @@ export function parseClientEvent(line: string): ParsedClientEvent {
       if (!isString(o.name)) return bad('nick needs a "name" string');
       return { ok: true, event: { type: "nick", name: o.name } };
     case "who":
+      if (o.room !== undefined && o.room !== null && !isString(o.room)) {
+        return bad('"room" must be a room name');
+      }
+      return {
+        ok: true,
+        event: isString(o.room) ? { type: "who", room: o.room } : { type: "who" },
+      };
     case "ping":
     case "bye":
       return { ok: true, event: { type: o.type } };

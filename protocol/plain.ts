@@ -10,6 +10,15 @@ export function onlineList(names: string[]): string {
   return `${names.length} online: ${names.join(", ")}`;
 }
 
+/** A history replay between the markers, or nothing when there is none. */
+function historyLines(history: ChatMessage[]): string {
+  if (history.length === 0) return "";
+  const n = history.length;
+  let out = `* Last ${n} message${n === 1 ? "" : "s"}:\n`;
+  for (const m of history) out += plainMessage(m) + "\n";
+  return out + "* End of history.\n";
+}
+
 /**
  * Renders a server event as plain-mode text: one or more lines, each ended
  * by "\n", or null when plain mode shows nothing for it (acks, pongs).
@@ -20,17 +29,19 @@ export function renderPlain(event: ServerEvent, viewer?: string): string | null 
   switch (event.type) {
     case "message":
       return plainMessage(event) + "\n";
-    case "welcome": {
-      let out = "";
-      if (event.history.length > 0) {
-        const n = event.history.length;
-        out += `* Last ${n} message${n === 1 ? "" : "s"}:\n`;
-        for (const m of event.history) out += plainMessage(m) + "\n";
-        out += "* End of history.\n";
-      }
-      return out +
+    case "welcome":
+      return historyLines(event.history) +
         `* Welcome, ${event.name}! ${onlineList(event.members)}. Type /help for commands.\n`;
-    }
+    case "room":
+      return `* Now in #${event.room}: ${onlineList(event.members)}.${
+        event.topic ? ` Topic: ${event.topic}` : ""
+      }\n` + historyLines(event.history);
+    case "topic":
+      return event.text === ""
+        ? `* ${event.from} cleared the topic\n`
+        : `* ${event.from} set the topic: ${event.text}\n`;
+    case "rooms":
+      return `* Rooms: ${event.rooms.map((r) => `#${r.name} (${r.members})`).join(", ")}\n`;
     case "dm":
       return event.from === viewer && event.to !== viewer
         ? `* (private) to ${event.to}: ${event.text}\n`
@@ -38,7 +49,9 @@ export function renderPlain(event: ServerEvent, viewer?: string): string | null 
     case "join":
       return `* ${event.name} joined the chat\n`;
     case "leave":
-      return `* ${event.name} left the chat\n`;
+      return event.reason === "part" && event.name === viewer
+        ? `* You left #${event.room}\n`
+        : `* ${event.name} left the chat\n`;
     case "nick":
       return `* ${event.from} is now ${event.to}\n`;
     case "members":

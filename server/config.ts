@@ -1,4 +1,5 @@
 import { parseFlags, renderHelp, UsageError } from "../cli/flags.ts";
+import { nameProblem, normalizeName } from "../protocol/names.ts";
 import { CidrList } from "./core/address.ts";
 import type { LogLevel } from "./core/peer.ts";
 import type { RateLimit } from "./core/rate_limit.ts";
@@ -16,6 +17,9 @@ export interface ServeConfig {
   readonly webPort: number;
   /** False with --no-web: no HTTP listener at all. */
   readonly web: boolean;
+  /** The room everyone is placed in at first. */
+  readonly defaultRoom: string;
+  readonly maxRooms: number;
   readonly history: number;
   readonly maxLine: number;
   readonly maxClients: number;
@@ -109,6 +113,17 @@ function pingTimeout(raw: string): number {
   return ms;
 }
 
+function roomName(raw: string): string {
+  const name = normalizeName(raw).replace(/^#/, "");
+  const problem = nameProblem(name);
+  if (problem) {
+    throw new UsageError(
+      `--default-room "${raw}" is not a room name: ${problem.replace(/\bname\b/g, "room name")}`,
+    );
+  }
+  return name;
+}
+
 function optionalFile(raw: string): string | null {
   const v = raw.trim();
   return v === "" || v === "none" ? null : v;
@@ -172,6 +187,8 @@ export function parseServeConfig(
     port: intIn("port", get("port"), 0, 65535),
     webPort: intIn("web-port", get("web-port"), 0, 65535),
     web: values["no-web"] !== true,
+    defaultRoom: roomName(get("default-room")),
+    maxRooms: intIn("max-rooms", get("max-rooms"), 1, 1_000_000),
     history: intIn("history", get("history"), 0, 1_000_000),
     maxLine: bytes("max-line", get("max-line"), 64),
     maxClients: intIn("max-clients", get("max-clients"), 1, 1_000_000),

@@ -16,6 +16,8 @@ export function historyHelp(): string {
     "",
     "Flags:",
     "  --db PATH     the server's history database (default chat.db, env CHAT_DB)",
+    "  --room NAME   the room (default lobby, env CHAT_DEFAULT_ROOM: the server's default room)",
+    "  --rooms       list the rooms instead: messages kept and last activity of each",
     "  --since SEQ   only messages after seq SEQ, oldest first (default: the newest ones)",
     `  --limit N     at most N messages, 0 = all (default ${DEFAULT_LIMIT})`,
     "  --json        one JSON message per line, as the protocol sends them",
@@ -24,6 +26,8 @@ export function historyHelp(): string {
     "Examples:",
     "  chat history                          # the last 100 messages in ./chat.db",
     "  chat history --db /var/lib/chat.db --since 1200 --limit 50",
+    "  chat history --room dev --limit 20",
+    "  chat history --rooms",
     "  chat history --json --limit 0 > export.jsonl",
   ].join("\n");
 }
@@ -66,6 +70,9 @@ export function runHistory(args: string[]): number {
   let since: number | undefined;
   let limit: number;
   let json: boolean;
+  let room: string;
+  let listRooms: boolean;
+  const defaultRoom = Deno.env.get("CHAT_DEFAULT_ROOM") || "lobby";
   try {
     const { values } = parseArgs({
       args,
@@ -76,6 +83,8 @@ export function runHistory(args: string[]): number {
         since: { type: "string" },
         limit: { type: "string" },
         json: { type: "boolean" },
+        room: { type: "string" },
+        rooms: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -88,6 +97,9 @@ export function runHistory(args: string[]): number {
     since = count("since", values.since, undefined);
     limit = count("limit", values.limit, DEFAULT_LIMIT)!;
     json = values.json ?? false;
+    room = (values.room ?? defaultRoom).replace(/^#/, "").trim();
+    if (room === "") throw new TypeError("--room cannot be empty, try --room lobby");
+    listRooms = values.rooms ?? false;
   } catch (err) {
     const message = err instanceof Error ? err.message.replace(/\. To specify.*$/s, "") : err;
     console.error(`chat history: ${message}\nRun chat history --help for every flag.`);
@@ -96,8 +108,23 @@ export function runHistory(args: string[]): number {
   let reader: HistoryReader | undefined;
   try {
     reader = HistoryReader.open(db);
+    if (listRooms) {
+      const rooms = reader.rooms(defaultRoom);
+      write(
+        rooms.map((r) =>
+          json
+            ? JSON.stringify(r)
+            : `#${sanitize(r.name)}  ${r.messages} message${r.messages === 1 ? "" : "s"}` +
+              `  last ${
+                r.lastTs ? r.lastTs.slice(0, 10) + " " + r.lastTs.slice(11, 19) : "never"
+              }` +
+              (r.topic ? `  topic: ${sanitize(r.topic)}` : "")
+        ).join("\n") + (rooms.length ? "\n" : ""),
+      );
+      return 0;
+    }
     let chunk = "";
-    for (const m of reader.messages({ since, limit })) {
+    for (const m of reader.messages({ since, limit, room, defaultRoom })) {
       chunk += (json ? JSON.stringify(m) : formatText(m)) + "\n";
       if (chunk.length >= 65536) {
         if (!write(chunk)) return 0;

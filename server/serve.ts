@@ -1,7 +1,7 @@
 import { VERSION } from "../protocol/version.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
 import type { Log } from "./core/peer.ts";
-import { MAX_RESUME, Room } from "./core/room.ts";
+import { Chat, MAX_RESUME } from "./core/chat.ts";
 import { Frame } from "./core/frame.ts";
 import type { ServeConfig } from "./config.ts";
 import { stderrLog } from "./log.ts";
@@ -85,6 +85,7 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
   try {
     history = SqliteHistory.open(config.db, {
       memoryCap: Math.max(config.history, MAX_RESUME),
+      defaultRoom: config.defaultRoom,
     });
   } catch (err) {
     if (err instanceof StorageError) throw new StartError(err.message);
@@ -93,8 +94,10 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
   const retention = new RetentionTask(history, config.retain, { clock, log });
   // Timed, so /metrics can show how long storing a batch takes.
   const timed = new TimedHistory(history);
-  const room = new Room({
+  const chat = new Chat({
     history: timed,
+    defaultRoom: config.defaultRoom,
+    maxRooms: config.maxRooms,
     replay: config.history,
     maxMembers: config.maxClients,
     clock,
@@ -102,7 +105,7 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
     version: VERSION,
   });
   const gate = new PasswordGate({ password, throttle: new FailureThrottle(clock), log });
-  const hub = new Hub(room, config, gate, clock, log);
+  const hub = new Hub(chat, config, gate, clock, log);
   let listener: Acceptor & { close(): void; addr: Deno.Addr };
   let tlsTcp: TlsServer | undefined;
   try {
@@ -165,12 +168,12 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
     );
   }
   options.reload?.removeEventListener("reload", reload);
-  log("info", `shutting down: ${room.size} members, ${hub.connections} connections`);
+  log("info", `shutting down: ${chat.size} members, ${hub.connections} connections`);
   hub.closing = true;
   clearInterval(sweeper);
   listener.close();
   const message = "server is shutting down, bye";
-  room.shutdown(message);
+  chat.shutdown(message);
   hub.closeAll(new Frame({ type: "shutdown", message }));
   await accepting;
   await hub.drain(2000);

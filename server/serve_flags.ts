@@ -44,7 +44,15 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     help:
       "file holding the room password everyone must give (or the password in env CHAT_PASSWORD)",
   },
-  { name: "history", arg: "N", default: "50", help: "messages replayed to who joins" },
+  {
+    name: "default-room",
+    arg: "NAME",
+    default: "lobby",
+    env: "CHAT_DEFAULT_ROOM",
+    help: "the room everyone is in at first (netcat, old clients)",
+  },
+  { name: "max-rooms", arg: "N", default: "1000", help: "most rooms that may exist" },
+  { name: "history", arg: "N", default: "50", help: "messages replayed on entering a room" },
   { name: "max-line", arg: "BYTES", default: "4096", help: "longest message line accepted" },
   { name: "max-clients", arg: "N", default: "10000", help: "most connections at once" },
   {

@@ -1,20 +1,36 @@
 import assert from "node:assert/strict";
-import type { ChatMessage } from "../protocol/events.ts";
+import type { StoredMessage } from "../server/core/history.ts";
 import { runChat, seedDatabase, tempDir } from "./storage_helpers.ts";
 
-const MESSAGES: ChatMessage[] = [
-  { type: "message", seq: 1, ts: "2026-11-25T12:00:00.000Z", from: "alice", text: "hi" },
+const MESSAGES: StoredMessage[] = [
   {
     type: "message",
+    room: "lobby",
+    seq: 1,
+    ts: "2026-11-25T12:00:00.000Z",
+    from: "alice",
+    text: "hi",
+  },
+  {
+    type: "message",
+    room: "lobby",
     seq: 2,
     ts: "2026-11-25T12:00:01.500Z",
     from: "bob",
     text: "waves",
     action: true,
   },
-  { type: "message", seq: 3, ts: "2026-11-25T12:00:02.000Z", from: "alice", text: "ça va? 👋" },
   {
     type: "message",
+    room: "lobby",
+    seq: 3,
+    ts: "2026-11-25T12:00:02.000Z",
+    from: "alice",
+    text: "ça va? 👋",
+  },
+  {
+    type: "message",
+    room: "lobby",
     seq: 4,
     ts: "2026-11-25T12:01:00.000Z",
     from: "carol",

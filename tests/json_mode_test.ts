@@ -36,7 +36,7 @@ Deno.test("say is acked with its seq and ref, never echoed; others get the messa
     const { client: bob } = await joinJson(port, "bob");
     await alice.event("join");
     await alice.sendJson({ type: "say", text: "hi", ref: "c1" });
-    assert.deepEqual(await alice.json(), { type: "ack", ref: "c1", seq: 1 });
+    assert.deepEqual(await alice.json(), { type: "ack", room: "lobby", ref: "c1", seq: 1 });
     const m = await bob.json();
     assert.equal(m.type, "message");
     assert.equal(m.seq, 1);
@@ -44,12 +44,12 @@ Deno.test("say is acked with its seq and ref, never echoed; others get the messa
     assert.equal(m.text, "hi");
     assert.equal(m.action, undefined);
     await alice.sendJson({ type: "me", text: "waves", ref: "c2" });
-    assert.deepEqual(await alice.json(), { type: "ack", ref: "c2", seq: 2 });
+    assert.deepEqual(await alice.json(), { type: "ack", room: "lobby", ref: "c2", seq: 2 });
     const action = await bob.json();
     assert.equal(action.action, true);
     assert.equal(action.text, "waves");
     await alice.sendJson({ type: "say", text: "no ref" });
-    assert.deepEqual(await alice.json(), { type: "ack", seq: 3 });
+    assert.deepEqual(await alice.json(), { type: "ack", room: "lobby", seq: 3 });
     await alice.close();
     await bob.close();
   });
@@ -78,7 +78,11 @@ Deno.test("dm, nick, who, ping and bye", async () => {
       assert.equal(n.to, "robert");
     }
     await carol.sendJson({ type: "who" });
-    assert.deepEqual(await carol.json(), { type: "members", names: ["alice", "carol", "robert"] });
+    assert.deepEqual(await carol.json(), {
+      type: "members",
+      room: "lobby",
+      names: ["alice", "carol", "robert"],
+    });
     await carol.sendJson({ type: "ping" });
     assert.deepEqual(await carol.json(), { type: "pong" });
     await carol.sendJson({ type: "bye" });

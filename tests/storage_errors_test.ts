@@ -222,7 +222,12 @@ Deno.test({
         await bob.event("pong");
         await Deno.remove(`${mnt}/filler`);
         await alice.sendJson({ type: "say", text: "after", ref: "z" });
-        assert.deepEqual(await alice.event("ack"), { type: "ack", ref: "z", seq: lastSeq + 1 });
+        assert.deepEqual(await alice.event("ack"), {
+          type: "ack",
+          room: "lobby",
+          ref: "z",
+          seq: lastSeq + 1,
+        });
         const seen = await bob.until((l) => l.includes('"after"'));
         assert.equal(JSON.parse(seen).seq, lastSeq + 1);
         await Promise.all([alice.close(), bob.close()]);

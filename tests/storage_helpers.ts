@@ -1,5 +1,6 @@
 // Shared by the storage tests: temp directories, `chat history` and
 // `chat serve` runs that are expected to end, and seeded databases.
+import type { StoredMessage } from "../server/core/history.ts";
 import type { ChatMessage } from "../protocol/events.ts";
 import { SqliteHistory } from "../server/storage/sqlite_history.ts";
 import { REPO_ROOT, text } from "./helpers.ts";
@@ -57,7 +58,7 @@ export async function historyJson(db: string, args: string[] = []): Promise<Chat
 }
 
 /** Creates a database at `path` holding `messages`, through the server's own store. */
-export function seedDatabase(path: string, messages: ChatMessage[]): void {
+export function seedDatabase(path: string, messages: StoredMessage[]): void {
   const h = SqliteHistory.open(path);
   try {
     for (let i = 0; i < messages.length; i += 500) h.append(messages.slice(i, i + 500));
@@ -66,10 +67,16 @@ export function seedDatabase(path: string, messages: ChatMessage[]): void {
   }
 }
 
-/** `n` messages from seq `first`, all at `ts`. */
-export function makeMessages(first: number, n: number, ts: string): ChatMessage[] {
+/** `n` messages of `room` from seq `first`, all at `ts`. */
+export function makeMessages(
+  first: number,
+  n: number,
+  ts: string,
+  room = "lobby",
+): StoredMessage[] {
   return Array.from({ length: n }, (_, i) => ({
     type: "message" as const,
+    room,
     seq: first + i,
     ts,
     from: "seed",

@@ -36,7 +36,7 @@ Deno.test("messages survive a restart, replay in both modes and seq goes on", as
       const { client: bob, welcome } = await joinJson(server.port, "bob");
       assertEquals((welcome.history as { seq: number }[]).map((m) => m.seq), [2, 3]);
       await bob.sendJson({ type: "say", text: "four", ref: "b1" });
-      assertEquals(await bob.event("ack"), { type: "ack", ref: "b1", seq: 4 });
+      assertEquals(await bob.event("ack"), { type: "ack", room: "lobby", ref: "b1", seq: 4 });
       assertEquals(await carol.until((l) => l.startsWith("bob:")), "bob: four");
       const { client: dave, welcome: resumed } = await joinJson(server.port, "dave", { since: 1 });
       assertEquals(

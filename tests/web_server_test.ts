@@ -268,7 +268,7 @@ Deno.test("/healthz and /metrics move as clients join and talk", async () => {
   try {
     assert.deepEqual(
       { ...(await healthz(server.http)), uptime: 0 },
-      { ok: true, uptime: 0, members: 0, connections: 0 },
+      { ok: true, uptime: 0, members: 0, rooms: 1, connections: 0 },
     );
     let m = await metrics(server.http);
     assert.equal(m.families.get("chat_connections")?.type, "gauge");

@@ -4,7 +4,7 @@ import { FakeClock } from "./clock.ts";
 import type { Frame, Mode } from "./frame.ts";
 import { MemoryHistory } from "./history.ts";
 import type { Peer } from "./peer.ts";
-import { Room } from "./room.ts";
+import { Chat } from "./chat.ts";
 import { Session } from "./session.ts";
 
 // The core without sockets: an in-memory peer records what each member is sent.
@@ -13,9 +13,11 @@ class MemoryPeer implements Peer {
   readonly label = "memory";
   readonly address = "192.0.2.1";
   readonly frames: Frame[] = [];
+  readonly tagged: boolean[] = [];
   closed = false;
-  send(frame: Frame): void {
+  send(frame: Frame, tagged = false): void {
     this.frames.push(frame);
+    this.tagged.push(tagged);
   }
   close(): void {
     this.closed = true;
@@ -24,22 +26,23 @@ class MemoryPeer implements Peer {
     return this.frames.map((f) => f.event);
   }
   plain(): string {
-    return this.frames.map((f) => new TextDecoder().decode(f.bytes(this.mode) ?? new Uint8Array()))
-      .join("");
+    return this.frames.map((f, i) =>
+      new TextDecoder().decode(f.bytes(this.mode, this.tagged[i]) ?? new Uint8Array())
+    ).join("");
   }
 }
 
 function setup(history = new MemoryHistory(50)) {
   const clock = new FakeClock();
-  const room = new Room({ history, clock, version: "test" });
+  const chat = new Chat({ history, clock, version: "test" });
   const join = (name: string, line?: string) => {
     const peer = new MemoryPeer();
-    const s = new Session(room, peer, { maxLineBytes: 4096 });
+    const s = new Session(chat, peer, { maxLineBytes: 4096 });
     s.start();
     s.handle(line ?? name);
     return { s, peer };
   };
-  return { room, clock, join };
+  return { chat, clock, join };
 }
 
 const tick = () => new Promise<void>((r) => queueMicrotask(r));
@@ -92,7 +95,7 @@ Deno.test("a failed store acks nothing and tells the sender; the room carries on
   fail = false;
   a.s.handle('{"type":"say","text":"kept","ref":"2"}');
   await tick();
-  assert.deepEqual(a.peer.events().at(-1), { type: "ack", ref: "2", seq: 1 });
+  assert.deepEqual(a.peer.events().at(-1), { type: "ack", room: "lobby", ref: "2", seq: 1 });
 });
 
 Deno.test("a leave after a message is seen after it: one order for everything", async () => {

@@ -1,9 +1,14 @@
-import type { Member, Refusal, Room } from "./room.ts";
+import type { ServerEvent } from "../../protocol/events.ts";
+import { onlineList } from "../../protocol/plain.ts";
+import type { Chat, Refusal } from "./chat.ts";
+import { type Member, Room } from "./room.ts";
 
-/** What a command can reach: the room, the member running it, and its connection. */
+/** What a command can reach: the server, the member running it, and its connection. */
 export interface CommandContext {
-  readonly room: Room;
+  readonly chat: Chat;
   readonly member: Member;
+  /** Sends an event to this member only. */
+  send(event: ServerEvent): void;
   /** Sends a plain notice line ("* …") to this member only. */
   notice(text: string): void;
   /** Sends an error to this member only. */
@@ -32,6 +37,18 @@ function afterFirstWord(rest: string): string {
   return rest.replace(/^\S+\s?/, "");
 }
 
+/** The room `raw` names (one the member is in), or its current room; null after refusing. */
+function roomOf(ctx: CommandContext, raw: string | undefined): Room | null {
+  const room = ctx.chat.inRoom(ctx.member, raw, ctx.member.current);
+  if (room instanceof Room) return room;
+  ctx.refuse(room);
+  return null;
+}
+
+function check(ctx: CommandContext, refusal: Refusal | null): void {
+  if (refusal) ctx.refuse(refusal);
+}
+
 /** The slash commands of plain mode, in the order /help lists them. */
 export const COMMANDS: readonly Command[] = [
   {
@@ -41,8 +58,7 @@ export const COMMANDS: readonly Command[] = [
     help: "send a private message",
     minArgs: 2,
     run(ctx, words, rest) {
-      const refusal = ctx.room.dm(ctx.member, words[0], afterFirstWord(rest));
-      if (refusal) ctx.refuse(refusal);
+      check(ctx, ctx.chat.dm(ctx.member, words[0], afterFirstWord(rest)));
     },
   },
   {
@@ -62,19 +78,75 @@ export const COMMANDS: readonly Command[] = [
     help: "change your name",
     minArgs: 1,
     run(ctx, words) {
-      const refusal = ctx.room.rename(ctx.member, words[0]);
-      if (refusal) ctx.refuse(refusal);
+      check(ctx, ctx.chat.rename(ctx.member, words[0]));
+    },
+  },
+  {
+    name: "join",
+    aliases: [],
+    args: "ROOM",
+    help: "enter a room (made if new) and talk there",
+    minArgs: 1,
+    run(ctx, words) {
+      check(ctx, ctx.chat.enter(ctx.member, words[0]));
+    },
+  },
+  {
+    name: "part",
+    aliases: ["leave"],
+    args: "[ROOM]",
+    help: "leave a room (default: the current one)",
+    minArgs: 0,
+    run(ctx, words) {
+      const refusal = ctx.chat.part(ctx.member, words[0]);
+      if (refusal) return ctx.refuse(refusal);
+      const now = ctx.member.current;
+      ctx.notice(now ? `Now talking in #${now.name}.` : "You are in no room now: /join ROOM.");
+    },
+  },
+  {
+    name: "rooms",
+    aliases: [],
+    args: "",
+    help: "list the rooms",
+    minArgs: 0,
+    run(ctx) {
+      const rooms = ctx.chat.roomList();
+      ctx.notice(`Rooms: ${rooms.map((r) => `#${r.name} (${r.members})`).join(", ")}`);
+    },
+  },
+  {
+    name: "topic",
+    aliases: [],
+    args: "[TEXT]",
+    help: "show or set the current room's topic",
+    minArgs: 0,
+    run(ctx, _words, rest) {
+      const room = roomOf(ctx, undefined);
+      if (!room) return;
+      if (rest === "") {
+        return ctx.notice(
+          room.topic === ""
+            ? `#${room.name} has no topic; /topic TEXT sets it.`
+            : `Topic of #${room.name}: ${room.topic}`,
+        );
+      }
+      check(ctx, ctx.chat.setTopic(ctx.member, room, rest));
     },
   },
   {
     name: "who",
     aliases: ["names"],
-    args: "",
-    help: "list who is online",
+    args: "[ROOM]",
+    help: "list who is in a room (default: the current one)",
     minArgs: 0,
-    run(ctx) {
-      const names = ctx.room.names();
-      ctx.notice(`${names.length} online: ${names.join(", ")}`);
+    run(ctx, words) {
+      const room = roomOf(ctx, words[0]);
+      if (!room) return;
+      const names = room.names();
+      ctx.notice(
+        room === ctx.member.current ? onlineList(names) : `#${room.name}: ${onlineList(names)}`,
+      );
     },
   },
   {

@@ -16,7 +16,9 @@ export class Frame {
   readonly #viewer: string | undefined;
   #jsonText: string | undefined;
   #jsonLine: Uint8Array | undefined;
+  #plainText: string | null | undefined;
   #plain: Uint8Array | null | undefined;
+  #tagged: Uint8Array | null | undefined;
 
   /** `viewer` is only for frames sent to one member (see {@linkcode renderPlain}). */
   constructor(event: ServerEvent, viewer?: string) {
@@ -34,23 +36,45 @@ export class Frame {
     return this.#jsonLine ??= encoder.encode(this.jsonText + "\n");
   }
 
+  #text(): string | null {
+    if (this.#plainText === undefined) this.#plainText = renderPlain(this.event, this.#viewer);
+    return this.#plainText;
+  }
+
   /** The plain-mode line(s), or null when plain mode shows nothing. */
   get plainLine(): Uint8Array | null {
     if (this.#plain === undefined) {
-      const text = renderPlain(this.event, this.#viewer);
+      const text = this.#text();
       this.#plain = text === null ? null : encoder.encode(text);
     }
     return this.#plain;
   }
 
-  /** The bytes for a stream connection in `mode`. */
-  bytes(mode: Mode): Uint8Array | null {
-    return mode === "json" ? this.jsonLine : this.plainLine;
+  /**
+   * The plain-mode line(s) for a member whose current room is another one:
+   * each line prefixed with the event's room (`[#dev] alice: hi`).
+   */
+  get taggedLine(): Uint8Array | null {
+    if (this.#tagged === undefined) {
+      const text = this.#text();
+      const room = "room" in this.event ? this.event.room : undefined;
+      this.#tagged = text === null
+        ? null
+        : room === undefined
+        ? this.plainLine
+        : encoder.encode(text.replace(/^(?=.)/gm, `[#${room}] `));
+    }
+    return this.#tagged;
+  }
+
+  /** The bytes for a stream connection in `mode`; `tagged`: see {@linkcode taggedLine}. */
+  bytes(mode: Mode, tagged = false): Uint8Array | null {
+    return mode === "json" ? this.jsonLine : tagged ? this.taggedLine : this.plainLine;
   }
 }
 
 /**
- * The frames of one broadcast burst (a room flush), with each mode's bytes
+ * The frames of one broadcast burst (a room's share of a flush), with each encoding's bytes
  * joined once. A member gets slices of the shared buffer (everything but its
  * own lines, with its acks in their place) instead of one chunk per frame:
  * the work per member is per burst, not per message.
@@ -58,6 +82,7 @@ export class Frame {
 export class FrameRun {
   readonly frames: readonly Frame[];
   #plain: Joined | undefined;
+  #tagged: Joined | undefined;
   #json: Joined | undefined;
 
   constructor(frames: readonly Frame[]) {
@@ -65,9 +90,10 @@ export class FrameRun {
   }
 
   /** Every frame's bytes in `mode`, back to back, and the offset each one ends at. */
-  joined(mode: Mode): Joined {
-    if (mode === "json") return this.#json ??= join(this.frames, mode);
-    return this.#plain ??= join(this.frames, mode);
+  joined(mode: Mode, tagged = false): Joined {
+    if (mode === "json") return this.#json ??= join(this.frames, mode, false);
+    if (tagged) return this.#tagged ??= join(this.frames, mode, true);
+    return this.#plain ??= join(this.frames, mode, false);
   }
 
   /**
@@ -75,8 +101,13 @@ export class FrameRun {
    * the indexes `own` (ascending), where `replace[i]` goes instead (its ack,
    * which may have no bytes in this mode). Slices share the run's buffer.
    */
-  slices(mode: Mode, own: readonly number[] | undefined, replace: readonly Frame[]): Uint8Array[] {
-    const { bytes, ends } = this.joined(mode);
+  slices(
+    mode: Mode,
+    own: readonly number[] | undefined,
+    replace: readonly Frame[],
+    tagged = false,
+  ): Uint8Array[] {
+    const { bytes, ends } = this.joined(mode, tagged);
     if (own === undefined || own.length === 0) return bytes.length > 0 ? [bytes] : [];
     const out: Uint8Array[] = [];
     let from = 0;
@@ -98,12 +129,12 @@ export interface Joined {
   ends: number[];
 }
 
-function join(frames: readonly Frame[], mode: Mode): Joined {
+function join(frames: readonly Frame[], mode: Mode, tagged: boolean): Joined {
   const parts: (Uint8Array | null)[] = [];
   const ends: number[] = [];
   let total = 0;
   for (const f of frames) {
-    const b = f.bytes(mode);
+    const b = f.bytes(mode, tagged);
     parts.push(b);
     total += b ? b.length : 0;
     ends.push(total);

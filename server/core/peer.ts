@@ -15,14 +15,23 @@ export interface Peer {
    * `clientAddress` in address.ts): behind a trusted proxy, the real client's.
    */
   readonly address: string;
-  /** Queues a frame. Never awaits; a peer whose outbox overflows drops itself. */
-  send(frame: Frame): void;
+  /**
+   * Queues a frame. Never awaits; a peer whose outbox overflows drops
+   * itself. `tagged`: the frame's room is not the member's current one
+   * (plain mode prefixes its lines with the room).
+   */
+  send(frame: Frame, tagged?: boolean): void;
   /**
    * Optional fast path for a room flush: queues the run's frames except
    * those at `own`, with `acks[i]` in their place; the same as `send` for
    * each in order. Peers without it get one `send` per frame.
    */
-  sendRun?(run: FrameRun, own: readonly number[] | undefined, acks: readonly Frame[]): void;
+  sendRun?(
+    run: FrameRun,
+    own: readonly number[] | undefined,
+    acks: readonly Frame[],
+    tagged?: boolean,
+  ): void;
   /** The client pinged: a transport may expect it to keep doing so. */
   onPing?(): void;
   /** Sends what is queued, then closes. Safe to call twice. */

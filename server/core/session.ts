@@ -7,7 +7,8 @@ import { type CommandContext, findCommand, usage } from "./commands.ts";
 import { Frame, type Mode } from "./frame.ts";
 import type { PasswordGate } from "./password_gate.ts";
 import type { Peer } from "./peer.ts";
-import type { Member, Refusal, Room } from "./room.ts";
+import type { Chat, JoinRequest, Refusal } from "./chat.ts";
+import { type Member, Room } from "./room.ts";
 
 /** The banner every connection gets first. */
 export const BANNER = "Welcome to chat! Enter your name:";
@@ -38,7 +39,10 @@ type Stage = "name" | "password" | "checking";
 export class Session implements Member {
   name = "";
   readonly peer: Peer;
-  readonly #room: Room;
+  readonly rooms: Set<Room> = new Set();
+  current: Room | null = null;
+  roomAware = false;
+  readonly #chat: Chat;
   readonly #maxLine: number;
   readonly #gate: PasswordGate | undefined;
   readonly #onJoin: (() => void) | undefined;
@@ -52,8 +56,8 @@ export class Session implements Member {
   #pendingName = "";
   readonly #ctx: CommandContext;
 
-  constructor(room: Room, peer: Peer, options: SessionOptions) {
-    this.#room = room;
+  constructor(chat: Chat, peer: Peer, options: SessionOptions) {
+    this.#chat = chat;
     this.peer = peer;
     this.#maxLine = options.maxLineBytes;
     this.#gate = options.gate;
@@ -61,8 +65,9 @@ export class Session implements Member {
     this.#authed = !options.gate?.required;
     if (options.mode) this.#mode = peer.mode = options.mode;
     this.#ctx = {
-      room,
+      chat,
       member: this,
+      send: (event) => this.#send(event),
       notice: (text) => this.#send({ type: "notice", text }),
       refuse: (r) => this.#refuse(r),
       say: (text, action) => this.#say(text, action),
@@ -86,7 +91,7 @@ export class Session implements Member {
   }
 
   #send(event: ServerEvent): void {
-    this.#room.settle();
+    this.#chat.settle();
     this.peer.send(new Frame(event, this.name));
   }
 
@@ -138,11 +143,14 @@ export class Session implements Member {
     }
     const hello = parsed.event;
     const name = normalizeName(hello.name);
-    if (this.#authed) return this.#join(name, hello.since);
+    const req: JoinRequest = { rooms: hello.rooms, since: hello.since, epoch: hello.epoch };
+    this.roomAware = hello.rooms !== undefined || hello.epoch !== undefined ||
+      (typeof hello.since === "object");
+    if (this.#authed) return this.#join(name, req);
     if (hello.password === undefined) {
       return this.#authFailed("this room needs a password: send it in hello.password");
     }
-    return this.#authenticate(hello.password, () => this.#join(name, hello.since));
+    return this.#authenticate(hello.password, () => this.#join(name, req));
   }
 
   #plainHandshake(line: string): void | Promise<void> {
@@ -176,9 +184,9 @@ export class Session implements Member {
     this.end("disconnect");
   }
 
-  #join(name: string, since?: number): void {
+  #join(name: string, req?: JoinRequest): void {
     this.name = name;
-    const refusal = this.#room.join(this, since);
+    const refusal = this.#chat.join(this, req);
     if (refusal) {
       this.name = "";
       this.#refuse(refusal);
@@ -219,26 +227,41 @@ export class Session implements Member {
       return this.#refuse({ code: "bad_request", message: parsed.message }, parsed.ref);
     }
     const e: ClientEvent = parsed.event;
+    const chat = this.#chat;
     switch (e.type) {
       case "say":
       case "me":
-        return this.#say(e.text, e.type === "me", e.ref);
+        if (e.room !== undefined) this.roomAware = true;
+        return this.#say(e.text, e.type === "me", e.ref, e.room);
       case "dm": {
         const text = sanitize(e.text);
         if (text.trim() === "") {
           return this.#refuse({ code: "bad_request", message: "the message is empty" }, e.ref);
         }
-        const refusal = this.#room.dm(this, sanitize(e.to), text, e.ref);
-        if (refusal) this.#refuse(refusal, e.ref);
+        return this.#check(chat.dm(this, sanitize(e.to), text, e.ref), e.ref);
+      }
+      case "nick":
+        return this.#check(chat.rename(this, normalizeName(e.name)));
+      case "who": {
+        const room = this.#room(e.room, chat.defaultRoom);
+        if (!room) return;
+        return this.#send({ type: "members", room: room.name, names: room.names() });
+      }
+      case "enter":
+        this.roomAware = true;
+        return this.#check(chat.enter(this, sanitize(e.room), e.since));
+      case "part":
+        this.roomAware = true;
+        return this.#check(chat.part(this, sanitize(e.room)));
+      case "rooms":
+        this.roomAware = true;
+        return this.#send({ type: "rooms", rooms: chat.roomList() });
+      case "topic": {
+        this.roomAware = true;
+        const room = this.#room(e.room, null);
+        if (room) this.#check(chat.setTopic(this, room, sanitize(e.text).trim()));
         return;
       }
-      case "nick": {
-        const refusal = this.#room.rename(this, normalizeName(e.name));
-        if (refusal) this.#refuse(refusal);
-        return;
-      }
-      case "who":
-        return this.#send({ type: "members", names: this.#room.names() });
       case "ping":
         this.peer.onPing?.();
         return this.#send({ type: "pong" });
@@ -252,7 +275,20 @@ export class Session implements Member {
     }
   }
 
-  #say(raw: string, action: boolean, ref?: string): void {
+  /** Sends the refusal, if any. */
+  #check(refusal: Refusal | null, ref?: string): void {
+    if (refusal) this.#refuse(refusal, ref);
+  }
+
+  /** The room `raw` names (one this member is in), else `fallback`; null after refusing. */
+  #room(raw: string | undefined, fallback: Room | null, ref?: string): Room | null {
+    const room = this.#chat.inRoom(this, raw === undefined ? undefined : sanitize(raw), fallback);
+    if (room instanceof Room) return room;
+    this.#refuse(room, ref);
+    return null;
+  }
+
+  #say(raw: string, action: boolean, ref?: string, roomName?: string): void {
     const text = sanitize(raw);
     if (text.trim() === "") {
       // An empty plain line is simply ignored; a JSON client asked for something.
@@ -261,14 +297,17 @@ export class Session implements Member {
       }
       return;
     }
-    this.#room.post(this, text, action, ref);
+    // Plain lines go to the current room; JSON ones name theirs, or mean the default room.
+    const fallback = this.#mode === "json" ? this.#chat.defaultRoom : this.current;
+    const room = this.#room(roomName, fallback, ref);
+    if (room) this.#chat.post(this, room, text, action, ref);
   }
 
   /** Ends the session: leaves the room (if joined) and closes the connection. */
   end(reason: LeaveReason): void {
     if (this.#ended) return;
     this.#ended = true;
-    if (this.#joined) this.#room.leave(this, reason);
+    if (this.#joined) this.#chat.leave(this, reason);
     this.peer.close();
   }
 }

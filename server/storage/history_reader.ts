@@ -1,11 +1,18 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { ChatMessage } from "../../protocol/events.ts";
 import { checkSchema, MEMORY_DB, openDatabase, rowToMessage } from "./sqlite_history.ts";
+import { nameKey } from "../../protocol/names.ts";
 import { tableNames } from "./schema.ts";
+
+const quoteText = (s: string) => `'${s.replaceAll("'", "''")}'`;
 import { errorText, StorageError } from "./storage_error.ts";
 
 /** Which stored messages to read. */
 export interface PageOptions {
+  /** The room (messages of a database from before rooms are the default room's). */
+  room: string;
+  /** The default room, to read a database from before rooms. */
+  defaultRoom: string;
   /** Only messages after this seq, oldest first. Without it: the newest ones. */
   since?: number;
   /** At most this many messages; 0 = all. */
@@ -20,11 +27,14 @@ export class HistoryReader {
   readonly path: string;
   readonly #db: DatabaseSync;
   readonly #empty: boolean;
+  /** Schema 1: one room, no room column (the server upgrades it when it next starts). */
+  readonly #roomless: boolean;
 
-  private constructor(path: string, db: DatabaseSync, empty: boolean) {
+  private constructor(path: string, db: DatabaseSync, empty: boolean, roomless: boolean) {
     this.path = path;
     this.#db = db;
     this.#empty = empty;
+    this.#roomless = roomless;
   }
 
   /** Opens `path` read-only; throws {@linkcode StorageError} with what to do. */
@@ -54,7 +64,12 @@ export class HistoryReader {
     const db = openDatabase(path, true);
     try {
       const version = checkSchema(db, path);
-      return new HistoryReader(path, db, version === 0 || !tableNames(db).includes("messages"));
+      return new HistoryReader(
+        path,
+        db,
+        version === 0 || !tableNames(db).includes("messages"),
+        version === 1,
+      );
     } catch (err) {
       db.close();
       throw err;
@@ -64,18 +79,26 @@ export class HistoryReader {
   /** The stored messages `options` selects, oldest first, read lazily. */
   *messages(options: PageOptions): Generator<ChatMessage> {
     if (this.#empty) return;
+    if (this.#roomless && nameKey(options.room) !== nameKey(options.defaultRoom)) return;
     const limit = options.limit > 0 ? options.limit : -1; // -1: no LIMIT in SQLite
-    const cols = "seq, ts, sender, text, kind";
+    const room = this.#roomName(options.room);
+    const cols = this.#roomless
+      ? `${quoteText(room)} AS room, seq, ts, sender, text, kind`
+      : "room, seq, ts, sender, text, kind";
+    const where = this.#roomless ? "1" : "room = ?";
+    const args: (string | number)[] = this.#roomless ? [] : [room];
     let stmt: StatementSync;
-    let params: number[];
+    let params: (string | number)[];
     if (options.since !== undefined) {
-      stmt = this.#db.prepare(`SELECT ${cols} FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`);
-      params = [options.since, limit];
+      stmt = this.#db.prepare(
+        `SELECT ${cols} FROM messages WHERE ${where} AND seq > ? ORDER BY seq LIMIT ?`,
+      );
+      params = [...args, options.since, limit];
     } else {
       stmt = this.#db.prepare(
-        `SELECT * FROM (SELECT ${cols} FROM messages ORDER BY seq DESC LIMIT ?) ORDER BY seq`,
+        `SELECT * FROM (SELECT ${cols} FROM messages WHERE ${where} ORDER BY seq DESC LIMIT ?) ORDER BY seq`,
       );
-      params = [limit];
+      params = [...args, limit];
     }
     try {
       for (const row of stmt.iterate(...params)) {
@@ -86,7 +109,39 @@ export class HistoryReader {
     }
   }
 
-  /** How many messages are stored. */
+  /** The stored name of the room `name` (any case), or `name` itself. */
+  #roomName(name: string): string {
+    if (this.#roomless || this.#empty) return name;
+    const rows = this.#db.prepare("SELECT name FROM rooms").all() as { name: string }[];
+    return rows.find((r) => nameKey(r.name) === nameKey(name))?.name ?? name;
+  }
+
+  /** Every room: its message count and last activity, busiest first. */
+  rooms(
+    defaultRoom: string,
+  ): { name: string; messages: number; lastTs: string | null; topic: string }[] {
+    if (this.#empty) return [];
+    if (this.#roomless) {
+      const r = this.#db.prepare("SELECT count(*) AS n, max(ts) AS ts FROM messages").get() as {
+        n: number;
+        ts: string | null;
+      };
+      return [{ name: defaultRoom, messages: r.n, lastTs: r.ts, topic: "" }];
+    }
+    try {
+      return (this.#db.prepare(
+        `SELECT r.name AS name, r.topic AS topic, coalesce(m.n, 0) AS messages, m.ts AS lastTs
+           FROM rooms r LEFT JOIN (SELECT room, count(*) AS n, max(ts) AS ts FROM messages GROUP BY room) m
+             ON m.room = r.name
+          ORDER BY messages DESC, name`,
+      ).all() as { name: string; messages: number; lastTs: string | null; topic: string }[])
+        .map((r) => ({ ...r }));
+    } catch (err) {
+      throw new StorageError(`cannot read the history database ${this.path} (${errorText(err)})`);
+    }
+  }
+
+  /** How many messages are stored, in all rooms. */
   count(): number {
     if (this.#empty) return 0;
     return (this.#db.prepare("SELECT count(*) AS n FROM messages").get() as { n: number }).n;

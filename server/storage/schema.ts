@@ -1,11 +1,18 @@
 import type { DatabaseSync } from "node:sqlite";
 
+/** What a migration may need to know: the room a history from before rooms belongs to. */
+export interface MigrationContext {
+  defaultRoom: string;
+}
+
+const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
 /**
  * The schema, one migration per version: migration i takes a database from
  * version i to i + 1 (`PRAGMA user_version`). Only ever append: a released
  * migration never changes, so every old database upgrades the same way.
  */
-const MIGRATIONS: readonly string[] = [
+const MIGRATIONS: readonly (string | ((c: MigrationContext) => string))[] = [
   // 1: messages keyed by seq (the rowid, so lookups by seq are one b-tree);
   // meta remembers the last seq even after retention deleted every message.
   `CREATE TABLE messages (
@@ -17,6 +24,37 @@ const MIGRATIONS: readonly string[] = [
    ) STRICT;
    CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
    INSERT INTO meta (key, value) VALUES ('last_seq', 0);`,
+  // 2: rooms. Every message belongs to a room and has its seq in it; the
+  // messages of a history from before rooms become the default room's,
+  // seq unchanged. id keeps the order of arrival (retention by age walks
+  // it); the epoch names this history's life and is made once, here.
+  (c) =>
+    `CREATE TABLE rooms (
+       name TEXT PRIMARY KEY,
+       topic TEXT NOT NULL DEFAULT '',
+       last_seq INTEGER NOT NULL DEFAULT 0
+     ) STRICT;
+     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+     INSERT INTO settings (key, value) VALUES ('epoch', lower(hex(randomblob(16))));
+     CREATE TABLE room_messages (
+       id INTEGER PRIMARY KEY,
+       room TEXT NOT NULL,
+       seq INTEGER NOT NULL,
+       ts TEXT NOT NULL,
+       sender TEXT NOT NULL,
+       text TEXT NOT NULL,
+       kind TEXT NOT NULL CHECK (kind IN ('message', 'action')),
+       UNIQUE (room, seq)
+     ) STRICT;
+     INSERT INTO room_messages (id, room, seq, ts, sender, text, kind)
+       SELECT seq, ${quote(c.defaultRoom)}, seq, ts, sender, text, kind FROM messages ORDER BY seq;
+     INSERT INTO rooms (name, last_seq)
+       SELECT ${quote(c.defaultRoom)},
+              max((SELECT coalesce(max(seq), 0) FROM messages),
+                  (SELECT value FROM meta WHERE key = 'last_seq'));
+     DROP TABLE messages;
+     DROP TABLE meta;
+     ALTER TABLE room_messages RENAME TO messages;`,
 ];
 
 /** The schema version this code writes. */
@@ -40,11 +78,12 @@ export function tableNames(db: DatabaseSync): string[] {
  * transaction so a crash mid-way leaves a consistent older version.
  * The caller has checked that the version is not newer than the code.
  */
-export function migrate(db: DatabaseSync): void {
+export function migrate(db: DatabaseSync, context: MigrationContext): void {
   for (let v = schemaVersion(db); v < SCHEMA_VERSION; v++) {
     db.exec("BEGIN IMMEDIATE");
     try {
-      db.exec(MIGRATIONS[v]);
+      const m = MIGRATIONS[v];
+      db.exec(typeof m === "string" ? m : m(context));
       db.exec(`PRAGMA user_version = ${v + 1}`);
       db.exec("COMMIT");
     } catch (err) {

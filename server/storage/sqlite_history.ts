@@ -1,6 +1,5 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import type { ChatMessage } from "../../protocol/events.ts";
-import type { History } from "../core/history.ts";
+import type { History, RoomRecord, StoredMessage } from "../core/history.ts";
 import type { RetainPolicy } from "./retention.ts";
 import { migrate, SCHEMA_VERSION, schemaVersion, tableNames } from "./schema.ts";
 import { errorText, StorageError } from "./storage_error.ts";
@@ -10,6 +9,7 @@ export const MEMORY_DB = ":memory:";
 
 /** A stored row, as the SELECTs below return it. */
 interface Row {
+  room: string;
   seq: number;
   ts: string;
   sender: string;
@@ -17,16 +17,17 @@ interface Row {
   kind: string;
 }
 
-const COLUMNS = "seq, ts, sender, text, kind";
+const COLUMNS = "room, seq, ts, sender, text, kind";
 
 // Rows per INSERT statement, largest first: one call into SQLite per 64
 // messages instead of per message is most of the cost of a big batch.
 const INSERT_SIZES = [64, 8, 1];
 
 /** A row as the protocol's message event. */
-export function rowToMessage(row: Row): ChatMessage {
-  const m: ChatMessage = {
+export function rowToMessage(row: Row): StoredMessage {
+  const m: StoredMessage = {
     type: "message",
+    room: row.room,
     seq: row.seq,
     ts: row.ts,
     from: row.sender,
@@ -145,6 +146,15 @@ export interface SqliteHistoryOptions {
    * runs out of memory. @default 10000
    */
   memoryCap?: number;
+  /** The room that messages from before rooms belong to, on upgrade. @default "lobby" */
+  defaultRoom?: string;
+}
+
+/** What the history knows of one room, kept in memory next to the table. */
+interface RoomState {
+  topic: string;
+  lastSeq: number;
+  count: number;
 }
 
 // Trimming happens once this many messages past the cap have piled up, so
@@ -158,6 +168,7 @@ const CAP_SLACK = 1000;
  */
 export class SqliteHistory implements History {
   readonly path: string;
+  readonly epoch: string;
   readonly #db: DatabaseSync;
   readonly #lock: Deno.FsFile | null;
   readonly #inserts: StatementSync[];
@@ -166,12 +177,13 @@ export class SqliteHistory implements History {
   readonly #rollback: StatementSync;
   readonly #recent: StatementSync;
   readonly #since: StatementSync;
-  readonly #oldest: StatementSync;
-  readonly #deleteUpTo: StatementSync;
+  readonly #oldestInRoom: StatementSync;
+  readonly #deleteInRoomUpTo: StatementSync;
   readonly #deleteOlder: StatementSync;
+  readonly #saveRoom: StatementSync;
   readonly #raiseLastSeq: StatementSync;
-  #lastSeq: number;
-  #count: number;
+  readonly #rooms = new Map<string, RoomState>();
+  #count = 0;
   #closed = false;
   readonly #cap: number | null;
 
@@ -186,32 +198,47 @@ export class SqliteHistory implements History {
     this.#db = db;
     this.#lock = lock;
     this.#inserts = INSERT_SIZES.map((n) =>
-      db.prepare(`INSERT INTO messages (${COLUMNS}) VALUES ${Array(n).fill("(?, ?, ?, ?, ?)")}`)
+      db.prepare(`INSERT INTO messages (${COLUMNS}) VALUES ${Array(n).fill("(?, ?, ?, ?, ?, ?)")}`)
     );
     this.#begin = db.prepare("BEGIN IMMEDIATE");
     this.#commit = db.prepare("COMMIT");
     this.#rollback = db.prepare("ROLLBACK");
-    this.#recent = db.prepare(`SELECT ${COLUMNS} FROM messages ORDER BY seq DESC LIMIT ?`);
+    this.#recent = db.prepare(
+      `SELECT ${COLUMNS} FROM messages WHERE room = ? ORDER BY seq DESC LIMIT ?`,
+    );
     this.#since = db.prepare(
-      `SELECT ${COLUMNS} FROM messages WHERE seq > ? ORDER BY seq DESC LIMIT ?`,
+      `SELECT ${COLUMNS} FROM messages WHERE room = ? AND seq > ? ORDER BY seq DESC LIMIT ?`,
     );
-    this.#oldest = db.prepare("SELECT seq, ts FROM messages ORDER BY seq LIMIT 1 OFFSET ?");
-    this.#deleteUpTo = db.prepare(
-      "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE seq <= ? ORDER BY seq LIMIT ?)",
+    this.#oldestInRoom = db.prepare(
+      "SELECT seq FROM messages WHERE room = ? ORDER BY seq LIMIT 1 OFFSET ?",
     );
+    this.#deleteInRoomUpTo = db.prepare("DELETE FROM messages WHERE room = ? AND seq <= ?");
     // Only the oldest `limit` rows are looked at, so a pass costs the same
     // however long the history is; ts is ISO 8601 UTC, which sorts as text.
     this.#deleteOlder = db.prepare(
-      "DELETE FROM messages WHERE seq IN (SELECT seq FROM messages ORDER BY seq LIMIT ?) AND ts < ?",
+      "DELETE FROM messages WHERE id IN (SELECT id FROM messages ORDER BY id LIMIT ?) AND ts < ? RETURNING room",
     );
+    this.#saveRoom = db.prepare(
+      "INSERT INTO rooms (name, topic) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET topic = excluded.topic",
+    );
+    // Retention may delete every message of a room: rooms.last_seq keeps its seq going.
     this.#raiseLastSeq = db.prepare(
-      "UPDATE meta SET value = max(value, ?) WHERE key = 'last_seq'",
+      "INSERT INTO rooms (name, last_seq) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)",
     );
-    const row = db.prepare(
-      "SELECT max((SELECT coalesce(max(seq), 0) FROM messages), (SELECT value FROM meta WHERE key = 'last_seq')) AS last, (SELECT count(*) FROM messages) AS n",
-    ).get() as { last: number; n: number };
-    this.#lastSeq = row.last;
-    this.#count = row.n;
+    this.epoch = (db.prepare("SELECT value FROM settings WHERE key = 'epoch'").get() as {
+      value: string;
+    }).value;
+    const rows = db.prepare(
+      `SELECT r.name AS name, r.topic AS topic,
+              max(r.last_seq, coalesce(m.last, 0)) AS last, coalesce(m.n, 0) AS n
+         FROM rooms r LEFT JOIN
+              (SELECT room, max(seq) AS last, count(*) AS n FROM messages GROUP BY room) m
+           ON m.room = r.name`,
+    ).all() as { name: string; topic: string; last: number; n: number }[];
+    for (const r of rows) {
+      this.#rooms.set(r.name, { topic: r.topic, lastSeq: r.last, count: r.n });
+      this.#count += r.n;
+    }
   }
 
   /**
@@ -236,7 +263,7 @@ export class SqliteHistory implements History {
           const result = Object.values(check)[0];
           if (result !== "ok") throw new Error(`database disk image is malformed: ${result}`);
         }
-        migrate(db);
+        migrate(db, { defaultRoom: options.defaultRoom ?? "lobby" });
         return new SqliteHistory(path, db, lock, memory ? options.memoryCap ?? 10_000 : null);
       } catch (err) {
         throw new StorageError(describeOpenError(path, err));
@@ -248,19 +275,32 @@ export class SqliteHistory implements History {
     }
   }
 
-  append(batch: readonly ChatMessage[]): void {
+  #room(name: string): RoomState {
+    let r = this.#rooms.get(name);
+    if (!r) {
+      r = { topic: "", lastSeq: 0, count: 0 };
+      this.#rooms.set(name, r);
+    }
+    return r;
+  }
+
+  append(batch: readonly StoredMessage[]): void {
     if (batch.length === 0) return;
     if (this.#closed) throw new StorageError(`the history database ${this.path} is closed`);
+    const fresh = new Set<string>();
+    for (const m of batch) if (!this.#rooms.has(m.room)) fresh.add(m.room);
     try {
       this.#abandon();
       this.#begin.run();
+      // A room's first message records the room too, so it is known after a restart.
+      for (const room of fresh) this.#raiseLastSeq.run(room, 0);
       let i = 0;
       for (const [k, size] of INSERT_SIZES.entries()) {
         for (; i + size <= batch.length; i += size) {
           const values: (string | number)[] = [];
           for (let j = i; j < i + size; j++) {
             const m = batch[j];
-            values.push(m.seq, m.ts, m.from, m.text, m.action ? "action" : "message");
+            values.push(m.room, m.seq, m.ts, m.from, m.text, m.action ? "action" : "message");
           }
           this.#inserts[k].run(...values);
         }
@@ -272,22 +312,61 @@ export class SqliteHistory implements History {
         `cannot write to the history database ${this.path}: ${errorText(err)}`,
       );
     }
-    this.#lastSeq = batch[batch.length - 1].seq;
+    for (const m of batch) {
+      const r = this.#room(m.room);
+      r.lastSeq = m.seq;
+      r.count++;
+    }
     this.#count += batch.length;
-    if (this.#cap !== null && this.#count > this.#cap + CAP_SLACK) {
-      const { changes } = this.#deleteUpTo.run(this.#lastSeq - this.#cap, this.#count);
-      this.#count -= Number(changes);
+    if (this.#cap !== null) {
+      for (const m of batch) {
+        const r = this.#room(m.room);
+        if (r.count <= this.#cap + CAP_SLACK) continue;
+        const { changes } = this.#deleteInRoomUpTo.run(m.room, r.lastSeq - this.#cap);
+        r.count -= Number(changes);
+        this.#count -= Number(changes);
+      }
     }
   }
 
-  recent(limit: number): ChatMessage[] {
-    if (limit <= 0) return [];
-    return this.#read(() => this.#recent.all(limit));
+  recent(room: string, limit: number): StoredMessage[] {
+    if (limit <= 0 || !this.#rooms.has(room)) return [];
+    return this.#read(() => this.#recent.all(room, limit));
   }
 
-  since(seq: number, limit: number): ChatMessage[] {
-    if (limit <= 0) return [];
-    return this.#read(() => this.#since.all(seq, limit));
+  since(room: string, seq: number, limit: number): StoredMessage[] {
+    if (limit <= 0 || !this.#rooms.has(room)) return [];
+    return this.#read(() => this.#since.all(room, seq, limit));
+  }
+
+  lastSeq(room: string): number {
+    return this.#rooms.get(room)?.lastSeq ?? 0;
+  }
+
+  rooms(): RoomRecord[] {
+    const last = this.#db.prepare(
+      "SELECT room, max(ts) AS ts FROM messages GROUP BY room",
+    ).all() as { room: string; ts: string }[];
+    const lastTs = new Map(last.map((r) => [r.room, r.ts]));
+    return [...this.#rooms].map(([name, r]) => ({
+      name,
+      topic: r.topic,
+      lastSeq: r.lastSeq,
+      count: r.count,
+      lastTs: lastTs.get(name) ?? null,
+    }));
+  }
+
+  saveRoom(room: string, topic: string): void {
+    if (this.#closed) return;
+    try {
+      this.#saveRoom.run(room, topic);
+    } catch (err) {
+      throw new StorageError(
+        `cannot write to the history database ${this.path}: ${errorText(err)}`,
+      );
+    }
+    this.#room(room).topic = topic;
   }
 
   /** Ends a failed transaction, if SQLite has not already (a full disk does). */
@@ -301,7 +380,7 @@ export class SqliteHistory implements History {
   }
 
   /** Runs a newest-first SELECT; returns its messages oldest first. */
-  #read(select: () => unknown[]): ChatMessage[] {
+  #read(select: () => unknown[]): StoredMessage[] {
     let rows: Row[];
     try {
       rows = select() as Row[];
@@ -310,10 +389,6 @@ export class SqliteHistory implements History {
       throw new StorageError(`cannot read the history database ${this.path}: ${errorText(err)}`);
     }
     return rows.reverse().map(rowToMessage);
-  }
-
-  lastSeq(): number {
-    return this.#lastSeq;
   }
 
   /**
@@ -337,25 +412,36 @@ export class SqliteHistory implements History {
   trim(policy: RetainPolicy, nowMs: number, limit: number): number {
     if (this.#closed) return 0;
     let deleted = 0;
+    const gone = new Map<string, number>();
+    const count = (room: string, n: number) => gone.set(room, (gone.get(room) ?? 0) + n);
     try {
       this.#abandon();
       this.#begin.run();
-      // Retention may delete every message; meta keeps the seq going.
-      this.#raiseLastSeq.run(this.#lastSeq);
-      if (policy.maxCount !== null && this.#count > policy.maxCount) {
-        const excess = this.#count - policy.maxCount;
-        const cut = this.#oldest.get(Math.min(excess, limit) - 1) as { seq: number } | undefined;
-        if (cut) deleted += Number(this.#deleteUpTo.run(cut.seq, limit).changes);
+      // Retention may delete every message of a room; rooms keeps its seq going.
+      for (const [name, r] of this.#rooms) this.#raiseLastSeq.run(name, r.lastSeq);
+      if (policy.maxCount !== null) {
+        for (const [name, r] of this.#rooms) {
+          if (deleted >= limit || r.count <= policy.maxCount) continue;
+          const excess = Math.min(r.count - policy.maxCount, limit - deleted);
+          const cut = this.#oldestInRoom.get(name, excess - 1) as { seq: number } | undefined;
+          if (!cut) continue;
+          const n = Number(this.#deleteInRoomUpTo.run(name, cut.seq).changes);
+          deleted += n;
+          count(name, n);
+        }
       }
       if (policy.maxAgeMs !== null && deleted < limit) {
         const cutoff = new Date(nowMs - policy.maxAgeMs).toISOString();
-        deleted += Number(this.#deleteOlder.run(limit - deleted, cutoff).changes);
+        const rows = this.#deleteOlder.all(limit - deleted, cutoff) as { room: string }[];
+        for (const r of rows) count(r.room, 1);
+        deleted += rows.length;
       }
       this.#commit.run();
     } catch (err) {
       this.#abandon();
       throw new StorageError(`cannot trim the history database ${this.path}: ${errorText(err)}`);
     }
+    for (const [room, n] of gone) this.#room(room).count -= n;
     this.#count -= deleted;
     return deleted;
   }
@@ -373,9 +459,11 @@ export class SqliteHistory implements History {
   }
 }
 
-/** The startup line that says where history is kept: `history: chat.db, 1234 messages`. */
+/** The startup line that says where history is kept: `history: chat.db, 1234 messages in 3 rooms`. */
 export function historyLine(history: SqliteHistory): string {
   const n = history.count();
+  const rooms = history.rooms().length;
   const where = history.path === MEMORY_DB ? "in memory only (--db :memory:)" : history.path;
-  return `history: ${where}, ${n} message${n === 1 ? "" : "s"}`;
+  return `history: ${where}, ${n} message${n === 1 ? "" : "s"}` +
+    (rooms > 1 ? ` in ${rooms} rooms` : "");
 }

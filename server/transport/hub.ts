@@ -2,7 +2,7 @@ import type { Clock } from "../core/clock.ts";
 import type { Frame } from "../core/frame.ts";
 import type { PasswordGate } from "../core/password_gate.ts";
 import type { Log } from "../core/peer.ts";
-import type { Room } from "../core/room.ts";
+import type { Chat } from "../core/chat.ts";
 import type { ServeConfig } from "../config.ts";
 import { AddressLimits, type Slot } from "./address_limits.ts";
 import { newTransportStats, type TransportStats } from "./metrics.ts";
@@ -45,11 +45,11 @@ export interface Admission {
 const NOTHING = () => {};
 
 /**
- * What every transport shares: the room, the config, the clock, the log and
+ * What every transport shares: the chat (rooms and members), the config, the clock, the log and
  * the count of open connections that `--max-clients` bounds.
  */
 export class Hub {
-  readonly room: Room;
+  readonly chat: Chat;
   readonly config: ServeConfig;
   readonly clock: Clock;
   readonly log: Log;
@@ -66,8 +66,8 @@ export class Hub {
   readonly #limits: AddressLimits;
   closing = false;
 
-  constructor(room: Room, config: ServeConfig, gate: PasswordGate, clock: Clock, log: Log) {
-    this.room = room;
+  constructor(chat: Chat, config: ServeConfig, gate: PasswordGate, clock: Clock, log: Log) {
+    this.chat = chat;
     this.config = config;
     this.gate = gate;
     this.clock = clock;

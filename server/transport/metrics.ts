@@ -65,6 +65,10 @@ export class TimedHistory implements History {
     this.#inner = inner;
   }
 
+  get epoch(): string {
+    return this.#inner.epoch;
+  }
+
   append(batch: Parameters<History["append"]>[0]): void {
     const t0 = performance.now();
     try {
@@ -77,16 +81,24 @@ export class TimedHistory implements History {
     }
   }
 
-  recent(limit: number): ReturnType<History["recent"]> {
-    return this.#inner.recent(limit);
+  recent(room: string, limit: number): ReturnType<History["recent"]> {
+    return this.#inner.recent(room, limit);
   }
 
-  since(seq: number, limit: number): ReturnType<History["since"]> {
-    return this.#inner.since(seq, limit);
+  since(room: string, seq: number, limit: number): ReturnType<History["since"]> {
+    return this.#inner.since(room, seq, limit);
   }
 
-  lastSeq(): number {
-    return this.#inner.lastSeq();
+  lastSeq(room: string): number {
+    return this.#inner.lastSeq(room);
+  }
+
+  rooms(): ReturnType<History["rooms"]> {
+    return this.#inner.rooms();
+  }
+
+  saveRoom(room: string, topic: string): void {
+    this.#inner.saveRoom(room, topic);
   }
 
   count(): number {
@@ -115,7 +127,8 @@ export function health(hub: Hub, src: MetricsSources): Record<string, unknown> {
   return {
     ok: !hub.closing,
     uptime: Math.round((hub.clock.now() - src.startedAt) / 1000),
-    members: hub.room.size,
+    members: hub.chat.size,
+    rooms: hub.chat.roomCount,
     connections: hub.connections,
   };
 }
@@ -171,7 +184,8 @@ export function renderMetrics(hub: Hub, src: MetricsSources): string {
     "Seconds since the server started.",
     Math.max(0, (hub.clock.now() - src.startedAt) / 1000),
   );
-  e.one("chat_members", "gauge", "Members in the room now.", hub.room.size);
+  e.one("chat_members", "gauge", "Members on the server now.", hub.chat.size);
+  e.one("chat_rooms", "gauge", "Rooms that exist.", hub.chat.roomCount);
   e.family("chat_connections", "gauge", "Connections open now, by transport.", per((t) => t.open));
   e.family(
     "chat_connections_accepted_total",
@@ -252,8 +266,8 @@ export function renderMetrics(hub: Hub, src: MetricsSources): string {
     e.one(
       "chat_last_seq",
       "gauge",
-      "Sequence number of the newest message.",
-      src.history.lastSeq(),
+      "Sequence number of the newest message in the default room.",
+      src.history.lastSeq(hub.chat.defaultRoom.name),
     );
   }
   if (src.storage) {

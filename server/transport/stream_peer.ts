@@ -85,8 +85,8 @@ export class StreamPeer implements Peer {
     return this.#queued;
   }
 
-  send(frame: Frame): void {
-    const bytes = frame.bytes(this.mode);
+  send(frame: Frame, tagged = false): void {
+    const bytes = frame.bytes(this.mode, tagged);
     // Counted even without bytes: a plain-mode ack shows nothing, but it
     // still marks a message this client posted.
     if (this.#stats && !this.#closing && !this.#destroyed) {
@@ -95,9 +95,14 @@ export class StreamPeer implements Peer {
     if (bytes) this.write(bytes);
   }
 
-  sendRun(run: FrameRun, own: readonly number[] | undefined, acks: readonly Frame[]): void {
+  sendRun(
+    run: FrameRun,
+    own: readonly number[] | undefined,
+    acks: readonly Frame[],
+    tagged = false,
+  ): void {
     if (this.#closing || this.#destroyed) return;
-    const slices = run.slices(this.mode, own, acks);
+    const slices = run.slices(this.mode, own, acks, tagged);
     if (this.#stats) {
       let bytes = 0;
       for (const s of slices) bytes += s.length;

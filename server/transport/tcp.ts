@@ -135,7 +135,7 @@ export async function handleConnection(conn: Conn, hub: Hub, scheme: string): Pr
   if (admission.refusal !== null) return await refuse(conn, peer, admission.refusal, hub, label);
   stats.open++;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const session = new Session(hub.room, peer, {
+  const session = new Session(hub.chat, peer, {
     maxLineBytes: config.maxLine,
     gate: hub.gate,
     onJoin: () => {

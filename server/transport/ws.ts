@@ -51,7 +51,7 @@ export function acceptWebSocket(req: Request, hub: Hub, client: WsClient): Respo
     stats,
   });
   const admission = hub.admit(peer, address);
-  const session = new Session(hub.room, peer, {
+  const session = new Session(hub.chat, peer, {
     maxLineBytes: config.maxLine,
     mode: "json",
     gate: hub.gate,

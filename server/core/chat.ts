@@ -1,0 +1,427 @@
+import type { ErrorCode, LeaveReason, RoomSummary, ServerEvent } from "../../protocol/events.ts";
+import { nameKey, nameProblem, normalizeName } from "../../protocol/names.ts";
+import type { Clock } from "./clock.ts";
+import { Frame } from "./frame.ts";
+import type { History } from "./history.ts";
+import type { Log } from "./peer.ts";
+import { Relay } from "./relay.ts";
+import { type Member, Room } from "./room.ts";
+
+/** Most messages replayed for a `since` resume, by default. */
+export const MAX_RESUME = 10_000;
+/** The longest topic, in characters. */
+export const MAX_TOPIC = 300;
+
+/** Options of a {@linkcode Chat}. */
+export interface ChatOptions {
+  history: History;
+  /** The room everyone is placed in unless a hello names others. @default "lobby" */
+  defaultRoom?: string;
+  /** Most rooms that may exist. @default 1000 */
+  maxRooms?: number;
+  /** Messages replayed on entering a room. @default 50 */
+  replay?: number;
+  /** Most messages replayed for a `since` resume. @default 10000 */
+  maxResume?: number;
+  /** Most members at once. @default Infinity */
+  maxMembers?: number;
+  clock: Clock;
+  log?: Log;
+  /** Sent in the welcome. */
+  version: string;
+}
+
+/** An error to send back to a client. */
+export interface Refusal {
+  code: ErrorCode;
+  message: string;
+}
+
+/** What a member asks for when it joins the server. */
+export interface JoinRequest {
+  /** The rooms to be in; absent: the default room. */
+  rooms?: string[];
+  /** Last seq seen: a number for the default room, or by room. */
+  since?: number | Record<string, number>;
+  /** The epoch `since` belongs to. */
+  epoch?: string;
+}
+
+const refuse = (code: ErrorCode, message: string): Refusal => ({ code, message });
+
+/**
+ * The server's one owner of members and rooms. Every method is synchronous,
+ * so no other task can observe it half-changed: that is the server's only
+ * lock. Room messages go through the {@linkcode Relay}, which stores a
+ * turn's messages as one batch; everything else that a member sees is
+ * sent after the relay has published what is pending, so every member sees
+ * one order.
+ */
+export class Chat {
+  readonly defaultRoom: Room;
+  readonly #members = new Map<string, Member>();
+  readonly #rooms = new Map<string, Room>();
+  readonly #history: History;
+  readonly #relay: Relay;
+  readonly #replay: number;
+  readonly #maxResume: number;
+  readonly #maxMembers: number;
+  readonly #maxRooms: number;
+  readonly #clock: Clock;
+  readonly #log: Log;
+  readonly #version: string;
+  #closed = false;
+
+  constructor(options: ChatOptions) {
+    this.#history = options.history;
+    this.#clock = options.clock;
+    this.#log = options.log ?? (() => {});
+    this.#relay = new Relay(options.history, options.clock, this.#log);
+    this.#replay = options.replay ?? 50;
+    this.#maxResume = options.maxResume ?? MAX_RESUME;
+    this.#maxMembers = options.maxMembers ?? Infinity;
+    this.#maxRooms = options.maxRooms ?? 1000;
+    this.#version = options.version;
+    for (const r of this.#history.rooms()) {
+      this.#rooms.set(nameKey(r.name), new Room(r.name, r.topic, r.lastSeq));
+    }
+    const name = options.defaultRoom ?? "lobby";
+    let lobby = this.#rooms.get(nameKey(name));
+    if (!lobby) {
+      lobby = new Room(name);
+      this.#rooms.set(lobby.key, lobby);
+      this.#history.saveRoom(lobby.name, "");
+    }
+    this.defaultRoom = lobby;
+  }
+
+  /** How many members are on the server. */
+  get size(): number {
+    return this.#members.size;
+  }
+
+  /** How many rooms exist. */
+  get roomCount(): number {
+    return this.#rooms.size;
+  }
+
+  /** The epoch of the history. */
+  get epoch(): string {
+    return this.#history.epoch;
+  }
+
+  /** The member called `name` (any case), if any. */
+  find(name: string): Member | undefined {
+    return this.#members.get(nameKey(name));
+  }
+
+  /** The room called `name` (any case, a leading # allowed), if it exists. */
+  room(name: string): Room | undefined {
+    return this.#rooms.get(nameKey(name.replace(/^#/, "")));
+  }
+
+  #ts(): string {
+    return new Date(this.#clock.now()).toISOString();
+  }
+
+  /** Checks a name for joining or renaming; null when it may be used. */
+  checkName(name: string, self?: Member): Refusal | null {
+    const problem = nameProblem(name);
+    if (problem) return refuse("bad_name", problem);
+    const holder = this.#members.get(nameKey(name));
+    if (holder && holder !== self) {
+      return refuse("name_taken", `the name ${name} is taken, choose another`);
+    }
+    return null;
+  }
+
+  /** A room by the name a client gave, or why not: `bad_room` (or `room_limit` when creating). */
+  #resolve(raw: string, create: boolean): Room | Refusal {
+    const name = normalizeName(raw).replace(/^#/, "");
+    const problem = nameProblem(name);
+    if (problem) {
+      return refuse(
+        "bad_room",
+        `#${name.slice(0, 40)} is not a room name: ${problem.replace(/\bname\b/g, "room name")}`,
+      );
+    }
+    const existing = this.#rooms.get(nameKey(name));
+    if (existing || !create) {
+      return existing ??
+        refuse("not_in_room", `there is no room #${name}; /join ${name} creates it`);
+    }
+    if (this.#rooms.size >= this.#maxRooms) {
+      return refuse(
+        "room_limit",
+        `this server has its ${this.#maxRooms} rooms (--max-rooms); join one of them, /rooms lists them`,
+      );
+    }
+    const room = new Room(name);
+    this.#rooms.set(room.key, room);
+    this.#history.saveRoom(room.name, "");
+    this.#log("info", `room #${room.name} created`);
+    return room;
+  }
+
+  /** The room `raw` names, which `member` must be in; absent: its current room (or the default one). */
+  inRoom(member: Member, raw: string | undefined, fallback: Room | null): Room | Refusal {
+    if (raw === undefined) {
+      if (fallback && member.rooms.has(fallback)) return fallback;
+      return refuse(
+        "not_in_room",
+        fallback
+          ? `you are not in #${fallback.name}: /join ${fallback.name} first`
+          : "you are in no room: /join ROOM first",
+      );
+    }
+    const room = this.#resolve(raw, false);
+    if (!(room instanceof Room)) return room;
+    if (!member.rooms.has(room)) {
+      return refuse("not_in_room", `you are not in #${room.name}: /join ${room.name} first`);
+    }
+    return room;
+  }
+
+  #history_of(room: Room, since: number | undefined) {
+    return since === undefined
+      ? this.#history.recent(room.name, this.#replay)
+      : this.#history.since(room.name, since, this.#maxResume);
+  }
+
+  /** Sends an event to every member of `room` (prefixing it where the room is not current). */
+  #broadcast(room: Room, event: ServerEvent, except?: Member): void {
+    const frame = new Frame(event);
+    for (const m of room.members) if (m !== except) m.peer.send(frame, m.current !== room);
+  }
+
+  /**
+   * Adds a member to the server and to its rooms, sends it the welcome (and
+   * a `room` event for each room other than the default one) and tells the
+   * rooms. Returns a refusal instead when the name cannot be used, a room
+   * name is bad, or the server is full.
+   */
+  join(member: Member, req: JoinRequest = {}): Refusal | null {
+    if (this.#closed) return refuse("server_full", "the server is shutting down");
+    const refusal = this.checkName(member.name);
+    if (refusal) return refusal;
+    if (this.#members.size >= this.#maxMembers) {
+      return refuse(
+        "server_full",
+        `the server is full (${this.#maxMembers} members), try again later`,
+      );
+    }
+    const rooms: Room[] = [];
+    for (const raw of req.rooms ?? [this.defaultRoom.name]) {
+      const room = this.#resolve(raw, true);
+      if (!(room instanceof Room)) return room;
+      if (!rooms.includes(room)) rooms.push(room);
+    }
+    this.#relay.flush();
+    const reset = req.epoch !== undefined && req.epoch !== this.#history.epoch;
+    const since = (room: Room): number | undefined => {
+      if (reset || req.since === undefined) return undefined;
+      if (typeof req.since === "number") return room === this.defaultRoom ? req.since : undefined;
+      for (const [k, v] of Object.entries(req.since)) {
+        if (nameKey(k.replace(/^#/, "")) === room.key) return v;
+      }
+      return undefined;
+    };
+    this.#members.set(nameKey(member.name), member);
+    for (const room of rooms) {
+      this.#broadcast(room, { type: "join", room: room.name, ts: this.#ts(), name: member.name });
+      room.add(member);
+      member.rooms.add(room);
+    }
+    member.current = rooms.includes(this.defaultRoom) ? this.defaultRoom : rooms[0] ?? null;
+    const inLobby = member.rooms.has(this.defaultRoom);
+    const welcome: ServerEvent = {
+      type: "welcome",
+      name: member.name,
+      members: inLobby ? this.defaultRoom.names() : [],
+      history: inLobby ? this.#history_of(this.defaultRoom, since(this.defaultRoom)) : [],
+      server: { name: "chat", version: this.#version },
+      rooms: rooms.map((r) => r.name),
+      epoch: this.#history.epoch,
+    };
+    if (reset) welcome.reset = true;
+    member.peer.send(new Frame(welcome));
+    for (const room of rooms) {
+      if (room !== this.defaultRoom) this.#sendRoom(member, room, since(room));
+    }
+    this.#log("info", `${member.name} joined (${member.peer.label})`);
+    return null;
+  }
+
+  #sendRoom(member: Member, room: Room, since?: number): void {
+    member.peer.send(
+      new Frame({
+        type: "room",
+        room: room.name,
+        topic: room.topic,
+        members: room.names(),
+        history: this.#history_of(room, since),
+      }, member.name),
+    );
+  }
+
+  /**
+   * Enters `raw` (creating it if new) and makes it the member's current
+   * room; sends it the `room` event. Entering a room it is in resends the
+   * event (and makes it current).
+   */
+  enter(member: Member, raw: string, since?: number): Refusal | null {
+    const room = this.#resolve(raw, true);
+    if (!(room instanceof Room)) return room;
+    this.#relay.flush();
+    if (!member.rooms.has(room)) {
+      this.#broadcast(room, { type: "join", room: room.name, ts: this.#ts(), name: member.name });
+      room.add(member);
+      member.rooms.add(room);
+      this.#log("info", `${member.name} entered #${room.name}`);
+    }
+    member.current = room;
+    this.#sendRoom(member, room, since);
+    return null;
+  }
+
+  /** Leaves one room; when it was current, the default room (or another) becomes current. */
+  part(member: Member, raw: string | undefined): Refusal | null {
+    const room = this.inRoom(member, raw, member.current);
+    if (!(room instanceof Room)) return room;
+    this.#relay.flush();
+    const event: ServerEvent = {
+      type: "leave",
+      room: room.name,
+      ts: this.#ts(),
+      name: member.name,
+      reason: "part",
+    };
+    // The member sees its own leave too (plain: "* You left #dev").
+    member.peer.send(new Frame(event, member.name));
+    room.remove(member);
+    member.rooms.delete(room);
+    this.#broadcast(room, event);
+    if (member.current === room) {
+      member.current = member.rooms.has(this.defaultRoom)
+        ? this.defaultRoom
+        : member.rooms.values().next().value ?? null;
+    }
+    this.#log("info", `${member.name} left #${room.name}`);
+    return null;
+  }
+
+  /** Removes a member from the server, telling each of its rooms why. Safe to call for a non-member. */
+  leave(member: Member, reason: LeaveReason): void {
+    const key = nameKey(member.name);
+    if (this.#members.get(key) !== member) return;
+    this.#relay.flush();
+    this.#members.delete(key);
+    const ts = this.#ts();
+    for (const room of member.rooms) {
+      room.remove(member);
+      if (!this.#closed) {
+        this.#broadcast(room, { type: "leave", room: room.name, ts, name: member.name, reason });
+      }
+    }
+    member.rooms.clear();
+    member.current = null;
+    this.#log(reason === "slow" ? "warn" : "info", `${member.name} left (${reason})`);
+  }
+
+  /** Posts a message (or an action) to `room`; it is stored, then relayed and acked. */
+  post(member: Member, room: Room, text: string, action: boolean, ref?: string): void {
+    this.#relay.post(room, member, text, action, ref);
+  }
+
+  /** Publishes pending messages now: called before any direct reply, to keep replies in order. */
+  settle(): void {
+    this.#relay.flush();
+  }
+
+  /** Sets the topic of a room the member is in; everyone in it is told, the setter too. */
+  setTopic(member: Member, room: Room, text: string): Refusal | null {
+    if ([...text].length > MAX_TOPIC) {
+      return refuse("bad_request", `a topic can be at most ${MAX_TOPIC} characters, shorten it`);
+    }
+    this.#relay.flush();
+    room.topic = text;
+    this.#history.saveRoom(room.name, text);
+    const ts = this.#ts();
+    const topic = new Frame({ type: "topic", room: room.name, ts, from: member.name, text });
+    // A client that knows nothing of rooms gets a notice: an event type it never asked for would not do.
+    const notice = new Frame({
+      type: "notice",
+      text: text === ""
+        ? `${member.name} cleared the topic of #${room.name}`
+        : `${member.name} set the topic of #${room.name}: ${text}`,
+    });
+    for (const m of room.members) {
+      const plain = m.peer.mode === "plain";
+      m.peer.send(plain || m.roomAware ? topic : notice, m.current !== room);
+    }
+    this.#log("info", `${member.name} set the topic of #${room.name}`);
+    return null;
+  }
+
+  /** Every room, most members first. */
+  roomList(): RoomSummary[] {
+    return [...this.#rooms.values()]
+      .map((r) => ({ name: r.name, members: r.size, topic: r.topic }))
+      .sort((a, b) => b.members - a.members || nameKey(a.name).localeCompare(nameKey(b.name)));
+  }
+
+  /** Sends a direct message; the sender gets it back as confirmation. */
+  dm(from: Member, to: string, text: string, ref?: string): Refusal | null {
+    const target = this.find(to);
+    if (!target) return refuse("no_such_user", `nobody called ${to} is here, /who lists who is`);
+    this.#relay.flush();
+    const event: ServerEvent = {
+      type: "dm",
+      ts: this.#ts(),
+      from: from.name,
+      to: target.name,
+      text,
+    };
+    target.peer.send(new Frame(event, target.name));
+    if (target !== from) {
+      from.peer.send(new Frame(ref === undefined ? event : { ...event, ref }, from.name));
+    }
+    return null;
+  }
+
+  /** Renames a member and tells everyone who shares a room with it, once, the member included. */
+  rename(member: Member, name: string): Refusal | null {
+    const refusal = this.checkName(name, member);
+    if (refusal) return refusal;
+    if (name === member.name) return null;
+    this.#relay.flush();
+    const old = member.name;
+    this.#members.delete(nameKey(old));
+    member.name = name;
+    this.#members.set(nameKey(name), member);
+    const told = new Set<Member>([member]);
+    for (const room of member.rooms) {
+      room.renamed(member, old);
+      for (const m of room.members) told.add(m);
+    }
+    const frame = new Frame({ type: "nick", ts: this.#ts(), from: old, to: name });
+    for (const m of told) m.peer.send(frame);
+    this.#log("info", `${old} is now ${name}`);
+    return null;
+  }
+
+  /** Tells everyone the server is going away and closes every member's connection. */
+  shutdown(message: string): void {
+    this.#relay.flush();
+    this.#closed = true;
+    const frame = new Frame({ type: "shutdown", message });
+    const members = [...this.#members.values()];
+    this.#members.clear();
+    for (const room of this.#rooms.values()) room.clear();
+    for (const m of members) {
+      m.rooms.clear();
+      m.peer.send(frame);
+      m.peer.close();
+    }
+  }
+}
