@@ -1,5 +1,6 @@
 import type { ErrorCode, LeaveReason, RoomSummary, ServerEvent } from "../../protocol/events.ts";
 import { nameKey, nameProblem, normalizeName } from "../../protocol/names.ts";
+import { sanitize } from "../../protocol/sanitize.ts";
 import type { Clock } from "./clock.ts";
 import { Frame } from "./frame.ts";
 import type { History } from "./history.ts";
@@ -142,13 +143,15 @@ export class Chat {
     if (problem) {
       return refuse(
         "bad_room",
-        `#${name.slice(0, 40)} is not a room name: ${problem.replace(/\bname\b/g, "room name")}`,
+        `#${sanitize(name).slice(0, 40)} is not a room name: ${
+          problem.replace(/\bname\b/g, "room name")
+        }`,
       );
     }
     const existing = this.#rooms.get(nameKey(name));
     if (existing || !create) {
       return existing ??
-        refuse("not_in_room", `there is no room #${name}; /join ${name} creates it`);
+        refuse("not_in_room", `there is no room #${name}, /join ${name} creates it`);
     }
     if (this.#rooms.size >= this.#maxRooms) {
       return refuse(

@@ -249,10 +249,11 @@ export class Session implements Member {
       }
       case "enter":
         this.roomAware = true;
-        return this.#check(chat.enter(this, sanitize(e.room), e.since));
+        // Room names are checked, not cleaned, like names: escapes get bad_room.
+        return this.#check(chat.enter(this, e.room, e.since));
       case "part":
         this.roomAware = true;
-        return this.#check(chat.part(this, sanitize(e.room)));
+        return this.#check(chat.part(this, e.room));
       case "rooms":
         this.roomAware = true;
         return this.#send({ type: "rooms", rooms: chat.roomList() });
@@ -282,7 +283,7 @@ export class Session implements Member {
 
   /** The room `raw` names (one this member is in), else `fallback`; null after refusing. */
   #room(raw: string | undefined, fallback: Room | null, ref?: string): Room | null {
-    const room = this.#chat.inRoom(this, raw === undefined ? undefined : sanitize(raw), fallback);
+    const room = this.#chat.inRoom(this, raw, fallback);
     if (room instanceof Room) return room;
     this.#refuse(room, ref);
     return null;

@@ -1,0 +1,161 @@
+// History per room in SQLite: a database from before rooms is upgraded in
+// place (its messages become the default room's, seq unchanged), rooms and
+// their topics survive a restart with their own seq, and `chat history`
+// reads a room, or lists them.
+import assert from "node:assert/strict";
+import { joinJson, startServer } from "./helpers.ts";
+import { SqliteHistory } from "../server/storage/sqlite_history.ts";
+import { historyJson, makeMessages, runChat, tempDir } from "./storage_helpers.ts";
+
+const FIXTURE = new URL("./fixtures/chat-v1.db", import.meta.url).pathname;
+const BEFORE = [
+  [1, "alice", "hello from before rooms"],
+  [2, "alice", "waves"],
+  [3, "alice", "ça va? 漢字 ✓"],
+  [4, "bob", "hi alice"],
+];
+
+Deno.test("a chat.db from before rooms is upgraded in place: nothing lost, seq unchanged", async () => {
+  const dir = await tempDir();
+  const db = `${dir.path}/chat.db`;
+  try {
+    await Deno.copyFile(FIXTURE, db);
+    // chat history reads the old file as it is, before any server touched it
+    const old = await historyJson(db);
+    assert.deepEqual(old.map((m) => [m.seq, m.from, m.text]), BEFORE);
+    const server = await startServer(["--db", db], { lines: 2 });
+    try {
+      assert.equal(server.stdout[1], `history: ${db}, 4 messages`);
+      const { client, welcome } = await joinJson(server.port, "carol", { since: 0 });
+      const history = welcome.history as {
+        seq: number;
+        from: string;
+        text: string;
+        room: string;
+        action?: true;
+      }[];
+      assert.deepEqual(history.map((m) => [m.seq, m.from, m.text]), BEFORE);
+      assert.ok(history.every((m) => m.room === "lobby"));
+      assert.equal(history[1].action, true);
+      await client.sendJson({ type: "say", text: "after the upgrade", ref: "x" });
+      assert.equal((await client.event("ack")).seq, 5);
+      await client.close();
+    } finally {
+      await server.stop();
+    }
+    const after = await historyJson(db, ["--room", "lobby"]);
+    assert.deepEqual(after.map((m) => m.seq), [1, 2, 3, 4, 5]);
+  } finally {
+    await dir.remove();
+  }
+});
+
+Deno.test("the upgrade gives old messages to --default-room", async () => {
+  const dir = await tempDir();
+  const db = `${dir.path}/chat.db`;
+  try {
+    await Deno.copyFile(FIXTURE, db);
+    const server = await startServer(["--db", db, "--default-room", "main"], { lines: 2 });
+    await server.stop();
+    assert.deepEqual((await historyJson(db, ["--room", "main"])).map((m) => m.seq), [1, 2, 3, 4]);
+    assert.deepEqual(await historyJson(db, ["--room", "lobby"]), []);
+  } finally {
+    await dir.remove();
+  }
+});
+
+Deno.test("rooms, their seqs, topics and the epoch survive a restart; chat history --room and --rooms", async () => {
+  const dir = await tempDir();
+  const db = `${dir.path}/chat.db`;
+  try {
+    let server = await startServer(["--db", db]);
+    let epoch: unknown;
+    {
+      const { client, welcome } = await joinJson(server.port, "a", { rooms: ["lobby", "dev"] });
+      epoch = welcome.epoch;
+      await client.event("room");
+      await client.sendJson({ type: "topic", room: "dev", text: "ship it" });
+      await client.event("topic");
+      for (const [room, text] of [["dev", "d1"], ["dev", "d2"], ["lobby", "l1"]]) {
+        await client.sendJson({ type: "say", room, text });
+        await client.event("ack");
+      }
+      await client.close();
+    }
+    await server.stop();
+    server = await startServer(["--db", db]);
+    try {
+      const { client, welcome } = await joinJson(server.port, "b", {
+        rooms: ["lobby", "dev"],
+        since: { lobby: 0, dev: 1 },
+        epoch,
+      });
+      assert.equal(welcome.epoch, epoch);
+      assert.equal(welcome.reset, undefined);
+      assert.deepEqual((welcome.history as { text: string }[]).map((m) => m.text), ["l1"]);
+      const dev = await client.event("room");
+      assert.equal(dev.topic, "ship it");
+      assert.deepEqual((dev.history as { text: string }[]).map((m) => m.text), ["d2"]);
+      await client.sendJson({ type: "say", room: "dev", text: "d3" });
+      assert.equal((await client.event("ack")).seq, 3);
+      await client.close();
+    } finally {
+      await server.stop();
+    }
+    assert.deepEqual((await historyJson(db, ["--room", "#dev"])).map((m) => m.text), [
+      "d1",
+      "d2",
+      "d3",
+    ]);
+    const list = await runChat(["history", "--db", db, "--rooms"]);
+    assert.equal(list.code, 0, list.stderr);
+    const lines = list.stdout.trim().split("\n");
+    assert.match(
+      lines[0],
+      /^#dev  3 messages  last \d{4}-\d\d-\d\d \d\d:\d\d:\d\d  topic: ship it$/,
+    );
+    assert.match(lines[1], /^#lobby  1 message  last /);
+  } finally {
+    await dir.remove();
+  }
+});
+
+Deno.test("an in-memory server gets a new epoch each time it starts", async () => {
+  const epochs = [];
+  for (let i = 0; i < 2; i++) {
+    const server = await startServer([]);
+    const { client, welcome } = await joinJson(server.port, "x");
+    epochs.push(welcome.epoch);
+    await client.close();
+    await server.stop();
+  }
+  assert.notEqual(epochs[0], epochs[1]);
+});
+
+Deno.test("retention applies to every room: by count per room, by age across rooms", async () => {
+  const dir = await tempDir();
+  try {
+    const h = SqliteHistory.open(`${dir.path}/chat.db`);
+    const old = new Date(Date.UTC(2026, 0, 1)).toISOString();
+    const now = new Date(Date.UTC(2026, 5, 1)).toISOString();
+    h.append([
+      ...makeMessages(1, 30, old, "a"),
+      ...makeMessages(1, 5, now, "b"),
+      ...makeMessages(31, 10, now, "a"),
+    ]);
+    assert.equal(h.trim({ maxAgeMs: null, maxCount: 20 }, Date.UTC(2026, 5, 2), 1000), 20);
+    assert.deepEqual([h.recent("a", 100).length, h.recent("b", 100).length], [20, 5]);
+    assert.equal(
+      h.trim({ maxAgeMs: 30 * 86_400_000, maxCount: null }, Date.UTC(2026, 5, 2), 1000),
+      10,
+    );
+    assert.deepEqual(
+      h.recent("a", 100).map((m) => m.seq),
+      makeMessages(31, 10, now).map((m) => m.seq),
+    );
+    assert.equal(h.lastSeq("a"), 40);
+    h.close();
+  } finally {
+    await dir.remove();
+  }
+});
