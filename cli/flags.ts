@@ -11,6 +11,8 @@ export interface FlagSpec {
   default: string;
   /** The environment variable that may set it. */
   env?: string;
+  /** May be given more than once: its value is then a list. */
+  multiple?: boolean;
   help: string;
 }
 
@@ -31,16 +33,19 @@ export function wantsHelp(args: string[]): boolean {
 export function parseFlags(
   args: string[],
   flags: readonly FlagSpec[],
-): Record<string, string | boolean | undefined> {
+): Record<string, string | boolean | string[] | undefined> {
   try {
     return parseArgs({
       args,
       strict: true,
       allowPositionals: false,
       options: Object.fromEntries(
-        flags.map((f) => [f.name, { type: f.arg === "" ? "boolean" as const : "string" as const }]),
+        flags.map((f) => [f.name, {
+          type: f.arg === "" ? "boolean" as const : "string" as const,
+          multiple: f.multiple ?? false,
+        }]),
       ),
-    }).values;
+    }).values as Record<string, string | boolean | string[] | undefined>;
   } catch (err) {
     // node's hint about "--" is noise for a flag-only command line.
     throw new UsageError(

@@ -12,6 +12,8 @@ export interface JoinConfig {
   readonly tls: boolean;
   /** A PEM file of certificates to trust besides the system's roots. */
   readonly caFile: string | null;
+  /** Rooms to be in from the start (the first is current); empty: the server's default room. */
+  readonly rooms: readonly string[];
   /** Where the room password comes from; null: asked for when needed (in a terminal). */
   readonly password: { readonly file: string } | { readonly value: string } | null;
 }
@@ -26,6 +28,13 @@ export const JOIN_FLAGS: readonly FlagSpec[] = [
   },
   { name: "host", arg: "HOST", default: "127.0.0.1", env: "CHAT_HOST", help: "server address" },
   { name: "port", arg: "PORT", default: "8080", env: "CHAT_PORT", help: "server TCP port" },
+  {
+    name: "room",
+    arg: "NAME",
+    default: "the server's",
+    multiple: true,
+    help: "a room to be in (again for more; the first is where lines go)",
+  },
   {
     name: "json",
     arg: "",
@@ -88,10 +97,15 @@ export function parseJoinConfig(
     : env.CHAT_PASSWORD
     ? Object.freeze({ value: env.CHAT_PASSWORD })
     : null;
+  const rooms = ((values.room as string[] | undefined) ?? []).map((r) =>
+    r.trim().replace(/^#/, "")
+  );
+  if (rooms.some((r) => r === "")) throw new UsageError("--room cannot be empty, try --room dev");
   return Object.freeze({
     name,
     host,
     port,
+    rooms: Object.freeze(rooms),
     json: values.json === true,
     tls: values.tls === true || caFile !== null,
     caFile,
@@ -117,6 +131,8 @@ export function joinHelp(): string {
       "chat join --name bob",
       "chat join --name bob --host chat.example.org --port 9000",
       "chat join --name bob --host chat.example.org --tls",
+      "chat join --name bob --room dev --room ops       # in #dev and #ops, typing into #dev",
+      'echo "deploy done" | chat join --name ci --room ops',
       "chat join --name bob --host localhost --ca cert.pem --password-file ~/.chat-password",
       'echo "deploy done" | chat join --name ci',
       "chat join --name logger --json < /dev/null    # join, print the welcome as JSON, leave",

@@ -3,6 +3,8 @@ import type { ClientEvent } from "../protocol/events.ts";
 /** What one line typed at the prompt asks for. */
 export type Action =
   | { kind: "send"; event: ClientEvent }
+  | { kind: "switch"; room: string }
+  | { kind: "topic" }
   | { kind: "help" }
   | { kind: "quit" }
   | { kind: "nothing" }
@@ -17,9 +19,16 @@ export interface ClientCommand {
   help: string;
   /** Words needed before it runs; fewer gets its usage back. */
   minArgs: number;
-  /** `words` are the whitespace-split arguments, `rest` the raw text after the command. */
-  run(words: string[], rest: string): Action;
+  /** What the arguments complete to (Tab): member names or room names. */
+  completes?: "rooms";
+  /**
+   * `words` are the whitespace-split arguments, `rest` the raw text after
+   * the command, `current` the current room.
+   */
+  run(words: string[], rest: string, current: string | undefined): Action;
 }
+
+const room = (raw: string) => raw.replace(/^#/, "");
 
 /** The commands, in the order /help lists them. */
 export const CLIENT_COMMANDS: readonly ClientCommand[] = [
@@ -40,7 +49,12 @@ export const CLIENT_COMMANDS: readonly ClientCommand[] = [
     args: "TEXT",
     help: "act: /me waves shows * bob waves",
     minArgs: 1,
-    run: (_words, rest) => ({ kind: "send", event: { type: "me", text: rest } }),
+    run: (_words, rest, current) => ({
+      kind: "send",
+      event: current === undefined
+        ? { type: "me", text: rest }
+        : { type: "me", text: rest, room: current },
+    }),
   },
   {
     name: "nick",
@@ -51,12 +65,70 @@ export const CLIENT_COMMANDS: readonly ClientCommand[] = [
     run: (words) => ({ kind: "send", event: { type: "nick", name: words[0] } }),
   },
   {
+    name: "join",
+    aliases: [],
+    args: "ROOM",
+    help: "enter a room (made if new) and talk there",
+    minArgs: 1,
+    completes: "rooms",
+    run: (words) => ({ kind: "send", event: { type: "enter", room: room(words[0]) } }),
+  },
+  {
+    name: "part",
+    aliases: ["leave"],
+    args: "[ROOM]",
+    help: "leave a room (default: the current one)",
+    minArgs: 0,
+    completes: "rooms",
+    run: (words, _rest, current) => {
+      const r = words[0] ? room(words[0]) : current;
+      return r ? { kind: "send", event: { type: "part", room: r } } : {
+        kind: "usage",
+        message: "you are in no room: /part ROOM",
+      };
+    },
+  },
+  {
+    name: "switch",
+    aliases: ["s"],
+    args: "ROOM",
+    help: "type into another of your rooms (also Alt-1 to Alt-9)",
+    minArgs: 1,
+    completes: "rooms",
+    run: (words) => ({ kind: "switch", room: room(words[0]) }),
+  },
+  {
+    name: "rooms",
+    aliases: [],
+    args: "",
+    help: "list the server's rooms",
+    minArgs: 0,
+    run: () => ({ kind: "send", event: { type: "rooms" } }),
+  },
+  {
+    name: "topic",
+    aliases: [],
+    args: "[TEXT]",
+    help: "show or set the current room's topic",
+    minArgs: 0,
+    run: (_words, rest, current) =>
+      rest === ""
+        ? { kind: "topic" }
+        : current
+        ? { kind: "send", event: { type: "topic", room: current, text: rest } }
+        : { kind: "usage", message: "you are in no room: /join ROOM first" },
+  },
+  {
     name: "who",
     aliases: ["names"],
-    args: "",
-    help: "list who is online",
+    args: "[ROOM]",
+    help: "list who is in a room (default: the current one)",
     minArgs: 0,
-    run: () => ({ kind: "send", event: { type: "who" } }),
+    completes: "rooms",
+    run: (words, _rest, current) => {
+      const r = words[0] ? room(words[0]) : current;
+      return { kind: "send", event: r ? { type: "who", room: r } : { type: "who" } };
+    },
   },
   {
     name: "help",
@@ -92,11 +164,15 @@ function findCommand(word: string): ClientCommand | undefined {
  * @example
  * parseInput("/me waves") // { kind: "send", event: { type: "me", text: "waves" } }
  */
-export function parseInput(line: string): Action {
+export function parseInput(line: string, current?: string): Action {
   if (line.trim() === "") return { kind: "nothing" };
   if (line.trim() === "exit") return { kind: "quit" };
-  if (line.startsWith("//")) return { kind: "send", event: { type: "say", text: line.slice(1) } };
-  if (!line.startsWith("/")) return { kind: "send", event: { type: "say", text: line } };
+  const say = (text: string): Action => ({
+    kind: "send",
+    event: current === undefined ? { type: "say", text } : { type: "say", text, room: current },
+  });
+  if (line.startsWith("//")) return say(line.slice(1));
+  if (!line.startsWith("/")) return say(line);
   const rest = line.slice(1);
   const word = rest.split(/\s/, 1)[0];
   const command = findCommand(word);
@@ -111,7 +187,7 @@ export function parseInput(line: string): Action {
   if (words.length < command.minArgs) {
     return { kind: "usage", message: `usage: ${usageOf(command)}` };
   }
-  return command.run(words, args);
+  return command.run(words, args, current);
 }
 
 /** The /help text, one line per command, then the keys. */
@@ -134,14 +210,25 @@ export function helpLines(): string[] {
  * replace. A first word starting with "/" completes commands; any other
  * word completes member names.
  */
-export function complete(line: string, members: readonly string[]): [string[], string] {
+export function complete(
+  line: string,
+  members: readonly string[],
+  rooms: readonly string[] = [],
+): [string[], string] {
   const m = /(\S*)$/.exec(line);
   const word = m ? m[1] : "";
-  const isFirst = line.slice(0, line.length - word.length).trim() === "";
+  const before = line.slice(0, line.length - word.length);
+  const isFirst = before.trim() === "";
   if (isFirst && word.startsWith("/")) {
     const all = CLIENT_COMMANDS.flatMap((c) => [c.name, ...c.aliases]).map((n) => `/${n} `);
     const hits = all.filter((c) => c.startsWith(word.toLowerCase()));
     return [hits, word];
+  }
+  // The first argument of /join, /part, /switch, /who is a room.
+  const command = /^\/(\S+)\s+$/.exec(before);
+  if (command && findCommand(command[1])?.completes === "rooms") {
+    const w = word.replace(/^#/, "").toLowerCase();
+    return [rooms.filter((r) => r.toLowerCase().startsWith(w)).map((r) => r + " "), word];
   }
   if (word === "") return [[], word];
   const w = word.toLowerCase();

@@ -43,12 +43,14 @@ export class Outbox {
    * were stored before the connection went (sent by `me` with the same
    * text), and returns the rest, oldest first, to send again.
    */
-  resend(history: readonly ChatMessage[], me: string): Sendable[] {
+  resend(history: readonly ChatMessage[], me: string, defaultRoom?: string): Sendable[] {
     const stored = history.filter((m) => m.from === me);
+    const same = (a: string | undefined, b: string | undefined) =>
+      (a ?? defaultRoom)?.toLowerCase() === (b ?? defaultRoom)?.toLowerCase();
     for (const [ref, e] of this.#waiting) {
       if (e.type === "dm") continue;
       const i = stored.findIndex((m) =>
-        m.text === e.text && (m.action === true) === (e.type === "me")
+        m.text === e.text && (m.action === true) === (e.type === "me") && same(m.room, e.room)
       );
       if (i >= 0) {
         stored.splice(i, 1);

@@ -1,3 +1,4 @@
+import type { ClientEvent } from "../protocol/events.ts";
 import { LineSplitter, TOO_LONG } from "../protocol/line_splitter.ts";
 import type { JoinConfig } from "./args.ts";
 import {
@@ -41,8 +42,9 @@ export async function runPipe(config: JoinConfig, secrets: JoinSecrets): Promise
     return fail(`cannot connect to ${where}: ${err.message}${connectHint(err)}`);
   }
   try {
-    const hello = { type: "hello" as const, name: config.name, password: secrets.password };
-    if (hello.password === undefined) delete hello.password;
+    const hello: Extract<ClientEvent, { type: "hello" }> = { type: "hello", name: config.name };
+    if (secrets.password !== undefined) hello.password = secrets.password;
+    if (config.rooms.length > 0) hello.rooms = [...config.rooms];
     const welcome = await link.handshake(hello, () => Promise.resolve(null));
     if (config.json) writeAll(Deno.stdout, JSON.stringify(welcome) + "\n");
   } catch (err) {
@@ -62,6 +64,8 @@ export async function runPipe(config: JoinConfig, secrets: JoinSecrets): Promise
   // Pings find a server that vanished without closing; their pongs are not news.
   link.keepAlive();
   const outbox = new Outbox();
+  // With --room, every line goes to the first one named.
+  const room = config.rooms[0];
   let sent = 0;
   let acked = 0;
   let refused = 0;
@@ -112,7 +116,13 @@ export async function runPipe(config: JoinConfig, secrets: JoinSecrets): Promise
           if (l === TOO_LONG) {
             refused++;
             console.error(`chat join: not sent: a line longer than ${MAX_INPUT_LINE} bytes`);
-          } else if (l.trim() !== "") events.push(outbox.add({ type: "say", text: l }));
+          } else if (l.trim() !== "") {
+            events.push(
+              outbox.add(
+                room === undefined ? { type: "say", text: l } : { type: "say", text: l, room },
+              ),
+            );
+          }
         }
         sent += events.length;
         // Awaiting the write is the back-pressure: a paced server slows our reading of stdin.

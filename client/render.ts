@@ -99,25 +99,36 @@ export class Renderer {
     });
   }
 
-  /** A room message (from history, the room, or your own once acked). */
-  message(m: ChatMessage): Rendered {
+  /**
+   * A room message (from history, the room, or your own once acked).
+   * `room`: it is from that room, not the current one: prefixed and dimmed.
+   */
+  message(m: ChatMessage, room?: string): Rendered {
     const from = clean(m.from);
     const text = clean(m.text);
     const time = (this.options.time ?? hhmm)(m.ts);
     const mine = nameKey(from) === nameKey(this.options.me);
     const bell = !mine && mentions(text, this.options.me);
-    const style = bell ? "1;7" : undefined; // bold reverse: hard to miss
-    const head = m.action ? `${time} * ${from} ` : `${time} ${from}: `;
-    const painted = m.action
-      ? `${this.#time(m.ts)} * ${this.#name(from)} `
-      : `${this.#time(m.ts)} ${this.#name(from)}: `;
+    // bold reverse: hard to miss; another room's line is dim
+    const style = bell ? "1;7" : room !== undefined ? "2" : undefined;
+    const tag = room === undefined ? "" : `[#${clean(room)}] `;
+    const head = m.action ? `${tag}${time} * ${from} ` : `${tag}${time} ${from}: `;
+    const name = room === undefined ? this.#name(from) : this.#paint("2", from);
+    const painted = this.#paint("2", tag) +
+      (m.action ? `${this.#time(m.ts)} * ${name} ` : `${this.#time(m.ts)} ${name}: `);
     return { lines: this.#layout(painted, displayWidth(head), text, style), bell };
   }
 
-  /** A notice line: "* text", dimmed, wrapped. */
-  notice(text: string, ts?: string): string[] {
+  /** A notice line: "* text", dimmed, wrapped; `room` as for {@linkcode message}. */
+  notice(text: string, ts?: string, room?: string): string[] {
     const time = (this.options.time ?? hhmm)(ts);
-    return this.#layout(`${this.#time(ts)} `, displayWidth(time) + 1, `* ${text}`, "2");
+    const tag = room === undefined ? "" : `[#${clean(room)}] `;
+    return this.#layout(
+      `${this.#paint("2", tag)}${this.#time(ts)} `,
+      displayWidth(tag + time) + 1,
+      `* ${text}`,
+      "2",
+    );
   }
 
   /** An error line: "! text", in red. */
@@ -125,12 +136,40 @@ export class Renderer {
     return this.#layout("", 0, `! ${text}`, "31");
   }
 
-  /** Any server event; null for those shown elsewhere or not at all. */
-  event(e: ServerEvent): Rendered | null {
+  /**
+   * Any server event; null for those shown elsewhere or not at all.
+   * `room`: the event is of that room, not the current one.
+   */
+  event(e: ServerEvent, room?: string): Rendered | null {
     const one = (lines: string[], bell = false): Rendered => ({ lines, bell });
+    const notice = (text: string, ts?: string) => this.notice(text, ts, room);
     switch (e.type) {
       case "message":
-        return this.message(e);
+        return this.message(e, room);
+      case "room": {
+        const names = e.members.map(clean);
+        const lines = e.history.flatMap((m) => this.message(m, room).lines);
+        lines.push(
+          ...notice(
+            `Now in #${clean(e.room)}: ${names.length} online: ${names.join(", ")}.` +
+              (e.topic ? ` Topic: ${clean(e.topic)}` : ""),
+          ),
+        );
+        return one(lines);
+      }
+      case "topic":
+        return one(
+          notice(
+            e.text === ""
+              ? `${clean(e.from)} cleared the topic`
+              : `${clean(e.from)} set the topic: ${clean(e.text)}`,
+            e.ts,
+          ),
+        );
+      case "rooms":
+        return one(
+          notice(`Rooms: ${e.rooms.map((r) => `#${clean(r.name)} (${r.members})`).join(", ")}`),
+        );
       case "welcome": {
         const lines = e.history.flatMap((m) => this.message(m).lines);
         const names = (e.members ?? []).map(clean);
@@ -154,16 +193,18 @@ export class Renderer {
         return one(this.#layout(painted, displayWidth(head), clean(e.text)), !sent);
       }
       case "join":
-        return one(this.notice(`${clean(e.name)} joined the chat`, e.ts));
+        return one(notice(`${clean(e.name)} joined`, e.ts));
       case "leave": {
-        const why = e.reason && e.reason !== "quit" ? ` (${clean(e.reason)})` : "";
-        return one(this.notice(`${clean(e.name)} left the chat${why}`, e.ts));
+        const why = e.reason && e.reason !== "quit" && e.reason !== "part"
+          ? ` (${clean(e.reason)})`
+          : "";
+        return one(notice(`${clean(e.name)} left${why}`, e.ts));
       }
       case "nick":
         return one(this.notice(`${clean(e.from)} is now ${clean(e.to)}`, e.ts));
       case "members": {
         const names = (e.names ?? []).map(clean);
-        return one(this.notice(`${names.length} online: ${names.join(", ")}`));
+        return one(notice(`${names.length} online: ${names.join(", ")}`));
       }
       case "error":
         return one(this.error(`${clean(e.message)} (${clean(e.code)})`));

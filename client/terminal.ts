@@ -1,5 +1,5 @@
 import process from "node:process";
-import type { ServerEvent } from "../protocol/events.ts";
+import type { ChatMessage } from "../protocol/events.ts";
 import { nameKey } from "../protocol/names.ts";
 import type { JoinConfig } from "./args.ts";
 import { complete, helpLines, parseInput } from "./commands.ts";
@@ -14,9 +14,9 @@ import {
 } from "./connection.ts";
 import type { JoinSecrets } from "./secrets.ts";
 import { Outbox, type Sendable } from "./outbox.ts";
+import { EventView } from "./event_view.ts";
 import { Renderer } from "./render.ts";
 import { Screen } from "./screen.ts";
-import { SeqTracker } from "../protocol/seq_tracker.ts";
 
 /**
  * Interactive mode: a line editor at the bottom, the room above it; stays
@@ -37,10 +37,11 @@ class TerminalClient {
   readonly #where: string;
   readonly #screen: Screen;
   readonly #render: Renderer;
-  readonly #seq = new SeqTracker();
   readonly #outbox = new Outbox();
-  #members: string[] = [];
+  readonly #view: EventView;
   #name: string;
+  /** After a reconnect: the rooms whose `room` event (and history) is still to come, and what came. */
+  #resuming: { rooms: Set<string>; history: ChatMessage[]; link: Link } | null = null;
   #link: Link | null = null;
   /** The connection being set up, so that leaving can cut it short. */
   #joining: Link | null = null;
@@ -53,11 +54,32 @@ class TerminalClient {
     this.#password = secrets.password;
     this.#where = `${config.host}:${config.port}`;
     this.#name = config.name;
-    this.#screen = new Screen((line) => complete(line, this.#members));
+    this.#screen = new Screen((line) =>
+      complete(line, this.#view.members, this.#view.rooms.list().map((r) => r.name))
+    );
     this.#render = new Renderer({
       me: this.#name,
       color: !Deno.env.get("NO_COLOR") && Deno.stdout.isTerminal(),
     });
+    this.#view = new EventView(this.#render, this.#outbox, this.#name);
+    // Alt-1 … Alt-9 switch to the first … ninth of your rooms.
+    process.stdin.on("keypress", (_s: string, key: { meta?: boolean; name?: string }) => {
+      if (!key?.meta || !/^[1-9]$/.test(key.name ?? "")) return;
+      const r = this.#view.rooms.list()[Number(key.name) - 1];
+      if (r) this.#switch(r.name);
+    });
+  }
+
+  /** Makes `room` current, with a line that says so. */
+  #switch(room: string): void {
+    const r = this.#view.rooms.switchTo(room);
+    if (!r) return this.#error(`you are not in #${room}: /join ${room} first`);
+    this.#notice(`now talking in #${r.name}${r.topic ? ` (${r.topic})` : ""}`);
+    this.#refreshPrompt();
+  }
+
+  #refreshPrompt(): void {
+    this.#screen.setPrompt(this.#view.prompt());
   }
 
   #print(lines: string[], bell = false): void {
@@ -76,8 +98,9 @@ class TerminalClient {
 
   #setName(name: string): void {
     this.#name = name;
+    this.#view.name = name;
     this.#render.options.me = name;
-    this.#screen.setPrompt(`${name}> `);
+    this.#refreshPrompt();
   }
 
   async run(): Promise<number> {
@@ -155,14 +178,8 @@ class TerminalClient {
       }
       return `cannot connect to ${this.#where} (${err.message})`;
     }
-    const hello = { type: "hello" as const, name: this.#name } as {
-      type: "hello";
-      name: string;
-      password?: string;
-      since?: number;
-    };
+    const hello = this.#view.rooms.hello(this.#name, [...this.#config.rooms]);
     if (this.#password !== undefined) hello.password = this.#password;
-    if (!first && this.#seq.last > 0) hello.since = this.#seq.last;
     let welcome;
     this.#joining = link;
     try {
@@ -198,39 +215,30 @@ class TerminalClient {
     }
     this.#link = link;
     link.keepAlive();
-    this.#seq.joined();
+    this.#render.options.columns = this.#screen.columns;
+    if (this.#config.json) this.#print([JSON.stringify(welcome)]);
+    const lines = this.#view.welcome(welcome, first);
+    if (!this.#config.json) this.#print(lines);
     this.#setName(welcome.name);
-    this.#members = [...(welcome.members ?? [])];
-    this.#onWelcome(welcome, first);
-    const resend = this.#outbox.resend(welcome.history ?? [], welcome.name);
-    if (resend.length > 0) link.send(...resend);
+    // What was sent and never acked is sent again, unless the resumed
+    // histories (the welcome's and each room's) show that it arrived.
+    const others = (welcome.rooms ?? []).filter((r) => nameKey(r) !== nameKey(welcome.room ?? ""));
+    this.#resuming = { rooms: new Set(others.map(nameKey)), history: [...welcome.history], link };
+    this.#resumed();
     return link;
   }
 
-  #onWelcome(welcome: Extract<ServerEvent, { type: "welcome" }>, first: boolean): void {
-    if (this.#config.json) {
-      this.#print([JSON.stringify(welcome)]);
-      for (const m of welcome.history ?? []) this.#seq.judge(m.seq, true);
-      return;
-    }
-    this.#render.options.columns = this.#screen.columns;
-    const history = (welcome.history ?? []).filter((m) =>
-      this.#seq.judge(m.seq, true) !== "duplicate"
+  /** Sends again what the resumed histories do not show, once every room's history came. */
+  #resumed(): void {
+    const r = this.#resuming;
+    if (!r || r.rooms.size > 0) return;
+    this.#resuming = null;
+    const resend = this.#outbox.resend(
+      r.history,
+      this.#name,
+      this.#view.rooms.defaultRoom ?? undefined,
     );
-    if (first) {
-      const r = this.#render.event({ ...welcome, history });
-      if (r) this.#print(r.lines);
-      return;
-    }
-    const lines = history.flatMap((m) => this.#render.message(m).lines);
-    const n = history.length;
-    lines.push(
-      ...this.#render.notice(
-        `reconnected as ${welcome.name}; ${n} new message${n === 1 ? "" : "s"} while away, ` +
-          `${welcome.members.length} online`,
-      ),
-    );
-    this.#print(lines);
+    if (resend.length > 0 && !r.link.closed) r.link.send(...resend);
   }
 
   /** Reads and shows events until the connection closes. */
@@ -244,7 +252,11 @@ class TerminalClient {
       for (const raw of lines) {
         const e = parseServerLine(raw);
         if (e === null) continue;
-        const shown = this.#onEvent(e);
+        if (e.type === "room" && this.#resuming?.rooms.delete(nameKey(e.room))) {
+          this.#resuming.history.push(...e.history);
+        }
+        const shown = this.#view.event(e);
+        this.#resumed();
         if (this.#config.json) {
           if (shown !== false) out.push(raw);
           continue;
@@ -254,61 +266,13 @@ class TerminalClient {
         bell ||= shown.bell;
       }
       this.#print(out, bell);
-    }
-  }
-
-  /**
-   * Updates state for one event; returns what to show, null to show
-   * nothing, false when it is a duplicate to drop.
-   */
-  #onEvent(e: ServerEvent): { lines: string[]; bell: boolean } | null | false {
-    switch (e.type) {
-      case "message":
-        if (this.#seq.judge(e.seq, false) === "duplicate") return false;
-        return this.#render.message(e);
-      case "ack": {
-        const verdict = this.#seq.judge(e.seq, false);
-        const mine = this.#outbox.settle(e.ref);
-        if (!mine || mine.type === "dm" || verdict === "duplicate") return null;
-        return this.#render.message({
-          type: "message",
-          seq: e.seq,
-          ts: new Date().toISOString(),
-          from: this.#name,
-          text: mine.text,
-          ...(mine.type === "me" ? { action: true as const } : {}),
-        });
-      }
-      case "dm":
-        if (e.ref !== undefined) this.#outbox.settle(e.ref);
-        return this.#render.event(e);
-      case "error":
-        if (e.ref !== undefined) this.#outbox.settle(e.ref);
-        else if (e.code === "line_too_long") this.#outbox.settleOldest();
-        return this.#render.event(e);
-      case "join":
-        if (!this.#members.some((n) => nameKey(n) === nameKey(e.name))) this.#members.push(e.name);
-        return this.#render.event(e);
-      case "leave":
-        this.#members = this.#members.filter((n) => nameKey(n) !== nameKey(e.name));
-        return this.#render.event(e);
-      case "nick":
-        this.#members = this.#members.map((n) => nameKey(n) === nameKey(e.from) ? e.to : n);
-        if (e.from === this.#name) this.#setName(e.to);
-        return this.#render.event(e);
-      case "members":
-        this.#members = [...(e.names ?? [])];
-        return this.#render.event(e);
-      case "pong":
-        return false; // the keepalive's: nothing to show, not even with --json
-      default:
-        return this.#render.event(e);
+      this.#refreshPrompt();
     }
   }
 
   #onInput(line: string): void {
     if (this.#quitting) return;
-    const action = parseInput(line);
+    const action = parseInput(line, this.#view.rooms.current?.name);
     if (action.kind === "send" && !this.#config.json) this.#screen.eraseEntered(line);
     switch (action.kind) {
       case "nothing":
@@ -318,6 +282,10 @@ class TerminalClient {
         return this.#leave();
       case "help":
         return this.#print(helpLines());
+      case "switch":
+        return this.#switch(action.room);
+      case "topic":
+        return this.#print(this.#view.topicLines());
       case "usage":
         return this.#error(action.message);
       case "send": {
@@ -336,6 +304,7 @@ class TerminalClient {
           }
           return this.#notice(`not connected to ${this.#where}: try again when it is back`);
         }
+        if (e.type === "enter") this.#view.entering(e.room);
         this.#link.send(e);
         this.#screen.rl.prompt(true);
       }

@@ -59,6 +59,8 @@ export type ServerEvent =
     members: string[];
     history: ChatMessage[];
     server: { name: string; version: string };
+    /** The default room: the one `members` and `history` are of. */
+    room?: string;
     /** The rooms the member is in now. */
     rooms?: string[];
     /** Names this history's life: a different one means seqs started over. */

@@ -20,6 +20,12 @@ export class SeqTracker {
     return this.#seen ? this.#last : undefined;
   }
 
+  /** Forgets everything: the server's history started over. */
+  reset(): void {
+    this.#last = 0;
+    this.#seen = false;
+  }
+
   /** Marks the first welcome: from now on reconnects resume. */
   joined(): void {
     this.#seen = true;

@@ -196,7 +196,7 @@ export function parseServeConfig(
     maxPendingPerIp: intIn("max-pending-per-ip", get("max-pending-per-ip"), 0, 1_000_000),
     trustProxy: cidrs("trust-proxy", get("trust-proxy")),
     tls: certFile && keyFile ? Object.freeze({ certFile, keyFile }) : null,
-    password: passwordSource(values["password-file"], env.CHAT_PASSWORD),
+    password: passwordSource(values["password-file"] as string | undefined, env.CHAT_PASSWORD),
     handshakeTimeoutMs: seconds("handshake-timeout", get("handshake-timeout")),
     pingTimeoutMs: pingTimeout(get("ping-timeout")),
     rateLimit: Object.freeze(rateLimit(get("rate-limit"))),

@@ -32,16 +32,16 @@ Deno.test({
       await withTerminal(["--name", "bob", "--port", String(port)], async (t) => {
         await t.waitForText("Welcome, bob! 2 online: alice, bob.");
         await t.type("half a line 日本語 👍");
-        await t.waitFor((rows) => rows.some((r) => r === "bob> half a line 日本語 👍"), "typing");
+        await t.waitFor((rows) => rows.some((r) => r === "bob #lobby> half a line 日本語 👍"), "typing");
         for (let i = 1; i <= 3; i++) await alice.sendJson({ type: "say", text: `ping ${i}` });
-        const half = "bob> half a line 日本語 👍";
+        const half = "bob #lobby> half a line 日本語 👍";
         const rows = await t.waitFor(
           (rows) => rows.some((r) => r.includes("alice: ping 3")) && rows.includes(half),
           "the messages above the input line",
         );
         const input = rows.indexOf(half);
         assert.ok(rows.findIndex((r) => r.includes("alice: ping 1")) < input, rows.join("\n"));
-        assert.equal(rows[input], "bob> half a line 日本語 👍");
+        assert.equal(rows[input], "bob #lobby> half a line 日本語 👍");
         await t.waitForInput(half);
         await t.keys("Enter");
         const m = await alice.event("message");
@@ -49,7 +49,7 @@ Deno.test({
         const after = await t.waitForText("bob: half a line");
         assert.equal(count(after, "half a line"), 1, after.join("\n"));
         assert.match(after.find((r) => r.includes("bob: half a line"))!, /^\d\d:\d\d bob: /);
-        await t.waitForInput("bob>");
+        await t.waitForInput("bob #lobby>");
       });
       await alice.close();
     }),
@@ -69,7 +69,7 @@ Deno.test({
         const first = rows.findIndex((r) => r.includes("alice: 漢字"));
         const indent = "00:00 alice: ".length;
         const body = [rows[first].slice(indent)];
-        for (let i = first + 1; rows[i] && !rows[i].startsWith("bob>"); i++) {
+        for (let i = first + 1; rows[i] && !rows[i].startsWith("bob #lobby>"); i++) {
           assert.match(rows[i], new RegExp(`^ {${indent}}\\S`), `row ${i} is aligned`);
           body.push(rows[i].slice(indent));
         }
@@ -90,16 +90,16 @@ Deno.test({
         await t.waitForText("Welcome, bob!");
         await t.type("/ni");
         await t.keys("Tab");
-        await t.waitForInput("bob> /nick");
+        await t.waitForInput("bob #lobby> /nick");
         await t.keys("C-u");
         await t.type("hi al");
         await t.keys("Tab");
-        await t.waitForInput("bob> hi alice");
+        await t.waitForInput("bob #lobby> hi alice");
         await t.keys("Enter");
         await alice.event("message");
         await t.waitForText("bob: hi alice");
         await t.keys("Up");
-        await t.waitForInput("bob> hi alice");
+        await t.waitForInput("bob #lobby> hi alice");
         await t.keys("C-u");
         await alice.sendJson({ type: "say", text: "hey Bob, look" });
         await t.waitForText("alice: hey Bob, look");

@@ -9,7 +9,7 @@ import { displayWidth, wrapCells } from "../client/width.ts";
 // The terminal client's pure parts: no sockets, no terminal.
 
 Deno.test("flags and environment: defaults, CHAT_HOST/CHAT_PORT, flags win", () => {
-  const plain = { tls: false, caFile: null, password: null };
+  const plain = { tls: false, caFile: null, password: null, rooms: [] };
   assert.deepEqual(parseJoinConfig([], {}), {
     name: "",
     host: "127.0.0.1",

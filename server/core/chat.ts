@@ -243,6 +243,7 @@ export class Chat {
       members: inLobby ? this.defaultRoom.names() : [],
       history: inLobby ? this.#history_of(this.defaultRoom, since(this.defaultRoom)) : [],
       server: { name: "chat", version: this.#version },
+      room: this.defaultRoom.name,
       rooms: rooms.map((r) => r.name),
       epoch: this.#history.epoch,
     };

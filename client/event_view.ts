@@ -1,0 +1,189 @@
+import type { ChatMessage, ServerEvent } from "../protocol/events.ts";
+import { nameKey } from "../protocol/names.ts";
+import { RoomTracker } from "../protocol/room_tracker.ts";
+import type { Outbox } from "./outbox.ts";
+import { mentions, type Rendered, Renderer } from "./render.ts";
+
+type Welcome = Extract<ServerEvent, { type: "welcome" }>;
+
+/**
+ * What the terminal shows for each event from the server, and the state it
+ * keeps to do so: the rooms (current one, unread counts, last seq of each),
+ * their members, your name. Lines from a room other than the current one
+ * are prefixed with it and dimmed. No I/O: the caller prints.
+ */
+export class EventView {
+  readonly rooms: RoomTracker = new RoomTracker();
+  readonly render: Renderer;
+  readonly #outbox: Outbox;
+  name: string;
+  /** A room we asked to enter (/join): it becomes current when its event comes. */
+  #entering: string | null = null;
+
+  constructor(render: Renderer, outbox: Outbox, name: string) {
+    this.render = render;
+    this.#outbox = outbox;
+    this.name = name;
+  }
+
+  /** The room tag for an event of `room`: undefined when it is the current one. */
+  #tag(room: string | undefined): string | undefined {
+    const current = this.rooms.current;
+    const r = room ?? this.rooms.defaultRoom ?? undefined;
+    return r === undefined || (current && nameKey(current.name) === nameKey(r)) ? undefined : r;
+  }
+
+  /** The members of the current room, for Tab. */
+  get members(): string[] {
+    return this.rooms.current?.members ?? [];
+  }
+
+  /** `bob #dev [ops 3, lobby 1!]> `: who, where, and what is unread elsewhere. */
+  prompt(): string {
+    const current = this.rooms.current;
+    const unread = this.rooms.list()
+      .filter((r) => r !== current && r.unread > 0)
+      .map((r) => `${r.name} ${r.unread}${r.mentioned ? "!" : ""}`);
+    return `${this.name}${current ? ` #${current.name}` : ""}` +
+      `${unread.length ? ` [${unread.join(", ")}]` : ""}> `;
+  }
+
+  /** We asked to enter `room`: switch to it when the server confirms. */
+  entering(room: string): void {
+    this.#entering = nameKey(room);
+  }
+
+  /**
+   * The welcome: the rooms we are in, and the history of the default room.
+   * A reconnect says how much was missed, and says so when the server's
+   * history started over (a different epoch).
+   */
+  welcome(w: Welcome, first: boolean): string[] {
+    this.name = w.name;
+    this.render.options.me = w.name;
+    const reset = this.rooms.welcome(w);
+    const history = this.rooms.fresh(this.rooms.defaultRoom ?? undefined, w.history ?? []);
+    const tag = this.#tag(this.rooms.defaultRoom ?? undefined);
+    if (first) {
+      const r = this.render.event({ ...w, history });
+      return r ? r.lines : [];
+    }
+    const lines = history.flatMap((m) => this.render.message(m, tag).lines);
+    if (reset) {
+      lines.push(
+        ...this.render.notice(
+          "the server's history started over (it restarted without keeping it)",
+        ),
+      );
+    }
+    const n = history.length;
+    lines.push(
+      ...this.render.notice(
+        `reconnected as ${w.name}; ${n} new message${
+          n === 1 ? "" : "s"
+        } in #${this.rooms.defaultRoom} while away, ${w.members.length} online`,
+      ),
+    );
+    return lines;
+  }
+
+  /**
+   * Updates state for one event; returns what to show, null to show
+   * nothing, false when it is a duplicate to drop (or not worth a line even
+   * with --json, like the keepalive's pongs).
+   */
+  event(e: ServerEvent): Rendered | null | false {
+    switch (e.type) {
+      case "message": {
+        const mention = nameKey(e.from) !== nameKey(this.name) && mentions(e.text, this.name);
+        if (this.rooms.judge(e.room, e.seq, false, mention) === "duplicate") return false;
+        return this.render.message(e, this.#tag(e.room));
+      }
+      case "ack": {
+        const verdict = this.rooms.judge(e.room, e.seq, false);
+        const mine = this.#outbox.settle(e.ref);
+        if (!mine || mine.type === "dm" || verdict === "duplicate") return null;
+        const m: ChatMessage = {
+          type: "message",
+          room: e.room,
+          seq: e.seq,
+          ts: new Date().toISOString(),
+          from: this.name,
+          text: mine.text,
+        };
+        if (mine.type === "me") m.action = true;
+        return this.render.message(m, this.#tag(e.room));
+      }
+      case "room": {
+        const r = this.rooms.entered(e);
+        if (this.#entering === nameKey(e.room)) {
+          this.#entering = null;
+          this.rooms.switchTo(r.name);
+        }
+        const history = this.rooms.fresh(e.room, e.history);
+        return this.render.event({ ...e, history }, this.#tag(e.room));
+      }
+      case "dm":
+        if (e.ref !== undefined) this.#outbox.settle(e.ref);
+        return this.render.event(e);
+      case "error":
+        if (e.ref !== undefined) this.#outbox.settle(e.ref);
+        else if (e.code === "line_too_long") this.#outbox.settleOldest();
+        return this.render.event(e);
+      case "join": {
+        const r = this.rooms.get(e.room ?? this.rooms.defaultRoom ?? undefined);
+        if (r && !r.members.some((n) => nameKey(n) === nameKey(e.name))) r.members.push(e.name);
+        return this.render.event(e, this.#tag(e.room));
+      }
+      case "leave": {
+        const room = e.room ?? this.rooms.defaultRoom ?? undefined;
+        if (e.reason === "part" && nameKey(e.name) === nameKey(this.name) && room) {
+          const now = this.rooms.parted(room);
+          return {
+            lines: this.render.notice(
+              `you left #${room}${
+                now ? `; now talking in #${now.name}` : "; /join ROOM to talk again"
+              }`,
+            ),
+            bell: false,
+          };
+        }
+        const r = this.rooms.get(room);
+        if (r) r.members = r.members.filter((n) => nameKey(n) !== nameKey(e.name));
+        return this.render.event(e, this.#tag(room));
+      }
+      case "nick":
+        for (const r of this.rooms.list()) {
+          r.members = r.members.map((n) => nameKey(n) === nameKey(e.from) ? e.to : n);
+        }
+        if (e.from === this.name) {
+          this.name = e.to;
+          this.render.options.me = e.to;
+        }
+        return this.render.event(e);
+      case "members": {
+        const r = this.rooms.get(e.room ?? this.rooms.defaultRoom ?? undefined);
+        if (r) r.members = [...(e.names ?? [])];
+        return this.render.event(e, this.#tag(e.room));
+      }
+      case "topic": {
+        const r = this.rooms.get(e.room);
+        if (r) r.topic = e.text;
+        return this.render.event(e, this.#tag(e.room));
+      }
+      case "pong":
+        return false;
+      default:
+        return this.render.event(e);
+    }
+  }
+
+  /** Lines for /topic with no text: the current room's topic. */
+  topicLines(): string[] {
+    const r = this.rooms.current;
+    if (!r) return this.render.notice("you are in no room: /join ROOM");
+    return this.render.notice(
+      r.topic ? `Topic of #${r.name}: ${r.topic}` : `#${r.name} has no topic; /topic TEXT sets it`,
+    );
+  }
+}
