@@ -33,6 +33,7 @@ export class StreamPeer implements Peer {
   #closing = false;
   #destroyed = false;
   #readerDone = false;
+  #dropReason: DropReason | undefined;
   #lingerTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #done = Promise.withResolvers<void>();
   /** Set by the reader whenever bytes arrive; cleared by each {@linkcode sweep}. */
@@ -73,6 +74,15 @@ export class StreamPeer implements Peer {
   /** Resolves once the socket is closed. */
   get done(): Promise<void> {
     return this.#done.promise;
+  }
+
+  /**
+   * Why the connection was dropped, once it was. The reading side ends the
+   * session with it: a drop while the client's own lines are being handled
+   * (replies that overflow its outbox) happens before the deferred `onDrop`.
+   */
+  get dropReason(): DropReason | undefined {
+    return this.#dropReason;
   }
 
   /** True once the socket is closed (or closing abruptly). */
@@ -194,6 +204,7 @@ export class StreamPeer implements Peer {
 
   #drop(reason: DropReason): void {
     if (this.#destroyed) return;
+    this.#dropReason = reason;
     this.destroy();
     queueMicrotask(() => this.#onDrop(reason));
   }

@@ -175,7 +175,7 @@ export async function handleConnection(conn: Conn, hub: Hub, scheme: string): Pr
     }
   } finally {
     clearTimeout(timer);
-    session.end("disconnect");
+    session.end(peer.dropReason ?? "disconnect");
     peer.readerDone();
     stats.open--;
     admission.release();

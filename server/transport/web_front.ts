@@ -8,6 +8,13 @@ import { TlsConn } from "./tls_server.ts";
 const CHUNK = 16 * 1024;
 /** Once one direction has ended, the other gets this long before both are closed. */
 const HALF_CLOSED_MS = 5000;
+/**
+ * A connection with no byte either way for this long is closed: an idle
+ * HTTP keep-alive (nginx's default is 75 s). A WebSocket is never this
+ * quiet: the server pings it after half of --ping-timeout (so the bound is
+ * at least that).
+ */
+const IDLE_MS = 75_000;
 
 const UNLIMITED = { joined() {}, release() {} };
 
@@ -147,8 +154,18 @@ export class WebFront {
     const cut = () => {
       timer ??= setTimeout(() => [a, b].forEach(closeQuietly), HALF_CLOSED_MS);
     };
-    await Promise.all([pipe(a, b).finally(cut), pipe(b, a).finally(cut)]);
-    clearTimeout(timer);
+    const activity = { at: Date.now() };
+    const limit = Math.max(IDLE_MS, this.#hub.config.pingTimeoutMs);
+    const idle = setInterval(() => {
+      if (Date.now() - activity.at > limit) [a, b].forEach(closeQuietly);
+    }, limit / 3);
+    Deno.unrefTimer(idle);
+    try {
+      await Promise.all([pipe(a, b, activity).finally(cut), pipe(b, a, activity).finally(cut)]);
+    } finally {
+      clearTimeout(timer);
+      clearInterval(idle);
+    }
   }
 
   /** Stops accepting and closes every relayed connection. Safe to call twice. */
@@ -168,13 +185,17 @@ function closeQuietly(c: StreamConn): void {
   }
 }
 
-/** Copies `from` to `to` until `from` ends, then ends `to`'s writing side. Never throws. */
-async function pipe(from: StreamConn, to: StreamConn): Promise<void> {
+/**
+ * Copies `from` to `to` until `from` ends, then ends `to`'s writing side;
+ * `activity.at` is the time of the last bytes. Never throws.
+ */
+async function pipe(from: StreamConn, to: StreamConn, activity: { at: number }): Promise<void> {
   const buf = new Uint8Array(CHUNK);
   try {
     while (true) {
       const n = await from.read(buf);
       if (n === null) break;
+      activity.at = Date.now();
       let off = 0;
       while (off < n) off += await to.write(buf.subarray(off, n));
     }
