@@ -95,7 +95,7 @@ export class RoomTracker {
     this.defaultRoom = w.room ?? w.rooms?.[0] ?? this.defaultRoom ?? "lobby";
     this.#epoch = w.epoch;
     const rooms = w.rooms ?? [this.defaultRoom];
-    for (const [k, r] of this.#rooms) {
+    for (const k of [...this.#rooms.keys()]) {
       if (!rooms.some((n) => nameKey(n) === k)) this.#rooms.delete(k);
     }
     for (const n of rooms) {

@@ -1,12 +1,14 @@
-import type { ErrorCode, LeaveReason, RoomSummary, ServerEvent } from "../../protocol/events.ts";
-import { nameKey, nameProblem, normalizeName } from "../../protocol/names.ts";
-import { sanitize } from "../../protocol/sanitize.ts";
+import type { LeaveReason, RoomSummary, ServerEvent } from "../../protocol/events.ts";
+import { nameKey, nameProblem } from "../../protocol/names.ts";
 import type { Clock } from "./clock.ts";
 import { Frame } from "./frame.ts";
 import type { History } from "./history.ts";
 import type { Log } from "./peer.ts";
 import { Relay } from "./relay.ts";
 import { type Member, Room } from "./room.ts";
+import { type Refusal, refuse, Rooms } from "./rooms.ts";
+
+export type { Refusal };
 
 /** Most messages replayed for a `since` resume, by default. */
 export const MAX_RESUME = 10_000;
@@ -32,12 +34,6 @@ export interface ChatOptions {
   version: string;
 }
 
-/** An error to send back to a client. */
-export interface Refusal {
-  code: ErrorCode;
-  message: string;
-}
-
 /** What a member asks for when it joins the server. */
 export interface JoinRequest {
   /** The rooms to be in; absent: the default room. */
@@ -47,8 +43,6 @@ export interface JoinRequest {
   /** The epoch `since` belongs to. */
   epoch?: string;
 }
-
-const refuse = (code: ErrorCode, message: string): Refusal => ({ code, message });
 
 /**
  * The server's one owner of members and rooms. Every method is synchronous,
@@ -61,13 +55,12 @@ const refuse = (code: ErrorCode, message: string): Refusal => ({ code, message }
 export class Chat {
   readonly defaultRoom: Room;
   readonly #members = new Map<string, Member>();
-  readonly #rooms = new Map<string, Room>();
+  readonly #rooms: Rooms;
   readonly #history: History;
   readonly #relay: Relay;
   readonly #replay: number;
   readonly #maxResume: number;
   readonly #maxMembers: number;
-  readonly #maxRooms: number;
   readonly #clock: Clock;
   readonly #log: Log;
   readonly #version: string;
@@ -81,19 +74,9 @@ export class Chat {
     this.#replay = options.replay ?? 50;
     this.#maxResume = options.maxResume ?? MAX_RESUME;
     this.#maxMembers = options.maxMembers ?? Infinity;
-    this.#maxRooms = options.maxRooms ?? 1000;
     this.#version = options.version;
-    for (const r of this.#history.rooms()) {
-      this.#rooms.set(nameKey(r.name), new Room(r.name, r.topic, r.lastSeq));
-    }
-    const name = options.defaultRoom ?? "lobby";
-    let lobby = this.#rooms.get(nameKey(name));
-    if (!lobby) {
-      lobby = new Room(name);
-      this.#rooms.set(lobby.key, lobby);
-      this.#history.saveRoom(lobby.name, "");
-    }
-    this.defaultRoom = lobby;
+    this.#rooms = new Rooms(this.#history, options.maxRooms ?? 1000, this.#log);
+    this.defaultRoom = this.#rooms.ensure(options.defaultRoom ?? "lobby");
   }
 
   /** How many members are on the server. */
@@ -118,7 +101,7 @@ export class Chat {
 
   /** The room called `name` (any case, a leading # allowed), if it exists. */
   room(name: string): Room | undefined {
-    return this.#rooms.get(nameKey(name.replace(/^#/, "")));
+    return this.#rooms.get(name);
   }
 
   #ts(): string {
@@ -136,36 +119,6 @@ export class Chat {
     return null;
   }
 
-  /** A room by the name a client gave, or why not: `bad_room` (or `room_limit` when creating). */
-  #resolve(raw: string, create: boolean): Room | Refusal {
-    const name = normalizeName(raw).replace(/^#/, "");
-    const problem = nameProblem(name);
-    if (problem) {
-      return refuse(
-        "bad_room",
-        `#${sanitize(name).slice(0, 40)} is not a room name: ${
-          problem.replace(/\bname\b/g, "room name")
-        }`,
-      );
-    }
-    const existing = this.#rooms.get(nameKey(name));
-    if (existing || !create) {
-      return existing ??
-        refuse("not_in_room", `there is no room #${name}, /join ${name} creates it`);
-    }
-    if (this.#rooms.size >= this.#maxRooms) {
-      return refuse(
-        "room_limit",
-        `this server has its ${this.#maxRooms} rooms (--max-rooms); join one of them, /rooms lists them`,
-      );
-    }
-    const room = new Room(name);
-    this.#rooms.set(room.key, room);
-    this.#history.saveRoom(room.name, "");
-    this.#log("info", `room #${room.name} created`);
-    return room;
-  }
-
   /** The room `raw` names, which `member` must be in; absent: its current room (or the default one). */
   inRoom(member: Member, raw: string | undefined, fallback: Room | null): Room | Refusal {
     if (raw === undefined) {
@@ -177,7 +130,7 @@ export class Chat {
           : "you are in no room: /join ROOM first",
       );
     }
-    const room = this.#resolve(raw, false);
+    const room = this.#rooms.resolve(raw, false);
     if (!(room instanceof Room)) return room;
     if (!member.rooms.has(room)) {
       return refuse("not_in_room", `you are not in #${room.name}: /join ${room.name} first`);
@@ -215,7 +168,7 @@ export class Chat {
     }
     const rooms: Room[] = [];
     for (const raw of req.rooms ?? [this.defaultRoom.name]) {
-      const room = this.#resolve(raw, true);
+      const room = this.#rooms.resolve(raw, true);
       if (!(room instanceof Room)) return room;
       if (!rooms.includes(room)) rooms.push(room);
     }
@@ -274,7 +227,7 @@ export class Chat {
    * event (and makes it current).
    */
   enter(member: Member, raw: string, since?: number): Refusal | null {
-    const room = this.#resolve(raw, true);
+    const room = this.#rooms.resolve(raw, true);
     if (!(room instanceof Room)) return room;
     this.#relay.flush();
     if (!member.rooms.has(room)) {
@@ -369,9 +322,7 @@ export class Chat {
 
   /** Every room, most members first. */
   roomList(): RoomSummary[] {
-    return [...this.#rooms.values()]
-      .map((r) => ({ name: r.name, members: r.size, topic: r.topic }))
-      .sort((a, b) => b.members - a.members || nameKey(a.name).localeCompare(nameKey(b.name)));
+    return this.#rooms.list();
   }
 
   /** Sends a direct message; the sender gets it back as confirmation. */
@@ -421,7 +372,7 @@ export class Chat {
     const frame = new Frame({ type: "shutdown", message });
     const members = [...this.#members.values()];
     this.#members.clear();
-    for (const room of this.#rooms.values()) room.clear();
+    for (const room of this.#rooms.all()) room.clear();
     for (const m of members) {
       m.rooms.clear();
       m.peer.send(frame);

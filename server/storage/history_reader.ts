@@ -1,6 +1,7 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { ChatMessage } from "../../protocol/events.ts";
-import { checkSchema, MEMORY_DB, openDatabase, rowToMessage } from "./sqlite_history.ts";
+import { checkSchema, openDatabase } from "./database.ts";
+import { MEMORY_DB, rowToMessage } from "./sqlite_history.ts";
 import { nameKey } from "../../protocol/names.ts";
 import { tableNames } from "./schema.ts";
 
