@@ -32,7 +32,10 @@ Deno.test({
       await withTerminal(["--name", "bob", "--port", String(port)], async (t) => {
         await t.waitForText("Welcome, bob! 2 online: alice, bob.");
         await t.type("half a line 日本語 👍");
-        await t.waitFor((rows) => rows.some((r) => r === "bob #lobby> half a line 日本語 👍"), "typing");
+        await t.waitFor(
+          (rows) => rows.some((r) => r === "bob #lobby> half a line 日本語 👍"),
+          "typing",
+        );
         for (let i = 1; i <= 3; i++) await alice.sendJson({ type: "say", text: `ping ${i}` });
         const half = "bob #lobby> half a line 日本語 👍";
         const rows = await t.waitFor(

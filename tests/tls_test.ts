@@ -7,6 +7,8 @@ import { LineClient, REPO_ROOT, type ServerProcess, startServer, waitFor } from 
 import { runJoinPiped } from "./join_helpers.ts";
 import { have, LineProcess } from "./line_process.ts";
 import { type Certs, makeCerts } from "./tls_helpers.ts";
+import { startWebServer } from "./web_helpers.ts";
+import { ASSETS } from "../web/assets.gen.ts";
 
 const HAVE_TOOLS = have("openssl", ["version"]) && have("ncat");
 if (!HAVE_TOOLS) {
@@ -294,6 +296,32 @@ Deno.test({
       assert.equal(half.code, 2);
       assert.match(half.stderr, /--tls-cert needs --tls-key too/);
     } finally {
+      await certs.remove();
+    }
+  },
+});
+
+Deno.test({
+  name: "HTTPS serves large responses intact (the page's script, byte for byte)",
+  ignore: !HAVE_TOOLS,
+  async fn() {
+    const certs = await makeCerts();
+    const server = await startWebServer([
+      "--tls-cert",
+      certs.server.cert,
+      "--tls-key",
+      certs.server.key,
+    ]);
+    const client = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(certs.ca)] });
+    try {
+      const url = server.http.replace("127.0.0.1", "localhost");
+      for (let i = 0; i < 5; i++) {
+        const res = await fetch(`${url}/app.js`, { client });
+        assert.equal(await res.text(), ASSETS["/app.js"].body);
+      }
+    } finally {
+      client.close();
+      await server.stop("SIGKILL");
       await certs.remove();
     }
   },

@@ -1,5 +1,5 @@
 import type { ClientEvent, ServerEvent } from "../protocol/events.ts";
-import { SeqTracker } from "../protocol/seq_tracker.ts";
+import { RoomTracker } from "../protocol/room_tracker.ts";
 
 /** Where the connection stands, for the status line. */
 export type Status = "connecting" | "online" | "waiting" | "closed";
@@ -18,12 +18,13 @@ const BACKOFF = [500, 1000, 2000, 4000, 8000, 15000];
 const MAX_TAKEN_RETRIES = 6;
 
 /**
- * The page's WebSocket to the room: sends the hello, and when the socket
- * drops, reconnects with backoff and resumes with `since`, so nothing is
- * missed or shown twice.
+ * The page's WebSocket to the server: sends the hello, and when the socket
+ * drops, reconnects with backoff and resumes every room it is in (the hello
+ * from its {@linkcode RoomTracker}: the rooms, `since` by room and the
+ * epoch), so nothing is missed or shown twice.
  */
 export class Connection {
-  readonly seq: SeqTracker = new SeqTracker();
+  #rooms: RoomTracker = new RoomTracker();
   readonly #url: string;
   readonly #h: ConnectionHandlers;
   #ws: WebSocket | null = null;
@@ -40,6 +41,11 @@ export class Connection {
   constructor(url: string, handlers: ConnectionHandlers) {
     this.#url = url;
     this.#h = handlers;
+  }
+
+  /** The rooms we are in, the current one, and the last seq seen in each. */
+  get rooms(): RoomTracker {
+    return this.#rooms;
   }
 
   /** The name we are in the room as (or trying to join as). */
@@ -76,7 +82,7 @@ export class Connection {
   /** Leaves for good: says bye and stops reconnecting. */
   quit(): void {
     this.#wanted = false;
-    this.#everJoined = false;
+    this.#forget();
     clearTimeout(this.#timer);
     if (this.#ws?.readyState === WebSocket.OPEN) this.#ws.send(JSON.stringify({ type: "bye" }));
     this.#ws?.close();
@@ -119,11 +125,15 @@ export class Connection {
     };
   }
 
+  /** Starts over: the next welcome is a first one, with nothing to resume. */
+  #forget(): void {
+    this.#everJoined = false;
+    this.#rooms = new RoomTracker();
+  }
+
   #hello(): void {
-    const hello: ClientEvent = { type: "hello", name: this.#name };
+    const hello: ClientEvent = this.#rooms.hello(this.#name);
     if (this.#password !== undefined) hello.password = this.#password;
-    const since = this.#everJoined ? this.seq.since : undefined;
-    if (since !== undefined) hello.since = since;
     this.#ws?.send(JSON.stringify(hello));
   }
 
@@ -148,7 +158,7 @@ export class Connection {
             this.#ws?.close();
             return;
           }
-          this.#everJoined = false;
+          this.#forget();
         }
         // A full server may have room again later; a wrong password will not be right.
         if (e.code === "auth_failed" || (e.code === "server_full" && !resumed)) {

@@ -48,14 +48,37 @@ function body(text: string, me: string): HTMLSpanElement {
   return span;
 }
 
-/** The message list: builds items and keeps the newest in view unless the user scrolled up. */
+/** What the log keeps of a room while another is shown. */
+interface Stored {
+  /** Its items: the list itself for the room shown, a fragment for the others. */
+  items: ParentNode;
+  /** Where it was scrolled to; null: at the newest. */
+  scroll: number | null;
+}
+
+/** Options of {@linkcode MessageLog}. */
+export interface MessageLogOptions {
+  /** The most items kept per room; the oldest go first. @default 1000 */
+  limit?: number;
+}
+
+/**
+ * The message list: one log per room, kept in memory (bounded), of which
+ * the list shows the current room's. Keeps the newest in view unless the
+ * user scrolled up, and each room's scroll position across switches.
+ */
 export class MessageLog {
   readonly #list: HTMLOListElement;
   readonly #jump: HTMLButtonElement;
+  readonly #limit: number;
+  readonly #rooms = new Map<string, Stored>();
+  /** The key of the room shown, or null before any. */
+  #shown: string | null = null;
 
-  constructor(list: HTMLOListElement, jump: HTMLButtonElement) {
+  constructor(list: HTMLOListElement, jump: HTMLButtonElement, options: MessageLogOptions = {}) {
     this.#list = list;
     this.#jump = jump;
+    this.#limit = options.limit ?? 1000;
     list.addEventListener("scroll", () => {
       if (this.#atBottom()) jump.hidden = true;
     });
@@ -72,22 +95,97 @@ export class MessageLog {
     this.#jump.hidden = true;
   }
 
-  /** Appends an item; `follow` scrolls to it even if the user had scrolled up. */
+  #room(key: string): Stored {
+    let r = this.#rooms.get(key);
+    if (!r) {
+      r = {
+        items: key === this.#shown ? this.#list : document.createDocumentFragment(),
+        scroll: null,
+      };
+      this.#rooms.set(key, r);
+    }
+    return r;
+  }
+
+  /** Shows the log of the room `key` (made empty if new), keeping where the last one was scrolled to. */
+  show(key: string): void {
+    if (key === this.#shown) return;
+    const old = this.#shown === null ? undefined : this.#rooms.get(this.#shown);
+    if (old) {
+      old.scroll = this.#atBottom() ? null : this.#list.scrollTop;
+      const f = document.createDocumentFragment();
+      f.append(...this.#list.childNodes);
+      old.items = f;
+    } else this.#list.replaceChildren();
+    this.#shown = key;
+    const r = this.#room(key);
+    if (r.items !== this.#list) this.#list.append(r.items as DocumentFragment);
+    r.items = this.#list;
+    if (r.scroll === null) this.scrollToEnd();
+    else {
+      this.#list.scrollTop = r.scroll;
+      this.#jump.hidden = this.#atBottom();
+    }
+  }
+
+  /** The key of the room shown. */
+  get shown(): string | null {
+    return this.#shown;
+  }
+
+  /** Appends an item to the room shown; `follow` scrolls to it even if the user had scrolled up. */
   add(li: HTMLLIElement, follow = false): HTMLLIElement {
+    return this.addTo(this.#shown ?? "", li, follow);
+  }
+
+  /** Appends an item to the log of room `key`, dropping its oldest beyond the limit. */
+  addTo(key: string, li: HTMLLIElement, follow = false): HTMLLIElement {
+    const r = this.#room(key);
+    if (r.items !== this.#list) {
+      r.items.append(li);
+      while (r.items.childNodes.length > this.#limit) r.items.firstChild?.remove();
+      return li;
+    }
     const stick = follow || this.#atBottom();
     this.#list.append(li);
+    while (this.#list.childNodes.length > this.#limit) {
+      const first = this.#list.firstElementChild as HTMLElement | null;
+      if (!first) break;
+      // Keep what the reader looks at still while the oldest line goes.
+      const h = first.offsetHeight;
+      first.remove();
+      if (!stick) this.#list.scrollTop -= h;
+    }
     if (stick) this.scrollToEnd();
     else this.#jump.hidden = false;
     return li;
   }
 
-  /** Puts `li` where `before` is, removing `before`. */
-  replace(before: HTMLLIElement, li: HTMLLIElement): void {
-    before.replaceWith(li);
+  /** Adds a class to every item of room `key` now in its log. */
+  mark(key: string, cls: string): void {
+    for (const li of this.#room(key).items.children) li.classList.add(cls);
   }
 
+  /** Forgets the log of room `key` (we left it). */
+  forget(key: string): void {
+    if (key === this.#shown) {
+      this.#list.replaceChildren();
+      this.#shown = null;
+    }
+    this.#rooms.delete(key);
+  }
+
+  /** The keys of the rooms with a log. */
+  keys(): string[] {
+    return [...this.#rooms.keys()];
+  }
+
+  /** Forgets every room's log. */
   clear(): void {
     this.#list.replaceChildren();
+    this.#rooms.clear();
+    this.#shown = null;
+    this.#jump.hidden = true;
   }
 
   /** A room message, ours or someone else's. */

@@ -196,8 +196,11 @@ async function pipe(from: StreamConn, to: StreamConn, activity: { at: number }):
       const n = await from.read(buf);
       if (n === null) break;
       activity.at = Date.now();
+      // A copy: a TLS socket may keep the bytes it was given until they are
+      // sent, and `buf` is read into again at once.
+      const bytes = buf.slice(0, n);
       let off = 0;
-      while (off < n) off += await to.write(buf.subarray(off, n));
+      while (off < n) off += await to.write(bytes.subarray(off));
     }
   } catch {
     // a reset or a close on either side ends this direction
