@@ -96,4 +96,3 @@ export function lockFile(path: string): Deno.FsFile {
   }
   return file;
 }
-
