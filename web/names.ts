@@ -1,3 +1,5 @@
+import { nameKey } from "../protocol/names.ts";
+
 /** How many name colours the style sheet defines (.nc0 … .nc11). */
 export const COLOURS = 12;
 
@@ -23,4 +25,9 @@ export function mentions(text: string, name: string): [number, number][] {
   const out: [number, number][] = [];
   for (const m of text.matchAll(re)) out.push([m.index!, m.index! + m[0].length]);
   return out;
+}
+
+/** True when `a` and `b` are the same name, whatever their case (see `nameKey`). */
+export function same(a: string, b: string): boolean {
+  return nameKey(a) === nameKey(b);
 }

@@ -1,0 +1,75 @@
+/// <reference lib="dom" />
+/**
+ * The page's elements (see index.html), found once by id. The parts with
+ * their own element groups (the room list, the topic bar) get theirs as the
+ * group their constructor takes.
+ */
+import type { RoomListElements } from "./room_list.ts";
+import type { TopicBarElements } from "./topic_bar.ts";
+
+/** The elements of the page. */
+export interface PageElements {
+  /** The name form, shown until the welcome. */
+  joinView: HTMLElement;
+  joinForm: HTMLFormElement;
+  nameInput: HTMLInputElement;
+  nameError: HTMLParagraphElement;
+  /** Hidden until the server asks for the room password. */
+  passwordRow: HTMLDivElement;
+  passwordInput: HTMLInputElement;
+  /** The rooms, the messages and the composer, shown once in. */
+  chatView: HTMLElement;
+  statusLine: HTMLParagraphElement;
+  logTitle: HTMLHeadingElement;
+  memberList: HTMLUListElement;
+  memberCount: HTMLSpanElement;
+  /** The "Join a room" field and its suggestions. */
+  roomForm: HTMLFormElement;
+  roomName: HTMLInputElement;
+  roomNames: HTMLDataListElement;
+  composer: HTMLFormElement;
+  textInput: HTMLInputElement;
+  /** The message list and its "New messages below" button. */
+  log: HTMLOListElement;
+  jump: HTMLButtonElement;
+  rooms: RoomListElements;
+  topic: TopicBarElements;
+}
+
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+
+/** Finds the page's elements: the document is parsed by the time a module script runs. */
+export function findElements(): PageElements {
+  return {
+    joinView: $<HTMLElement>("join-view"),
+    joinForm: $<HTMLFormElement>("join-form"),
+    nameInput: $<HTMLInputElement>("name"),
+    nameError: $<HTMLParagraphElement>("name-error"),
+    passwordRow: $<HTMLDivElement>("password-row"),
+    passwordInput: $<HTMLInputElement>("password"),
+    chatView: $<HTMLElement>("chat-view"),
+    statusLine: $<HTMLParagraphElement>("status"),
+    logTitle: $<HTMLHeadingElement>("log-title"),
+    memberList: $<HTMLUListElement>("members"),
+    memberCount: $<HTMLSpanElement>("member-count"),
+    roomForm: $<HTMLFormElement>("room-form"),
+    roomName: $<HTMLInputElement>("room-name"),
+    roomNames: $<HTMLDataListElement>("room-names"),
+    composer: $<HTMLFormElement>("composer"),
+    textInput: $<HTMLInputElement>("text"),
+    log: $<HTMLOListElement>("log"),
+    jump: $<HTMLButtonElement>("jump"),
+    rooms: {
+      list: $<HTMLUListElement>("rooms"),
+      panel: $<HTMLElement>("room-panel"),
+      toggle: $<HTMLButtonElement>("rooms-toggle"),
+      badge: $<HTMLSpanElement>("rooms-badge"),
+    },
+    topic: {
+      title: $<HTMLHeadingElement>("room-title"),
+      show: $<HTMLButtonElement>("topic"),
+      form: $<HTMLFormElement>("topic-form"),
+      input: $<HTMLInputElement>("topic-input"),
+    },
+  };
+}

@@ -1,0 +1,151 @@
+/// <reference lib="dom" />
+/**
+ * The welcome (the first one, or a reconnect's) and the `room` event (a room
+ * entered, or resumed after a reconnect): each brings history, replayed into
+ * the rooms' logs with no gap and nothing shown twice.
+ */
+import type { ChatMessage, ServerEvent } from "../protocol/events.ts";
+import { nameKey } from "../protocol/names.ts";
+import type { RoomView } from "../protocol/room_tracker.ts";
+import { mentions, same } from "./names.ts";
+import type { PageElements } from "./page.ts";
+import { roomFromHash } from "./room_hash.ts";
+import type { RoomSwitcher } from "./room_switcher.ts";
+import { NO_ROOM, type PageState } from "./state.ts";
+import { titleFor } from "./title.ts";
+import type { MessageLog } from "./view.ts";
+
+type Welcome = Extract<ServerEvent, { type: "welcome" }>;
+type RoomEvent = Extract<ServerEvent, { type: "room" }>;
+
+/** What {@linkcode resumeHandlers} needs. */
+export interface ResumeDeps {
+  page: PageElements;
+  state: PageState;
+  log: MessageLog;
+  rooms: RoomSwitcher;
+}
+
+/** The handlers of the two events that bring history. */
+export interface Resume {
+  welcome(w: Welcome, resumed: boolean): void;
+  /** A `room` event: we entered a room, or it resumed after a reconnect. */
+  entered(e: RoomEvent): void;
+}
+
+/** The welcome and `room` handlers, on the page's state. */
+export function resumeHandlers(d: ResumeDeps): Resume {
+  const { page, state, log } = d;
+  const { joinView, chatView, textInput } = page;
+  const { conn, pending, drafts, resuming, tracker, me, keyOf } = state;
+  const { show, enter, renderRooms } = d.rooms;
+
+  function welcome(w: Welcome, resumed: boolean): void {
+    const first = !resumed || joinView.hidden === false;
+    joinView.hidden = true;
+    chatView.hidden = false;
+    // A room asked for on the old connection was lost with it.
+    state.entering = null;
+    if (first) {
+      log.clear();
+      pending.clear();
+      drafts.clear();
+    }
+    const reset = tracker().welcome(w);
+    // Rooms we are no longer in (the server refused one) lose their logs.
+    for (const k of log.keys()) if (k !== NO_ROOM && !tracker().get(k)) log.forget(k);
+    show(tracker().current, first ? "none" : "replace");
+    if (reset && !first) {
+      for (const r of tracker().list()) {
+        const key = nameKey(r.name);
+        log.mark(key, "before-reset");
+        log.addTo(
+          key,
+          log.system(
+            "The server's history started over (it restarted without keeping it): " +
+              "the messages above are from before.",
+          ),
+        );
+      }
+    }
+    resuming.clear();
+    for (const n of w.rooms ?? []) if (!same(n, w.room ?? "")) resuming.add(nameKey(n));
+    const lobby = tracker().get(tracker().defaultRoom ?? undefined);
+    if (lobby) replay(lobby, tracker().fresh(lobby.name, w.history), !first);
+    // Our messages in rooms we are not in any more were not sent.
+    for (const [ref, p] of pending) {
+      if (!tracker().get(p.room)) {
+        p.li.classList.replace("pending", "failed");
+        pending.delete(ref);
+      }
+    }
+    state.quietRooms = 1;
+    conn.send({ type: "rooms" }); // the suggestions; it also says the page knows rooms
+    const want = first ? state.wanted ?? roomFromHash(location.hash) : state.wanted;
+    state.wanted = null;
+    if (first) {
+      log.add(log.system(`Welcome, ${w.name}! /help lists the commands.`));
+      log.scrollToEnd();
+      textInput.focus();
+    } else log.add(log.system("Reconnected."));
+    if (want !== null && keyOf(want) !== keyOf(tracker().current?.name)) enter(want);
+    else if (tracker().current) show(tracker().current, "replace");
+    document.title = titleFor(state.unread);
+  }
+
+  /**
+   * A room's history (after entering, or on resuming): what is new is added
+   * to its log. On resuming (`resume`), our messages whose ack the old
+   * connection lost replace their pending copies, the rest of ours there were
+   * not sent, and new messages in a room not shown count as unread.
+   */
+  function replay(r: RoomView, history: ChatMessage[], resume: boolean): void {
+    const key = nameKey(r.name);
+    for (const m of history) {
+      const mine = resume && same(m.from, me())
+        ? [...pending].find(([, p]) => p.room === key && p.text === m.text)
+        : undefined;
+      const li = log.message(m, me());
+      if (mine) {
+        pending.delete(mine[0]);
+        mine[1].li.replaceWith(li);
+        continue;
+      }
+      log.addTo(key, li);
+      if (resume && r !== tracker().current && !same(m.from, me())) {
+        r.unread++;
+        if (mentions(m.text, me()).length > 0) r.mentioned = true;
+      }
+    }
+    for (const [ref, p] of pending) {
+      if (!resume || p.room !== key) continue;
+      p.li.classList.replace("pending", "failed");
+      pending.delete(ref);
+    }
+  }
+
+  function entered(e: RoomEvent): void {
+    const key = nameKey(e.room);
+    const isNew = !tracker().get(e.room);
+    const r = tracker().entered(e);
+    const wasResuming = resuming.delete(key);
+    replay(r, tracker().fresh(e.room, e.history), wasResuming);
+    if (isNew) {
+      const n = r.members.length;
+      log.addTo(
+        key,
+        log.system(
+          `Now in #${r.name}: ${n} online: ${r.members.join(", ")}.` +
+            (r.topic ? ` Topic: ${r.topic}` : ""),
+        ),
+      );
+    }
+    if (state.entering === key) {
+      state.entering = null;
+      show(r, "push");
+    } else if (r === tracker().current) show(r);
+    else renderRooms();
+  }
+
+  return { welcome, entered };
+}

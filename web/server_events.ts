@@ -1,0 +1,233 @@
+/// <reference lib="dom" />
+/**
+ * What the page does with each event from the server (one exhaustive
+ * switch), and with the connection's status. The welcome and `room` events,
+ * which bring history, are handled in resume.ts.
+ */
+import type { ServerEvent } from "../protocol/events.ts";
+import { nameKey } from "../protocol/names.ts";
+import type { Status } from "./connection.ts";
+import type { JoinForm } from "./join_form.ts";
+import type { Members } from "./members.ts";
+import { mentions, same } from "./names.ts";
+import type { PageElements } from "./page.ts";
+import { hashFor } from "./room_hash.ts";
+import type { RoomSwitcher } from "./room_switcher.ts";
+import type { Resume } from "./resume.ts";
+import type { PageState } from "./state.ts";
+import type { UnreadTitle } from "./title.ts";
+import type { TopicBar } from "./topic_bar.ts";
+import type { MessageLog } from "./view.ts";
+
+/** What {@linkcode serverEvents} needs. */
+export interface ServerEventsDeps {
+  page: PageElements;
+  state: PageState;
+  log: MessageLog;
+  topicBar: TopicBar;
+  rooms: RoomSwitcher;
+  members: Members;
+  join: JoinForm;
+  title: UnreadTitle;
+  resume: Resume;
+}
+
+/** The page's handlers for its connection (`ConnectionHandlers` in connection.ts). */
+export interface ServerEvents {
+  /** Every event from the server, in order. */
+  onEvent(e: ServerEvent, resumed: boolean): void;
+  /** A change of the connection's status; `retryMs` is set while waiting to reconnect. */
+  onStatus(s: Status, retryMs?: number): void;
+}
+
+/** The handlers of the server's events, on the page's state. */
+export function serverEvents(d: ServerEventsDeps): ServerEvents {
+  const { page, state, log, topicBar } = d;
+  const { joinView, nameError, statusLine } = page;
+  const { conn, pending, drafts, tracker, me, keyOf, roomOf } = state;
+  const { show, renderRooms, suggest } = d.rooms;
+  const { renderMembers } = d.members;
+  const { showJoin, nameProblem, askPassword } = d.join;
+  const { bump } = d.title;
+  const { welcome, entered } = d.resume;
+
+  function onEvent(e: ServerEvent, resumed: boolean): void {
+    switch (e.type) {
+      case "welcome":
+        return welcome(e, resumed);
+      case "room":
+        return entered(e);
+      case "message": {
+        const mention = !same(e.from, me()) && mentions(e.text, me()).length > 0;
+        const key = keyOf(e.room);
+        const verdict = tracker().judge(e.room, e.seq, false, mention);
+        if (verdict === "duplicate") return;
+        if (verdict === "restarted") {
+          log.addTo(key, log.system("The server restarted with a fresh history."));
+        }
+        log.addTo(key, log.message(e, me()));
+        renderRooms();
+        return bump();
+      }
+      case "ack": {
+        // Our own message: it counts as seen, never as unread.
+        roomOf(e.room)?.seq.judge(e.seq, false);
+        const p = e.ref === undefined ? undefined : pending.get(e.ref);
+        if (p) {
+          pending.delete(e.ref!);
+          p.li.classList.remove("pending");
+          p.li.dataset.seq = String(e.seq);
+        }
+        return;
+      }
+      case "dm":
+        log.add(log.dm(e, me()), e.from === me());
+        if (e.from !== me()) bump();
+        return;
+      case "join": {
+        const r = roomOf(e.room);
+        if (!r) return;
+        if (!r.members.some((n) => same(n, e.name))) r.members.push(e.name);
+        log.addTo(keyOf(e.room), log.system(`${e.name} joined`));
+        if (r === tracker().current) renderMembers();
+        return;
+      }
+      case "leave":
+        return left(e.room, e.name, e.reason);
+      case "nick": {
+        let told = false;
+        for (const r of tracker().list()) {
+          if (!r.members.some((n) => same(n, e.from))) continue;
+          r.members = r.members.map((n) => same(n, e.from) ? e.to : n);
+          log.addTo(nameKey(r.name), renamed(e.from, e.to));
+          told = true;
+        }
+        if (!told) log.add(renamed(e.from, e.to));
+        if (e.to === me()) onStatus("online");
+        return renderMembers();
+      }
+      case "members": {
+        const r = roomOf(e.room);
+        if (r) r.members = [...e.names];
+        const where = !r || r === tracker().current ? "online" : `in #${r.name}`;
+        log.add(log.system(`${e.names.length} ${where}: ${e.names.join(", ")}`));
+        return renderMembers();
+      }
+      case "topic": {
+        const r = tracker().get(e.room);
+        if (!r) return;
+        r.topic = e.text;
+        log.addTo(
+          nameKey(r.name),
+          log.system(
+            e.text === "" ? `${e.from} cleared the topic` : `${e.from} set the topic: ${e.text}`,
+          ),
+        );
+        if (r === tracker().current) topicBar.render(r);
+        return;
+      }
+      case "rooms":
+        suggest(e.rooms);
+        if (state.quietRooms > 0) {
+          state.quietRooms--;
+          return;
+        }
+        log.add(
+          log.system(
+            e.rooms.length === 0
+              ? "No rooms yet: /join ROOM makes one."
+              : `Rooms: ${e.rooms.map((r) => `#${r.name} (${r.members})`).join(", ")}`,
+          ),
+          true,
+        );
+        return;
+      case "error":
+        return error(e.code, e.message, e.ref, resumed);
+      case "shutdown":
+        log.add(log.system(`${e.message}. Reconnecting when it is back…`));
+        return;
+      case "notice":
+        // Before the welcome it is the banner, for line clients: the page has its own form.
+        if (conn.joined) log.add(log.system(e.text));
+        return;
+      case "pong":
+        return;
+    }
+  }
+
+  function renamed(from: string, to: string): HTMLLIElement {
+    return log.system(to === me() ? `You are now ${to}` : `${from} is now ${to}`);
+  }
+
+  function left(room: string | undefined, name: string, reason: string): void {
+    const r = roomOf(room);
+    if (!r) return;
+    const key = nameKey(r.name);
+    if (reason === "part" && same(name, me())) {
+      const wasCurrent = r === tracker().current;
+      const now = tracker().parted(r.name);
+      log.forget(key);
+      drafts.delete(key);
+      for (const [ref, p] of pending) if (p.room === key) pending.delete(ref);
+      if (wasCurrent) show(now, "replace");
+      else renderRooms();
+      log.add(
+        log.system(
+          `You left #${r.name}.${now ? "" : " /join ROOM (or the list) to talk again."}`,
+        ),
+      );
+      return;
+    }
+    r.members = r.members.filter((n) => !same(n, name));
+    log.addTo(key, log.system(`${name} left${reason === "slow" ? " (too slow to keep up)" : ""}`));
+    if (r === tracker().current) renderMembers();
+  }
+
+  function error(code: string, message: string, ref: string | undefined, resumed: boolean): void {
+    if (!conn.joined && resumed && code === "server_full") {
+      // Reconnecting to a server that is still shutting down: the next try will do.
+      log.add(log.system(message));
+      return;
+    }
+    if (!conn.joined && code === "auth_failed") return askPassword(conn.sentPassword);
+    if (!conn.joined) {
+      // Before the welcome: the name (or the server) was refused; say why by the form.
+      if (joinView.hidden) showJoin();
+      return nameProblem(`${message}.`.replace(/\.\.$/, "."));
+    }
+    if (state.entering !== null && (code === "bad_room" || code === "room_limit")) {
+      // The room asked for (perhaps by the address) cannot be entered: the address says where we are.
+      state.entering = null;
+      const r = tracker().current;
+      if (r) history.replaceState(null, "", hashFor(r.name));
+    }
+    const p = ref === undefined ? undefined : pending.get(ref);
+    if (p) {
+      pending.delete(ref!);
+      p.li.classList.replace("pending", "failed");
+    }
+    log.add(log.system(`${message} (${code})`, true), true);
+  }
+
+  function onStatus(s: Status, retryMs?: number): void {
+    switch (s) {
+      case "connecting":
+        statusLine.textContent = "connecting…";
+        return;
+      case "online":
+        statusLine.textContent = `online as ${me()}`;
+        return;
+      case "waiting":
+        statusLine.textContent = `offline, reconnecting in ${Math.ceil((retryMs ?? 0) / 1000)} s…`;
+        return;
+      case "closed":
+        statusLine.textContent = "offline";
+        if (joinView.hidden === false && nameError.hidden) {
+          nameProblem("Could not reach the chat server. Check that it is running, then try again.");
+        } else if (joinView.hidden) showJoin();
+        return;
+    }
+  }
+
+  return { onEvent, onStatus };
+}
