@@ -14,8 +14,9 @@
 # beside it (the same loadgen.c over TLS: bench/tls/, needs libssl-dev). The
 # rig's run_matrix.sh runs the standard cells; this script adds the cells it
 # lacks (idle 5000, 1000 connects at once, a stalled reader, persistent vs
-# in-memory history, TLS vs plain TCP) with the same matrix id in their
-# labels, then bench/summarize.ts writes bench/results/SUMMARY.md.
+# in-memory history, TLS vs plain TCP, and chat's rooms, driven by
+# bench/rooms/roomload.c, built beside the loadgen) with the same matrix id in
+# their labels, then bench/summarize.ts writes bench/results/SUMMARY.md.
 set -u
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 # The rig sits in ../shared beside the checkout (as CI lays it out).
@@ -33,7 +34,7 @@ while [ $# -gt 0 ]; do
     --profile) MODE=profile ;;
     --peers) PEERS="$2"; shift ;;
     --target) TARGET="$2"; shift ;;
-    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -121,6 +122,28 @@ tls_skipped() {
 }
 if [ "$MODE" != profile ] && { [ "$MODE" = check ] || [[ " $PEERS " == *" chat "* ]]; }; then setup_tls; fi
 
+# ---- rooms: roomload (bench/rooms/), the driver for chat's room cells ---------
+# The rig's loadgen puts every client in the one default room; roomload puts
+# them in rooms (plain mode, /join). ROOMS_OK=1 when chat has rooms (its
+# `serve --help` lists --max-rooms) and roomload built; else ROOMS_NOTE says
+# why not; ROOMS_BROKEN=1 when roomload.c fails to build (--check fails on it).
+ROOMS_OK=0 ROOMS_NOTE="" ROOMS_BROKEN=0
+ROOMLOAD="$RIG/roomload"
+setup_rooms() {
+  if ! chat_has '--max-rooms'; then ROOMS_NOTE="chat serve has no --max-rooms (no rooms)"; return 1; fi
+  if ! cc -O2 -Wall -Wextra -o "$ROOMLOAD" "$repo/bench/rooms/roomload.c" 2>"$WORK/roomload.log" ||
+     [ -s "$WORK/roomload.log" ]; then
+    cat "$WORK/roomload.log" >&2
+    ROOMS_NOTE="building roomload failed or warned (bench/rooms/roomload.c)"; ROOMS_BROKEN=1; return 1
+  fi
+  ROOMS_OK=1
+}
+if [ "$MODE" != profile ] && { [ "$MODE" = check ] || [[ " $PEERS " == *" chat "* ]]; }; then setup_rooms; fi
+rooms_skipped() {
+  echo "  (skipping the rooms cells: $ROOMS_NOTE)" >&2
+  echo "{\"label\":\"$MID|chat|rooms-skipped|1\",\"mode\":\"note\",\"note\":\"$ROOMS_NOTE\"}" >>"$OUT"
+}
+
 # ---- peers: install what is missing (Debian packages) -----------------------
 have_peer() {
   case "$1" in
@@ -188,6 +211,68 @@ run_cell() {
     "$(echo "$LAST" | sed -n 's/.*"p99":\([0-9.]*\).*/\1/p')" "$(echo "$LAST" | jget server_cpu_pct)" >&2
 }
 COMMON=(--timeout 120 --join-timeout 30 --stall 5 --give-up 3 --window 8 --payload 40)
+
+# run_rooms_cell cell rep roomload-args...: chat on a fresh server, one roomload
+# run, one JSON line (the rooms cells are chat's alone)
+ROOMS_COMMON=(--timeout 120 --join-timeout 30 --stall 5 --give-up 3 --window 8 --payload 40 --connect-rate 1000)
+run_rooms_cell() {
+  local name=$1 rep=$2; shift 2
+  LAST=""
+  start_server chat || { echo "  !! chat failed to start" >&2; return 1; }
+  LAST=$("$ROOMLOAD" --port "$PORT" --server-pid "$PID" --label "$MID|chat|$name|$rep" "$@" 2>>"$LOGDIR/roomload.stderr")
+  stop_server
+  [ -n "$LAST" ] || { echo "  !! no output (chat $name)" >&2; return 1; }
+  echo "$LAST" >>"$OUT"
+  if [[ "$LAST" == *'"mode":"enter"'* ]]; then
+    printf '  %-9s %-14s rep%s N=%-4s rooms=%s joins=%s entered=%s enter_s=%s total_s=%s join_errors=%s peak_rss=%skB\n' \
+      chat "$name" "$rep" "$(echo "$LAST" | jget clients)" "$(echo "$LAST" | jget rooms)" \
+      "$(echo "$LAST" | jget joins_per_client)" "$(echo "$LAST" | jget entered)" "$(echo "$LAST" | jget enter_s)" \
+      "$(echo "$LAST" | jget total_s)" "$(echo "$LAST" | jget join_errors)" "$(echo "$LAST" | jget server_hwm_kb)" >&2
+  else
+    printf '  %-9s %-14s rep%s %sx%s+%s M=%s delivered=%s lost=%s dup=%s reord=%s misrouted=%s d/s=%s p99=%s reader_p99=%s srv_cpu=%ss\n' \
+      chat "$name" "$rep" "$(echo "$LAST" | jget rooms)" "$(echo "$LAST" | jget members_per_room)" \
+      "$(echo "$LAST" | jget extra_readers)" "$(echo "$LAST" | jget messages_per_client)" \
+      "$(echo "$LAST" | jget delivered)" "$(echo "$LAST" | jget lost)" "$(echo "$LAST" | jget duplicated)" \
+      "$(echo "$LAST" | jget reordered)" "$(echo "$LAST" | jget misrouted)" "$(echo "$LAST" | jget deliveries_per_s)" \
+      "$(echo "$LAST" | sed -n 's/.*"latency_ms":{"p50":[0-9.]*,"p90":[0-9.]*,"p99":\([0-9.]*\).*/\1/p')" \
+      "$(echo "$LAST" | sed -n 's/.*"reader_latency_ms":{"p50":[0-9.]*,"p90":[0-9.]*,"p99":\([0-9.]*\).*/\1/p')" \
+      "$(echo "$LAST" | jget server_cpu_s)" >&2
+  fi
+}
+# M per member so that a posting cell runs ~ROOMS_TARGET_S seconds: from a short
+# calibration run (~1 M deliveries, label `calibrate`, left out of the tables)
+# at the rate it measured; sets M_PICK
+rooms_pick_m() { # rooms members
+  local r=$1 k=$2 per mcal rate
+  per=$((r * k * (k - 1)))   # deliveries per message round (one message from every member)
+  mcal=$((1000000 / per)); [ "$mcal" -lt 5 ] && mcal=5
+  M_PICK=$mcal
+  run_rooms_cell calibrate 0 --rooms "$r" --members "$k" --messages "$mcal" "${ROOMS_COMMON[@]}" 2>/dev/null || return 0
+  rate=$(echo "$LAST" | jget deliveries_per_s); rate=${rate%.*}; [ -z "$rate" ] && rate=0
+  M_PICK=$(( ${ROOMS_TARGET_S:-6} * rate / per ))
+  [ "$M_PICK" -lt 20 ] && M_PICK=20
+  [ "$M_PICK" -gt 100000 ] && M_PICK=100000
+  return 0
+}
+# the rooms cells: one room of 100 (the base), 100 rooms of 10, the same with
+# one reader in all 100 rooms, and 1000 clients entering 10 rooms each at once
+rooms_cells() { # reps m_base m_rooms
+  local reps=$1 mb=$2 mr=$3 r order c
+  for r in $(seq 1 "$reps"); do
+    # the order flips between reps, so a drift of the box favours no side of a pair
+    order="base rooms reader"; [ $((r % 2)) = 0 ] && order="reader rooms base"
+    for c in $order; do
+      case $c in
+        base) run_rooms_cell rooms-base "$r" --rooms 1 --members 100 --messages "$mb" "${ROOMS_COMMON[@]}" ;;
+        rooms) run_rooms_cell rooms100x10 "$r" --rooms 100 --members 10 --messages "$mr" "${ROOMS_COMMON[@]}" ;;
+        reader) run_rooms_cell rooms-reader "$r" --rooms 100 --members 10 --reader-in-all-rooms \
+                  --messages "$mr" "${ROOMS_COMMON[@]}" ;;
+      esac
+    done
+    run_rooms_cell rooms-enter1000 "$r" --enter-only --clients 1000 --rooms 100 --joins-per-client 10 \
+      --connect-rate 0 --timeout 90 --join-timeout 30 --stall 10
+  done
+}
 
 # the stalled reader: joins before the loadgen, reads nothing, is stopped after it
 STALL_PID=""
@@ -290,6 +375,33 @@ if [ "$MODE" = check ]; then
   else
     echo "skip N=100 over TLS: $TLS_NOTE" >&2
   fi
+  # rooms: roomload's own accounting against a fake relay with injected faults,
+  # then 20 rooms x 5 members + 1 reader in all of them, and 1000 clients
+  # entering 10 rooms each at once: every answer, every delivery exactly once
+  if [ "$ROOMS_OK" = 1 ]; then
+    if bash "$repo/bench/rooms/selftest.sh" "$ROOMLOAD" 2>"$LOGDIR/roomload-selftest.log"; then
+      echo "ok   roomload accounting (fake relay: drop, dup, swap, corrupt, mis-tag, stray)" >&2
+    else
+      cat "$LOGDIR/roomload-selftest.log" >&2; echo "FAIL roomload accounting (bench/rooms/selftest.sh)" >&2; fail=1
+    fi
+    run_rooms_cell rooms20x5 1 --rooms 20 --members 5 --reader-in-all-rooms --messages 500 "${ROOMS_COMMON[@]}"
+    verify "20 rooms x 5 + 1 reader in all"
+    v=$(echo "$LAST" | jget misrouted); [ "${v:-x}" = 0 ] || { echo "FAIL rooms: misrouted=${v:-?}" >&2; fail=1; }
+    v=$(echo "$LAST" | jget delivered_readers)
+    [ "${v:-x}" = $((20 * 5 * 500)) ] || { echo "FAIL rooms: the reader got ${v:-?} of $((20 * 5 * 500))" >&2; fail=1; }
+    run_rooms_cell rooms-enter1000 1 --enter-only --clients 1000 --rooms 100 --joins-per-client 10 \
+      --connect-rate 0 --timeout 90 --join-timeout 30 --stall 10
+    bad=""
+    for e in entered=1000 joins_answered=10000 enter_incomplete=0 join_errors=0 rooms_short=0 connect_failures=0 \
+             registration_failures=0 disconnects=0; do
+      v=$(echo "$LAST" | jget "${e%%=*}"); [ "${v:-?}" = "${e#*=}" ] || bad="$bad ${e%%=*}=${v:-?}"
+    done
+    if [ -n "$bad" ]; then echo "FAIL 1000 x 10 rooms entered at once:$bad" >&2; fail=1; else echo "ok   1000 x 10 rooms entered at once" >&2; fi
+  elif [ "$ROOMS_BROKEN" = 1 ]; then
+    echo "FAIL rooms: $ROOMS_NOTE" >&2; fail=1
+  else
+    echo "skip rooms: $ROOMS_NOTE" >&2
+  fi
   if [ "$fail" -ne 0 ]; then echo "bench check FAILED (results in $OUT)" >&2; exit 1; fi
   echo "bench check passed" >&2
   exit 0
@@ -373,6 +485,21 @@ for peer in $PEERS; do
       done
     else
       tls_skipped
+    fi
+    # rooms: 100 rooms of 10 against one room of 100, a member in all 100 rooms,
+    # 1000 members entering 10 rooms each at once (roomload, same run)
+    if [ "$ROOMS_OK" = 1 ]; then
+      if [ "$quick" -eq 1 ]; then
+        # fixed, ~1.5 M deliveries per posting cell (as the quick matrix)
+        rooms_cells 1 $((1500000 / (100 * 99))) $((1500000 / (1000 * 9)))
+      else
+        rooms_pick_m 1 100; mb=$M_PICK
+        rooms_pick_m 100 10; mr=$M_PICK
+        echo "  rooms: M=$mb (1 room x 100), M=$mr (100 rooms x 10) for ~${ROOMS_TARGET_S:-6} s runs" >&2
+        rooms_cells 2 "$mb" "$mr"
+      fi
+    else
+      rooms_skipped
     fi
   fi
 done

@@ -52,7 +52,7 @@ const mean = (xs: number[]): number | undefined =>
 /** True when every expected delivery arrived, once, in order, intact. */
 function clean(r: Row): boolean {
   return r.lost === 0 && r.duplicated === 0 && r.reordered === 0 && r.corrupt_lines === 0 &&
-    !r.stalled && !r.timed_out;
+    !(r.misrouted > 0) && !r.stalled && !r.timed_out;
 }
 
 function status(r: Row | undefined): string {
@@ -62,6 +62,7 @@ function status(r: Row | undefined): string {
     r.duplicated > 0 && `${r.duplicated} dup`,
     r.reordered > 0 && `${r.reordered} reord`,
     r.corrupt_lines > 0 && `${r.corrupt_lines} corrupt`,
+    r.misrouted > 0 && `${r.misrouted} misrouted`,
     r.stalled && "stalled",
     r.timed_out && "timeout",
     r.join_wait_timed_out && "join-timeout",
@@ -74,6 +75,37 @@ function status(r: Row | undefined): string {
 /** CPU-seconds the server spent per million deliveries. */
 function cpuPerM(r: Row): number {
   return r.delivered > 0 ? r.server_cpu_s / (r.delivered / 1e6) : NaN;
+}
+
+/** Server CPU microseconds per message posted. */
+function cpuPerMsg(r: Row): number {
+  return r.sent > 0 ? r.server_cpu_s / r.sent * 1e6 : NaN;
+}
+
+/** (max − min) / mean: how far repeats of one cell lie apart. */
+function spread(xs: number[]): number {
+  const m = mean(xs);
+  return xs.length > 1 && m ? (Math.max(...xs) - Math.min(...xs)) / m : 0;
+}
+
+/** 1000 clients entering rooms: everybody in, nothing refused or lost. */
+function enterClean(r: Row): boolean {
+  return r.entered === r.clients && r.enter_incomplete === 0 && r.join_errors === 0 &&
+    r.connect_failures === 0 && r.registration_failures === 0 && r.rooms_short === 0 &&
+    !r.stalled && !r.timed_out;
+}
+
+function enterStatus(r: Row): string {
+  const s = [
+    r.entered !== r.clients && `${r.entered}/${r.clients} in`,
+    r.join_errors > 0 && `${r.join_errors} join errors`,
+    r.connect_failures > 0 && `${r.connect_failures} conn-fail`,
+    r.registration_failures > 0 && `${r.registration_failures} not registered`,
+    r.rooms_short > 0 && `${r.rooms_short} rooms short`,
+    r.stalled && "stalled",
+    r.timed_out && "timeout",
+  ].filter(Boolean);
+  return s.length ? s.join(", ") : "ok";
 }
 
 /** The markdown summary of matrix `mid`. */
@@ -297,6 +329,114 @@ export function summarize(all: Row[], mid: string): string {
         p(`| TLS N=100: deliveries/s | ≥ 0.7× plain (same run, paired) | skipped: ${note.note} | n/a |`);
       }
     }
+    roomGoals(yes);
+  }
+
+  /** chat's rooms (bench/rooms/roomload), each goal against a cell of the same run. */
+  function roomGoals(yes: (b: boolean | undefined) => string) {
+    const skipped = get("chat", "rooms-skipped")[0];
+    if (skipped) {
+      p(`| rooms (100 × 10, one member in 100 rooms, 1000 × 10 joins) | see below | skipped: ${skipped.note} | n/a |`);
+      return;
+    }
+    const base = get("chat", "rooms-base");
+    const rooms = get("chat", "rooms100x10");
+    const reader = get("chat", "rooms-reader");
+    const d = (rs: Row[]) => mean(rs.map((r) => r.deliveries_per_s))!;
+    const pairs = (a: Row[], b: Row[], val: (r: Row) => number) =>
+      a.map((x) => {
+        const y = b.find((r) => r.rep === x.rep);
+        return y ? val(x) / val(y) : NaN;
+      });
+    const reps = Math.max(rooms.length, reader.length);
+    if (rooms.length && base.length) {
+      const ratio = d(rooms) / d(base);
+      const pr = pairs(rooms, base, (r) => r.deliveries_per_s);
+      const bad = [...rooms, ...base].find((r) => !clean(r));
+      p(
+        `| 100 rooms × 10 members, all posting: deliveries/s | ≥ 0.9× one room of 100 (same driver, same run, paired) | ${
+          k(d(rooms))
+        } vs ${k(d(base))} d/s (${f(ratio, 2)}×; pairs ${
+          pr.map((x) => `${f(x, 2)}×`).join(", ")
+        }); server CPU-s per M deliveries ${f(mean(rooms.map(cpuPerM)), 3)} vs ${
+          f(mean(base.map(cpuPerM)), 3)
+        }, per message ${f(mean(rooms.map(cpuPerMsg)), 1)} vs ${
+          f(mean(base.map(cpuPerMsg)), 1)
+        } µs; ${status(bad ?? rooms[0])} | ${yes(ratio >= 0.9 && !bad)} |`,
+      );
+    }
+    if (rooms.length && reader.length) {
+      // noise: how far the repeats of each cell lie apart in this run (at
+      // least 5%); with one repeat there is no measure of it, so 10% is assumed
+      const cw = mean(reader.map(cpuPerM))!, co = mean(rooms.map(cpuPerM))!;
+      const tol = reps > 1
+        ? Math.max(spread(rooms.map(cpuPerM)), spread(reader.map(cpuPerM)), 0.05)
+        : 0.10;
+      const tolWhy = reps > 1 ? `run-to-run spread of ${reps} repeats` : "1 repeat: 10% assumed";
+      const mw = mean(reader.map(cpuPerMsg))!, mo = mean(rooms.map(cpuPerMsg))!;
+      const k1 = rooms[0].members_per_room - 1;
+      const bad = [...rooms, ...reader].find((r) => !clean(r));
+      p(
+        `| one member in 100 rooms: server CPU per delivery | ≤ the same 100 × 10 without it, within noise (${
+          f(100 * tol, 0)
+        }%: ${tolWhy}) | ${f(cw, 3)} vs ${f(co, 3)} CPU-s per M deliveries (${
+          f(cw / co, 2)
+        }×); per message ${f(mw, 1)} vs ${f(mo, 1)} µs: the reader's delivery adds ${
+          mw - mo < 0 ? "−" + f(mo - mw, 2) : f(mw - mo, 2)
+        } µs, a member's costs ≤ ${f(mo / k1, 2)} µs (${f(mo, 1)} / ${k1}); ${k(d(reader))} vs ${
+          k(d(rooms))
+        } d/s; ${status(bad ?? reader[0])} | ${yes(cw <= co * (1 + tol) && !bad)} |`,
+      );
+      // latency: the reader against the posting members of the same runs
+      const rl = (q: string) => mean(reader.map((r) => r.reader_latency_ms?.[q]))!;
+      const ml = (q: string) => mean(reader.map((r) => r.member_latency_ms?.[q]))!;
+      const lag = (field: string, q: string) => mean(reader.map((r) => r[field]?.[q] ?? NaN));
+      const p99s = [...rooms, ...reader].map((r) => r.member_latency_ms?.p99 ?? NaN);
+      const tolL = reps > 1
+        ? Math.max(
+          spread(rooms.map((r) => r.member_latency_ms.p99)),
+          spread(reader.map((r) => r.member_latency_ms.p99)),
+          0.10,
+        )
+        : 0.10;
+      p(
+        `| one member in 100 rooms: its latency | p50 and p99 ≤ the members' of the same runs, within noise (${
+          f(100 * tolL, 0)
+        }%: ${
+          reps > 1
+            ? "spread of the members' p99 between repeats, at least 10%"
+            : "1 repeat: 10% assumed"
+        }) | reader p50 ${f(rl("p50"), 2)} / p99 ${f(rl("p99"), 1)} ms vs members ${
+          f(ml("p50"), 2)
+        } / ${f(ml("p99"), 1)} ms (${f(rl("p50") / ml("p50"), 2)}×, ${
+          f(rl("p99") / ml("p99"), 2)
+        }×); members' p99 over all room runs ${f(Math.min(...p99s), 1)}–${
+          f(Math.max(...p99s), 1)
+        } ms; fan-out lag (after the message's first receipt) p50 / p99: reader ${
+          f(lag("reader_lag_ms", "p50"), 2)
+        } / ${f(lag("reader_lag_ms", "p99"), 2)} ms, members ${
+          f(lag("member_lag_ms", "p50"), 2)
+        } / ${f(lag("member_lag_ms", "p99"), 2)} ms | ${
+          yes(rl("p50") <= ml("p50") * (1 + tolL) && rl("p99") <= ml("p99") * (1 + tolL) && !bad)
+        } |`,
+      );
+    }
+    const ent = get("chat", "rooms-enter1000");
+    if (ent.length) {
+      const worst = ent.reduce((a, b) => b.enter_s > a.enter_s ? b : a);
+      const bad = ent.find((r) => !enterClean(r));
+      p(
+        `| 1000 members entering 10 rooms each at once | every \`* Now in\` answer within 3 s of the joins, no failures | ${
+          ent.map((r) => `${f(r.enter_s, 2)} s`).join(", ")
+        } (${
+          f(worst.total_s, 2)
+        } s from the first connect); ${worst.joins_answered}/${worst.joins_sent} answered, ${
+          enterStatus(bad ?? worst)
+        }; server peak RSS ${f(Math.max(...ent.map((r) => r.server_hwm_kb)) / 1024, 0)} MB | ${
+          yes(ent.every((r) => r.enter_s <= 3) && !bad)
+        } |`,
+      );
+    }
   }
 
   /** chat over TLS (`tls`) against plain TCP (`tls-base`), paired by rep. */
@@ -343,7 +483,59 @@ export function summarize(all: Row[], mid: string): string {
       );
     }
   }
+  roomTables();
   return out.join("\n") + "\n";
+
+  /** chat's rooms cells (roomload), posting and entering. */
+  function roomTables() {
+    const post = R.filter((r) => r.peer === "chat" && r.roomload && r.mode === "rooms");
+    const ent = R.filter((r) => r.peer === "chat" && r.roomload && r.mode === "enter");
+    if (!post.length && !ent.length) return;
+    p();
+    p("### Rooms (chat, `bench/rooms/roomload`)");
+    if (post.length) {
+      p();
+      p(
+        "| cell | rep | rooms × members + readers | M | delivered / expected | deliveries/s | CPU-s per M deliveries | CPU µs per message | p50 ms | p99 ms | reader p50 ms | reader p99 ms | server CPU % | roomload CPU % | box % (of 200) | server peak RSS MB | status |",
+      );
+      p("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+      for (const r of post) {
+        p(
+          `| ${r.cell} | ${r.rep} | ${r.rooms} × ${r.members_per_room} + ${r.extra_readers} | ${r.messages_per_client} | ${
+            k(r.delivered)
+          } / ${k(r.expected_deliveries)} | ${k(r.deliveries_per_s)} | ${f(cpuPerM(r), 3)} | ${
+            f(cpuPerMsg(r), 1)
+          } | ${f(r.member_latency_ms?.p50)} | ${f(r.member_latency_ms?.p99)} | ${
+            f(r.reader_latency_ms?.p50)
+          } | ${f(r.reader_latency_ms?.p99)} | ${f(r.server_cpu_pct, 0)} | ${
+            f(r.loadgen_cpu_pct, 0)
+          } | ${f(r.box_busy_pct, 0)} | ${f(r.server_hwm_kb / 1024, 0)} | ${status(r)} |`,
+        );
+      }
+      p();
+      p(
+        "p50/p99 are the posting members' deliveries; reader columns the member in all rooms. A message leaves a sender's window of 8 once every other member of its room (and the reader) has it.",
+      );
+    }
+    if (ent.length) {
+      p();
+      p(
+        "| cell | rep | clients | rooms | joins each | members per room | all in after the joins s | per client p50 / p99 ms | connect + register s | all in from the first connect s | server CPU s | server peak RSS MB | status |",
+      );
+      p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+      for (const r of ent) {
+        p(
+          `| ${r.cell} | ${r.rep} | ${r.clients} | ${r.rooms} | ${r.joins_per_client} | ${r.members_per_room} | ${
+            f(r.enter_s, 3)
+          } | ${f(r.enter_ms?.p50, 0)} / ${f(r.enter_ms?.p99, 0)} | ${
+            f(r.connect_s + r.join_s, 2)
+          } | ${f(r.total_s, 2)} | ${f(r.server_cpu_s)} | ${f(r.server_hwm_kb / 1024, 0)} | ${
+            enterStatus(r)
+          } |`,
+        );
+      }
+    }
+  }
 }
 
 if (import.meta.main) {
