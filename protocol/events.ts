@@ -103,8 +103,8 @@ export type ClientEvent =
     /** The epoch the `since` belongs to. */
     epoch?: string;
   }
-  | { type: "say"; text: string; room?: string; ref?: string }
-  | { type: "me"; text: string; room?: string; ref?: string }
+  | { type: "say"; text: string; room?: string; ref?: string; id?: string }
+  | { type: "me"; text: string; room?: string; ref?: string; id?: string }
   | { type: "dm"; to: string; text: string; ref?: string }
   | { type: "nick"; name: string }
   | { type: "who"; room?: string }
@@ -125,6 +125,12 @@ const isSeq = (v: unknown): v is number =>
   typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 /** Most rooms one hello may name. */
 export const MAX_HELLO_ROOMS = 100;
+/**
+ * A client-made message id (`say.id`, `me.id`): the server stores a
+ * message with a given id in a room at most once, so a resend after a lost
+ * ack is never a duplicate.
+ */
+export const MESSAGE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 function optRef(o: Record<string, unknown>): string | undefined {
   const ref = o.ref;
@@ -182,12 +188,16 @@ export function parseClientEvent(line: string): ParsedClientEvent {
     case "me": {
       if (!isString(o.text)) return bad(`${o.type} needs a "text" string`);
       if (o.room !== undefined && !isString(o.room)) return bad('"room" must be a room name');
+      if (o.id !== undefined && !(isString(o.id) && MESSAGE_ID.test(o.id))) {
+        return bad('"id" must be 1 to 64 of A-Z a-z 0-9 _ - (a random UUID will do)');
+      }
       const event: Extract<ClientEvent, { type: "say" | "me" }> = {
         type: o.type,
         text: o.text,
         ref,
       };
       if (isString(o.room)) event.room = o.room;
+      if (isString(o.id)) event.id = o.id;
       return { ok: true, event };
     }
     case "enter": {

@@ -3,6 +3,9 @@ import { nameKey, nameProblem } from "../../protocol/names.ts";
 import type { Clock } from "./clock.ts";
 import { Frame } from "./frame.ts";
 import type { History } from "./history.ts";
+import type { Ledger } from "./ledger.ts";
+import { LocalLedger } from "./local_ledger.ts";
+import type { ChatObserver } from "./observer.ts";
 import type { Log } from "./peer.ts";
 import { Relay } from "./relay.ts";
 import { type Member, Room } from "./room.ts";
@@ -18,6 +21,10 @@ export const MAX_TOPIC = 300;
 /** Options of a {@linkcode Chat}. */
 export interface ChatOptions {
   history: History;
+  /** Where messages get their seqs. @default a LocalLedger on `history` */
+  ledger?: Ledger;
+  /** Told what this node's members do (a cluster). */
+  observer?: ChatObserver;
   /** The room everyone is placed in unless a hello names others. @default "lobby" */
   defaultRoom?: string;
   /** Most rooms that may exist. @default 1000 */
@@ -64,24 +71,38 @@ export class Chat {
   readonly #clock: Clock;
   readonly #log: Log;
   readonly #version: string;
+  readonly #observer: ChatObserver | undefined;
+  /** Members of this node (the rest are stand-ins of other nodes'). */
+  #local = 0;
   #closed = false;
 
   constructor(options: ChatOptions) {
     this.#history = options.history;
     this.#clock = options.clock;
     this.#log = options.log ?? (() => {});
-    this.#relay = new Relay(options.history, options.clock, this.#log);
+    this.#relay = new Relay(
+      options.ledger ?? new LocalLedger(options.history, this.#log),
+      options.clock,
+    );
+    this.#observer = options.observer;
     this.#replay = options.replay ?? 50;
     this.#maxResume = options.maxResume ?? MAX_RESUME;
     this.#maxMembers = options.maxMembers ?? Infinity;
     this.#version = options.version;
-    this.#rooms = new Rooms(this.#history, options.maxRooms ?? 1000, this.#log);
+    this.#rooms = new Rooms(this.#history, options.maxRooms ?? 1000, this.#log, (room) => {
+      this.#observer?.roomCreated(room);
+    });
     this.defaultRoom = this.#rooms.ensure(options.defaultRoom ?? "lobby");
   }
 
-  /** How many members are on the server. */
+  /** How many members this node holds (stand-ins of other nodes' not counted). */
   get size(): number {
-    return this.#members.size;
+    return this.#local;
+  }
+
+  /** Every member, this node's and (in a cluster) the others'. */
+  members(): IterableIterator<Member> {
+    return this.#members.values();
   }
 
   /** How many rooms exist. */
@@ -160,7 +181,7 @@ export class Chat {
     if (this.#closed) return refuse("server_full", "the server is shutting down");
     const refusal = this.checkName(member.name);
     if (refusal) return refusal;
-    if (this.#members.size >= this.#maxMembers) {
+    if (!member.remote && this.#local >= this.#maxMembers) {
       return refuse(
         "server_full",
         `the server is full (${this.#maxMembers} members), try again later`,
@@ -189,6 +210,8 @@ export class Chat {
       member.rooms.add(room);
     }
     member.current = rooms.includes(this.defaultRoom) ? this.defaultRoom : rooms[0] ?? null;
+    if (member.remote) return null;
+    this.#local++;
     const inLobby = member.rooms.has(this.defaultRoom);
     const welcome: ServerEvent = {
       type: "welcome",
@@ -206,6 +229,7 @@ export class Chat {
       if (room !== this.defaultRoom) this.#sendRoom(member, room, since(room));
     }
     this.#log("info", `${member.name} joined (${member.peer.label})`);
+    this.#observer?.joined(member, rooms);
     return null;
   }
 
@@ -237,7 +261,9 @@ export class Chat {
       this.#log("info", `${member.name} entered #${room.name}`);
     }
     member.current = room;
+    if (member.remote) return null;
     this.#sendRoom(member, room, since);
+    this.#observer?.entered(member, room);
     return null;
   }
 
@@ -254,7 +280,7 @@ export class Chat {
       reason: "part",
     };
     // The member sees its own leave too (plain: "* You left #dev").
-    member.peer.send(new Frame(event, member.name));
+    if (!member.remote) member.peer.send(new Frame(event, member.name));
     room.remove(member);
     member.rooms.delete(room);
     this.#broadcast(room, event);
@@ -264,6 +290,7 @@ export class Chat {
         : member.rooms.values().next().value ?? null;
     }
     this.#log("info", `${member.name} left #${room.name}`);
+    if (!member.remote) this.#observer?.parted(member, room);
     return null;
   }
 
@@ -273,6 +300,7 @@ export class Chat {
     if (this.#members.get(key) !== member) return;
     this.#relay.flush();
     this.#members.delete(key);
+    if (!member.remote) this.#local--;
     const ts = this.#ts();
     for (const room of member.rooms) {
       room.remove(member);
@@ -283,11 +311,19 @@ export class Chat {
     member.rooms.clear();
     member.current = null;
     this.#log(reason === "slow" ? "warn" : "info", `${member.name} left (${reason})`);
+    if (!member.remote) this.#observer?.left(member, reason);
   }
 
   /** Posts a message (or an action) to `room`; it is stored, then relayed and acked. */
-  post(member: Member, room: Room, text: string, action: boolean, ref?: string): void {
-    this.#relay.post(room, member, text, action, ref);
+  post(
+    member: Member,
+    room: Room,
+    text: string,
+    action: boolean,
+    ref?: string,
+    id?: string,
+  ): void {
+    this.#relay.post(room, member, text, action, ref, id);
   }
 
   /** Publishes pending messages now: called before any direct reply, to keep replies in order. */
@@ -317,7 +353,13 @@ export class Chat {
       m.peer.send(plain || m.roomAware ? topic : notice, m.current !== room);
     }
     this.#log("info", `${member.name} set the topic of #${room.name}`);
+    if (!member.remote) this.#observer?.topicSet(member, room, text);
     return null;
+  }
+
+  /** A room another node made or changed the topic of (see `Rooms.learn`). */
+  learnRoom(name: string, topic?: string): Room {
+    return this.#rooms.learn(name, topic);
   }
 
   /** Every room, most members first. */
@@ -362,6 +404,7 @@ export class Chat {
     const frame = new Frame({ type: "nick", ts: this.#ts(), from: old, to: name });
     for (const m of told) m.peer.send(frame);
     this.#log("info", `${old} is now ${name}`);
+    if (!member.remote) this.#observer?.renamed(member, old);
     return null;
   }
 
@@ -369,6 +412,7 @@ export class Chat {
   shutdown(message: string): void {
     this.#relay.flush();
     this.#closed = true;
+    this.#local = 0;
     const frame = new Frame({ type: "shutdown", message });
     const members = [...this.#members.values()];
     this.#members.clear();

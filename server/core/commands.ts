@@ -17,6 +17,10 @@ export interface CommandContext {
   say(text: string, action: boolean): void;
   /** Leaves the room and closes the connection. */
   quit(): void;
+  /** Renames the member (waiting, in a cluster, for the name to be free everywhere). */
+  rename(name: string): void | Promise<void>;
+  /** Enters a room (waiting, in a cluster, for it to be readable here). */
+  enter(room: string, since?: number): void | Promise<void>;
 }
 
 /** One slash command. `/help` and argument checks are generated from these. */
@@ -29,7 +33,7 @@ export interface Command {
   /** Words the command needs before it runs; fewer gets its usage back. */
   minArgs: number;
   /** `words` are the whitespace-split arguments, `rest` the raw text after the command. */
-  run(ctx: CommandContext, words: string[], rest: string): void;
+  run(ctx: CommandContext, words: string[], rest: string): void | Promise<void>;
 }
 
 /** Everything after the first word of `rest`. */
@@ -78,7 +82,7 @@ export const COMMANDS: readonly Command[] = [
     help: "change your name",
     minArgs: 1,
     run(ctx, words) {
-      check(ctx, ctx.chat.rename(ctx.member, words[0]));
+      return ctx.rename(words[0]);
     },
   },
   {
@@ -88,7 +92,7 @@ export const COMMANDS: readonly Command[] = [
     help: "enter a room (made if new) and talk there",
     minArgs: 1,
     run(ctx, words) {
-      check(ctx, ctx.chat.enter(ctx.member, words[0]));
+      return ctx.enter(words[0]);
     },
   },
   {

@@ -41,6 +41,8 @@ export interface History {
   rooms(): RoomRecord[];
   /** Records a room and its topic; `topic` "" clears it. */
   saveRoom(room: string, topic: string): void;
+  /** Records a new room (no topic); a room already recorded keeps its topic. */
+  createRoom(room: string): void;
   /** How many messages are stored, in all rooms. */
   count(): number;
   /** Releases resources; safe to call twice. */
@@ -102,6 +104,10 @@ export class MemoryHistory implements History {
 
   saveRoom(room: string, topic: string): void {
     this.#room(room).topic = topic;
+  }
+
+  createRoom(room: string): void {
+    this.#room(room);
   }
 
   count(): number {

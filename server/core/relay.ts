@@ -1,43 +1,43 @@
 import type { ServerEvent } from "../../protocol/events.ts";
 import type { Clock } from "./clock.ts";
 import { Frame, FrameRun } from "./frame.ts";
-import type { History, StoredMessage } from "./history.ts";
-import type { Log, Peer } from "./peer.ts";
+import type { Draft, Entry, Ledger, LedgerSink } from "./ledger.ts";
+import type { Peer } from "./peer.ts";
 import type { Member, Room } from "./room.ts";
-
-interface Pending {
-  room: Room;
-  from: Member;
-  text: string;
-  action: boolean;
-  ref: string | undefined;
-}
 
 /**
  * Room messages on their way: collected for the rest of the current turn
- * of the event loop, stored as one batch (one transaction, whatever the
- * rooms) before anyone sees them, then handed to each room's members: one
- * hand-over per member per room with news, with the member's own messages
- * replaced by their acks. So a persistent history commits many messages at
- * once, nothing is shown or acked that was not stored, and a member in 50
- * rooms costs nothing for the 49 that are quiet.
+ * of the event loop and handed to the {@linkcode Ledger} as one batch,
+ * which gives them their seqs and stores them (one transaction on one node,
+ * one round of scripts in a cluster) before anyone sees them. What the
+ * ledger delivers is handed to each room's members: one hand-over per
+ * member per room with news, with the member's own messages replaced by
+ * their acks. So nothing is shown or acked that was not stored, and a
+ * member in 50 rooms costs nothing for the 49 that are quiet.
  */
-export class Relay {
-  readonly #history: History;
+export class Relay implements LedgerSink {
+  readonly #ledger: Ledger;
   readonly #clock: Clock;
-  readonly #log: Log;
-  #pending: Pending[] = [];
+  #pending: Draft[] = [];
   #scheduled = false;
 
-  constructor(history: History, clock: Clock, log: Log) {
-    this.#history = history;
+  constructor(ledger: Ledger, clock: Clock) {
+    this.#ledger = ledger;
     this.#clock = clock;
-    this.#log = log;
   }
 
-  /** Queues a message; it is stored, relayed and acked at the end of this turn. */
-  post(room: Room, from: Member, text: string, action: boolean, ref?: string): void {
-    this.#pending.push({ room, from, text, action, ref });
+  /** Queues a message; it is stored, relayed and acked once the ledger has it. */
+  post(room: Room, from: Member, text: string, action: boolean, ref?: string, id?: string): void {
+    const message: Draft["message"] = {
+      type: "message",
+      room: room.name,
+      seq: 0,
+      ts: "",
+      from: from.name,
+      text,
+    };
+    if (action) message.action = true;
+    this.#pending.push({ room, from, message, ref, id });
     if (!this.#scheduled) {
       this.#scheduled = true;
       queueMicrotask(this.#flushSoon);
@@ -46,78 +46,52 @@ export class Relay {
 
   readonly #flushSoon = (): void => this.flush();
 
-  /** Publishes what is pending now: before any other event, so everyone sees one order. */
+  /** Hands what is pending to the ledger now: before any other event, so everyone sees one order. */
   flush(): void {
     this.#scheduled = false;
     if (this.#pending.length === 0) return;
     const pending = this.#pending;
     this.#pending = [];
     const ts = new Date(this.#clock.now()).toISOString();
-    // Seqs are given here, in order, per room; a room's counter moves only
-    // once its messages are stored.
-    const next = new Map<Room, number>();
-    const batch: StoredMessage[] = pending.map((p) => {
-      const seq = (next.get(p.room) ?? p.room.lastSeq) + 1;
-      next.set(p.room, seq);
-      const m: StoredMessage = {
-        type: "message",
-        room: p.room.name,
-        seq,
-        ts,
-        from: p.from.name,
-        text: p.text,
-      };
-      if (p.action) m.action = true;
-      return m;
-    });
-    try {
-      this.#history.append(batch);
-    } catch (err) {
-      this.#log(
-        "error",
-        `could not store ${batch.length} messages: ${err instanceof Error ? err.message : err}`,
+    for (const d of pending) d.message.ts = ts;
+    this.#ledger.submit(pending, this);
+  }
+
+  refused(drafts: Draft[], message: string): void {
+    for (const d of drafts) {
+      d.from.peer.send(
+        new Frame({ type: "error", code: "server_error", message, ref: d.ref }),
       );
-      for (const p of pending) {
-        p.from.peer.send(
-          new Frame({
-            type: "error",
-            code: "server_error",
-            message: "your message could not be stored and was not sent, try again",
-            ref: p.ref,
-          }),
-        );
-      }
-      return;
-    }
-    for (const [room, seq] of next) room.lastSeq = seq;
-    // One run per room, in the order the rooms first appear in the batch.
-    const byRoom = new Map<Room, number[]>();
-    for (let i = 0; i < pending.length; i++) {
-      const list = byRoom.get(pending[i].room);
-      if (list) list.push(i);
-      else byRoom.set(pending[i].room, [i]);
-    }
-    for (const [room, indexes] of byRoom) {
-      this.#fanOut(room, indexes.map((i) => [pending[i], batch[i]]));
     }
   }
 
-  #fanOut(room: Room, items: [Pending, StoredMessage][]): void {
-    const frames = items.map(([, m]) => new Frame(m));
-    const acks = items.map(([p, m]) => {
-      const ack: ServerEvent = p.ref === undefined
-        ? { type: "ack", room: room.name, seq: m.seq }
-        : { type: "ack", room: room.name, ref: p.ref, seq: m.seq };
-      return new Frame(ack);
-    });
+  deliver(room: Room, entries: Entry[]): void {
+    // A resend's ack goes to its sender alone, in its place among the others.
+    let from = 0;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i];
+      if (!e.duplicate) continue;
+      if (i > from) this.#fanOut(room, entries.slice(from, i));
+      e.draft!.from.peer.send(new Frame(ackEvent(room, e.message.seq, e.draft!.ref)));
+      from = i + 1;
+    }
+    if (from < entries.length) this.#fanOut(room, from === 0 ? entries : entries.slice(from));
+  }
+
+  #fanOut(room: Room, entries: Entry[]): void {
+    const frames = entries.map((e) => new Frame(e.message));
+    // acks[i] is read only where frames[i] is the member's own.
+    const acks: Frame[] = [];
     // Each member gets every message of the room in seq order, except its
     // own, where it gets the ack: one hand-over per member.
     const own = new Map<Member, number[]>();
-    for (let i = 0; i < items.length; i++) {
-      const from = items[i][0].from;
-      const list = own.get(from);
+    for (let i = 0; i < entries.length; i++) {
+      const d = entries[i].draft;
+      if (!d) continue;
+      acks[i] = new Frame(ackEvent(room, entries[i].message.seq, d.ref));
+      const list = own.get(d.from);
       if (list) list.push(i);
-      else own.set(from, [i]);
+      else own.set(d.from, [i]);
     }
     const run = new FrameRun(frames);
     for (const m of room.members) {
@@ -128,6 +102,12 @@ export class Relay {
     // A sender that is no longer in the room still gets its acks.
     for (const [m, mine] of own) for (const i of mine) m.peer.send(acks[i]);
   }
+}
+
+function ackEvent(room: Room, seq: number, ref: string | undefined): ServerEvent {
+  return ref === undefined
+    ? { type: "ack", room: room.name, seq }
+    : { type: "ack", room: room.name, ref, seq };
 }
 
 function sendRun(

@@ -18,6 +18,12 @@ export interface Member {
    * events, where a client that knows nothing of rooms gets a notice.
    */
   roomAware: boolean;
+  /**
+   * A member of another node of a cluster, mirrored here so that rooms,
+   * names and `/who` are the same on every node: its peer forwards only
+   * what is addressed to it alone (DMs); its node shows it everything else.
+   */
+  readonly remote?: true;
 }
 
 /**

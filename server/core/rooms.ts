@@ -24,11 +24,13 @@ export class Rooms {
   readonly #history: History;
   readonly #max: number;
   readonly #log: Log;
+  readonly #created: (room: Room) => void;
 
-  constructor(history: History, max: number, log: Log) {
+  constructor(history: History, max: number, log: Log, created: (room: Room) => void) {
     this.#history = history;
     this.#max = max;
     this.#log = log;
+    this.#created = created;
     for (const r of history.rooms()) {
       this.#rooms.set(nameKey(r.name), new Room(r.name, r.topic, r.lastSeq));
     }
@@ -78,8 +80,9 @@ export class Rooms {
     }
     const room = new Room(name);
     this.#rooms.set(room.key, room);
-    this.#history.saveRoom(room.name, "");
+    this.#history.createRoom(room.name);
     this.#log("info", `room #${room.name} created`);
+    this.#created(room);
     return room;
   }
 
@@ -89,8 +92,22 @@ export class Rooms {
     if (!room) {
       room = new Room(name);
       this.#rooms.set(room.key, room);
-      this.#history.saveRoom(room.name, "");
+      this.#history.createRoom(room.name);
     }
+    return room;
+  }
+
+  /**
+   * A room another node made (or whose topic it changed), known here from
+   * now on, whatever the limit (the node that made it checked it).
+   */
+  learn(name: string, topic?: string): Room {
+    let room = this.get(name);
+    if (!room) {
+      room = new Room(name, topic ?? "");
+      this.#rooms.set(room.key, room);
+      this.#history.createRoom(room.name);
+    } else if (topic !== undefined) room.topic = topic;
     return room;
   }
 

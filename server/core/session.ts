@@ -5,6 +5,7 @@ import { nameProblem, normalizeName } from "../../protocol/names.ts";
 import { sanitize } from "../../protocol/sanitize.ts";
 import { type CommandContext, findCommand, usage } from "./commands.ts";
 import { Frame, type Mode } from "./frame.ts";
+import type { Directory } from "./directory.ts";
 import type { PasswordGate } from "./password_gate.ts";
 import type { Peer } from "./peer.ts";
 import type { Chat, JoinRequest, Refusal } from "./chat.ts";
@@ -26,6 +27,8 @@ export interface SessionOptions {
   gate?: PasswordGate;
   /** Called once, when the handshake is done and the member is in the room. */
   onJoin?: () => void;
+  /** What names and rooms wait for in a cluster; absent on one node. */
+  directory?: Directory;
 }
 
 /** Where the handshake stands. */
@@ -46,6 +49,7 @@ export class Session implements Member {
   readonly #maxLine: number;
   readonly #gate: PasswordGate | undefined;
   readonly #onJoin: (() => void) | undefined;
+  readonly #directory: Directory | undefined;
   #mode: Mode | null = null;
   #joined = false;
   #ended = false;
@@ -62,6 +66,7 @@ export class Session implements Member {
     this.#maxLine = options.maxLineBytes;
     this.#gate = options.gate;
     this.#onJoin = options.onJoin;
+    this.#directory = options.directory;
     this.#authed = !options.gate?.required;
     if (options.mode) this.#mode = peer.mode = options.mode;
     this.#ctx = {
@@ -72,6 +77,8 @@ export class Session implements Member {
       refuse: (r) => this.#refuse(r),
       say: (text, action) => this.#say(text, action),
       quit: () => this.end("quit"),
+      rename: (name) => this.#rename(name),
+      enter: (room, since) => this.#enter(room, since),
     };
   }
 
@@ -122,8 +129,8 @@ export class Session implements Member {
       return;
     }
     if (!this.#joined) return this.#handshake(line);
-    else if (this.#mode === "json") this.#json(line);
-    else this.#plain(line);
+    else if (this.#mode === "json") return this.#json(line);
+    else return this.#plain(line);
   }
 
   #handshake(line: string): void | Promise<void> {
@@ -169,14 +176,14 @@ export class Session implements Member {
     this.#send({ type: "notice", text: "Password:" });
   }
 
-  async #authenticate(candidate: string, then: () => void): Promise<void> {
+  async #authenticate(candidate: string, then: () => void | Promise<void>): Promise<void> {
     this.#stage = "checking";
     const ok = await this.#gate!.check(this.peer.address, candidate, this.peer.label);
     if (this.#ended) return;
     if (!ok) return this.#authFailed("wrong password, check it and reconnect to try again");
     this.#authed = true;
     this.#stage = "name";
-    then();
+    await then();
   }
 
   #authFailed(message: string): void {
@@ -184,20 +191,70 @@ export class Session implements Member {
     this.end("disconnect");
   }
 
-  #join(name: string, req?: JoinRequest): void {
+  #join(name: string, req?: JoinRequest): void | Promise<void> {
+    const dir = this.#directory;
+    if (!dir) {
+      this.#joinNow(name, req);
+      return;
+    }
+    // A name another member of this node holds is refused without asking the cluster.
+    const local = this.#chat.checkName(name);
+    if (local) return this.#refuse(local);
+    return (async () => {
+      const refusal = await dir.claim(name) ??
+        await dir.open(req?.rooms ?? [this.#chat.defaultRoom.name]);
+      if (this.#ended || refusal) {
+        dir.release(name);
+        if (refusal) this.#refuse(refusal);
+        return;
+      }
+      if (!this.#joinNow(name, req)) dir.release(name);
+    })();
+  }
+
+  /** Joins the Chat; true when it let the member in. */
+  #joinNow(name: string, req?: JoinRequest): boolean {
     this.name = name;
     const refusal = this.#chat.join(this, req);
     if (refusal) {
       this.name = "";
       this.#refuse(refusal);
       if (refusal.code === "server_full") this.end("disconnect");
-      return;
+      return false;
     }
     this.#joined = true;
     this.#onJoin?.();
+    return true;
   }
 
-  #plain(line: string): void {
+  #rename(name: string): void | Promise<void> {
+    const dir = this.#directory;
+    const local = this.#chat.checkName(name, this);
+    if (!dir || local || name === this.name) return this.#check(this.#chat.rename(this, name));
+    return (async () => {
+      const refusal = await dir.claim(name);
+      if (refusal || this.#ended) {
+        if (!refusal) dir.release(name);
+        return this.#check(refusal);
+      }
+      const late = this.#chat.rename(this, name);
+      // The old name is let go by the cluster once the rename is told; a refused one frees the new.
+      if (late) dir.release(name);
+      this.#check(late);
+    })();
+  }
+
+  #enter(raw: string, since?: number): void | Promise<void> {
+    const dir = this.#directory;
+    if (!dir) return this.#check(this.#chat.enter(this, raw, since));
+    return (async () => {
+      const refusal = await dir.open([raw]);
+      if (this.#ended) return;
+      this.#check(refusal ?? this.#chat.enter(this, raw, since));
+    })();
+  }
+
+  #plain(line: string): void | Promise<void> {
     if (line.trim() === "") return;
     if (line === "exit" || line.trim() === "exit") return this.end("quit");
     if (line.startsWith("//")) return this.#say(line.slice(1), false);
@@ -218,10 +275,10 @@ export class Session implements Member {
     if (words.length < command.minArgs) {
       return this.#refuse({ code: "bad_request", message: `usage: ${usage(command)}` });
     }
-    command.run(this.#ctx, words.map(sanitize), sanitize(args));
+    return command.run(this.#ctx, words.map(sanitize), sanitize(args));
   }
 
-  #json(line: string): void {
+  #json(line: string): void | Promise<void> {
     const parsed = parseClientEvent(line);
     if (!parsed.ok) {
       return this.#refuse({ code: "bad_request", message: parsed.message }, parsed.ref);
@@ -232,7 +289,7 @@ export class Session implements Member {
       case "say":
       case "me":
         if (e.room !== undefined) this.roomAware = true;
-        return this.#say(e.text, e.type === "me", e.ref, e.room);
+        return this.#say(e.text, e.type === "me", e.ref, e.room, e.id);
       case "dm": {
         const text = sanitize(e.text);
         if (text.trim() === "") {
@@ -241,7 +298,7 @@ export class Session implements Member {
         return this.#check(chat.dm(this, sanitize(e.to), text, e.ref), e.ref);
       }
       case "nick":
-        return this.#check(chat.rename(this, normalizeName(e.name)));
+        return this.#rename(normalizeName(e.name));
       case "who": {
         const room = this.#room(e.room, chat.defaultRoom);
         if (!room) return;
@@ -250,7 +307,7 @@ export class Session implements Member {
       case "enter":
         this.roomAware = true;
         // Room names are checked, not cleaned, like names: escapes get bad_room.
-        return this.#check(chat.enter(this, e.room, e.since));
+        return this.#enter(e.room, e.since);
       case "part":
         this.roomAware = true;
         return this.#check(chat.part(this, e.room));
@@ -289,7 +346,7 @@ export class Session implements Member {
     return null;
   }
 
-  #say(raw: string, action: boolean, ref?: string, roomName?: string): void {
+  #say(raw: string, action: boolean, ref?: string, roomName?: string, id?: string): void {
     const text = sanitize(raw);
     if (text.trim() === "") {
       // An empty plain line is simply ignored; a JSON client asked for something.
@@ -301,7 +358,7 @@ export class Session implements Member {
     // Plain lines go to the current room; JSON ones name theirs, or mean the default room.
     const fallback = this.#mode === "json" ? this.#chat.defaultRoom : this.current;
     const room = this.#room(roomName, fallback, ref);
-    if (room) this.#chat.post(this, room, text, action, ref);
+    if (room) this.#chat.post(this, room, text, action, ref, id);
   }
 
   /** Ends the session: leaves the room (if joined) and closes the connection. */

@@ -263,6 +263,11 @@ export class SqliteHistory implements History {
     }));
   }
 
+  createRoom(room: string): void {
+    // Rooms are created only when unknown here, so this never clears a topic.
+    if (!this.#rooms.has(room)) this.saveRoom(room, "");
+  }
+
   saveRoom(room: string, topic: string): void {
     if (this.#closed) return;
     try {

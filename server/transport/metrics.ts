@@ -101,6 +101,10 @@ export class TimedHistory implements History {
     this.#inner.saveRoom(room, topic);
   }
 
+  createRoom(room: string): void {
+    this.#inner.createRoom(room);
+  }
+
   count(): number {
     return this.#inner.count();
   }
