@@ -45,6 +45,8 @@ export interface ServeConfig {
   /** History database file, or ":memory:". */
   readonly db: string;
   readonly retain: RetainPolicy;
+  /** The Redis of a cluster (`--redis`), or null for one node with --db. */
+  readonly redis: string | null;
 }
 
 function intIn(flag: string, raw: string, min: number, max: number): number {
@@ -94,6 +96,22 @@ function dbPath(raw: string): string {
     throw new UsageError("--db cannot be empty, try chat.db or :memory:");
   }
   return raw;
+}
+
+// With --redis everything nodes share lives in Redis: a --db too would
+// suggest a second copy that nobody reads.
+function redisUrl(raw: string, dbGiven: boolean): string | null {
+  const v = raw.trim();
+  if (v === "" || v === "none") return null;
+  if (!/^rediss?:\/\//.test(v)) {
+    throw new UsageError(`--redis must look like redis://HOST:PORT, got "${v}"`);
+  }
+  if (dbGiven) {
+    throw new UsageError(
+      "--redis keeps the history in Redis: drop --db (or CHAT_DB), or drop --redis for one node",
+    );
+  }
+  return v;
 }
 
 function retain(raw: string): RetainPolicy {
@@ -204,6 +222,7 @@ export function parseServeConfig(
     logLevel,
     db: dbPath(get("db")),
     retain: retain(get("retain")),
+    redis: redisUrl(get("redis"), values.db !== undefined || env.CHAT_DB !== undefined),
   });
 }
 

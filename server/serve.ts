@@ -1,19 +1,17 @@
 import { VERSION } from "../protocol/version.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
 import type { Log } from "./core/peer.ts";
-import { Chat, MAX_RESUME } from "./core/chat.ts";
+import { Chat } from "./core/chat.ts";
 import { Frame } from "./core/frame.ts";
 import type { ServeConfig } from "./config.ts";
 import { stderrLog } from "./log.ts";
 import { Hub, SWEEP_MS } from "./transport/hub.ts";
 import { acceptLoop } from "./transport/tcp.ts";
 import { startWeb, type WebServer } from "./transport/http.ts";
-import { TimedHistory } from "./transport/metrics.ts";
 import { describeRetain } from "./storage/retention.ts";
-import { RetentionTask } from "./storage/retention_task.ts";
-import { historyLine, MEMORY_DB, SqliteHistory } from "./storage/sqlite_history.ts";
-import { Checkpointer } from "./storage/checkpointer.ts";
-import { StorageError } from "./storage/storage_error.ts";
+import type { Backend } from "./backend.ts";
+import { BackendError, localBackend } from "./local_backend.ts";
+import { clusterBackend } from "./cluster/cluster_backend.ts";
 import { FailureThrottle } from "./core/failure_throttle.ts";
 import { PasswordGate } from "./core/password_gate.ts";
 import { readPassword, SecretError } from "./secrets.ts";
@@ -79,23 +77,19 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
     throw err;
   }
   for (const w of pair?.warnings ?? []) log("warn", w);
-  // Before listening: a database that cannot be used stops the server
-  // before any client could post a message that would then be lost.
-  let history: SqliteHistory;
+  // Before listening: a database (or a Redis) that cannot be used stops the
+  // server before any client could post a message that would then be lost.
+  let backend: Backend;
   try {
-    history = SqliteHistory.open(config.db, {
-      memoryCap: Math.max(config.history, MAX_RESUME),
-      defaultRoom: config.defaultRoom,
-    });
+    backend = config.redis ? await clusterBackend(config, log) : localBackend(config, clock, log);
   } catch (err) {
-    if (err instanceof StorageError) throw new StartError(err.message);
+    if (err instanceof BackendError) throw new StartError(err.message);
     throw err;
   }
-  const retention = new RetentionTask(history, config.retain, { clock, log });
-  // Timed, so /metrics can show how long storing a batch takes.
-  const timed = new TimedHistory(history);
   const chat = new Chat({
-    history: timed,
+    history: backend.history,
+    ledger: backend.ledger,
+    observer: backend.observer,
     defaultRoom: config.defaultRoom,
     maxRooms: config.maxRooms,
     replay: config.history,
@@ -106,6 +100,19 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
   });
   const gate = new PasswordGate({ password, throttle: new FailureThrottle(clock), log });
   const hub = new Hub(chat, config, gate, clock, log);
+  hub.directory = backend.directory;
+  const stopped = Promise.withResolvers<void>();
+  let lostCluster = false;
+  try {
+    await backend.start(chat, (why) => {
+      log("error", `${why}: shutting down; start it again to rejoin`);
+      lostCluster = true;
+      stopped.resolve();
+    });
+  } catch (err) {
+    await backend.stop();
+    throw new StartError(`cannot start: ${err instanceof Error ? err.message : err}`);
+  }
   let listener: Acceptor & { close(): void; addr: Deno.Addr };
   let tlsTcp: TlsServer | undefined;
   try {
@@ -113,7 +120,7 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
       ? tlsTcp = await TlsServer.listen(config.host, config.port, pair)
       : Deno.listen({ hostname: config.host, port: config.port });
   } catch (err) {
-    history.close();
+    await backend.stop();
     throw new StartError(`cannot listen on ${config.host}:${config.port}: ${reason(err)}`);
   }
   let web: WebServer | undefined;
@@ -124,22 +131,26 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
       web = startWeb(hub, {
         hostname: config.host,
         port: config.webPort,
-        metrics: { history: timed, storage: timed.stats, startedAt: clock.now() },
+        metrics: {
+          history: backend.history,
+          storage: backend.storage,
+          healthy: backend.healthy,
+          startedAt: clock.now(),
+        },
         tls: tlsWeb,
       });
     } catch (err) {
       listener.close();
       tlsWeb?.close();
-      history.close();
+      await backend.stop();
       const why = reason(err).replace("--port", "--web-port");
       throw new StartError(`cannot serve the web page on ${config.host}:${config.webPort}: ${why}`);
     }
   }
-  const checkpoints = config.db === MEMORY_DB ? null : await Checkpointer.start(history, log);
   const addr = listener.addr as Deno.NetAddr;
   print(`chat listening on ${pair ? "tls" : "tcp"}://${hostPort(addr)}`);
   if (web) print(`chat web on ${web.scheme}://${hostPort(web.addr)}`);
-  print(historyLine(history));
+  print(backend.describe());
   log("info", `chat ${VERSION} ready; history kept ${describeRetain(config.retain)}`);
   if (pair) log("info", `TLS: ${pair.subject}, valid until ${pair.notAfter.toISOString()}`);
   if (password !== null) log("info", "joining needs the room password");
@@ -158,31 +169,30 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
       log("error", `reload failed: ${err instanceof Error ? err.message : err}`)
     );
   options.reload?.addEventListener("reload", reload);
-  retention.start();
   const sweeper = setInterval(() => hub.sweep(), SWEEP_MS);
   Deno.unrefTimer(sweeper);
   const accepting = acceptLoop(listener, hub, pair ? "tls" : "tcp");
   if (options.signal && !options.signal.aborted) {
-    await new Promise((resolve) =>
-      options.signal!.addEventListener("abort", resolve, { once: true })
-    );
-  }
+    options.signal.addEventListener("abort", () => stopped.resolve(), { once: true });
+  } else stopped.resolve();
+  await stopped.promise;
   options.reload?.removeEventListener("reload", reload);
   log("info", `shutting down: ${chat.size} members, ${hub.connections} connections`);
   hub.closing = true;
   clearInterval(sweeper);
   listener.close();
-  const message = "server is shutting down, bye";
+  const message = lostCluster
+    ? "this server lost the chat cluster, reconnect to another"
+    : "server is shutting down, bye";
   chat.shutdown(message);
   hub.closeAll(new Frame({ type: "shutdown", message }));
   await accepting;
   await hub.drain(2000);
   await web?.shutdown();
-  retention.stop();
-  await checkpoints?.stop();
-  history.close();
+  await backend.stop();
   globalThis.removeEventListener("unhandledrejection", lastResort);
   log("info", "bye");
+  if (lostCluster) throw new StartError("this node was cut off from the cluster; start it again");
 }
 
 /** What a reload touches. */

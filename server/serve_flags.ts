@@ -113,4 +113,12 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     env: "CHAT_RETAIN",
     help: "delete messages older than AGE (30d, 12h, 90m) and/or beyond the newest COUNT",
   },
+  {
+    name: "redis",
+    arg: "URL",
+    default: "none",
+    env: "CHAT_REDIS",
+    help:
+      "run as one node of a cluster on this Redis (redis://HOST:PORT): history, names and rooms live there, not in --db",
+  },
 ];

@@ -59,7 +59,9 @@ export async function startServer(
       "127.0.0.1",
       "--port",
       "0",
-      ...(args.includes("--db") || options.env?.CHAT_DB ? [] : ["--db", ":memory:"]),
+      ...(args.includes("--db") || args.includes("--redis") || options.env?.CHAT_DB
+        ? []
+        : ["--db", ":memory:"]),
       // No HTTP side unless a test asks for one: the default port 8081 would
       // clash between servers, and it adds a stdout line.
       ...(args.includes("--web-port") || args.includes("--no-web") ? [] : ["--no-web"]),

@@ -40,6 +40,8 @@ export interface LedgerSink {
  * ledger does it before `submit` returns, a shared one later.
  */
 export interface Ledger {
+  /** Where delivered messages go (the Chat's relay); called once, before any submit. */
+  bind(sink: LedgerSink): void;
   /** Orders and stores a turn's drafts (of any rooms). Never throws. */
-  submit(drafts: Draft[], sink: LedgerSink): void;
+  submit(drafts: Draft[]): void;
 }

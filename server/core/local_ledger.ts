@@ -18,13 +18,19 @@ export class LocalLedger implements Ledger {
   readonly #log: Log;
   /** `roomKey \0 id` → seq, oldest first. */
   readonly #ids = new Map<string, number>();
+  #sink: LedgerSink | null = null;
 
   constructor(history: History, log: Log) {
     this.#history = history;
     this.#log = log;
   }
 
-  submit(drafts: Draft[], sink: LedgerSink): void {
+  bind(sink: LedgerSink): void {
+    this.#sink = sink;
+  }
+
+  submit(drafts: Draft[]): void {
+    const sink = this.#sink!;
     const next = new Map<Room, number>();
     const entries: Entry[] = [];
     const batch: StoredMessage[] = [];

@@ -24,6 +24,7 @@ export class Relay implements LedgerSink {
   constructor(ledger: Ledger, clock: Clock) {
     this.#ledger = ledger;
     this.#clock = clock;
+    ledger.bind(this);
   }
 
   /** Queues a message; it is stored, relayed and acked once the ledger has it. */
@@ -54,7 +55,7 @@ export class Relay implements LedgerSink {
     this.#pending = [];
     const ts = new Date(this.#clock.now()).toISOString();
     for (const d of pending) d.message.ts = ts;
-    this.#ledger.submit(pending, this);
+    this.#ledger.submit(pending);
   }
 
   refused(drafts: Draft[], message: string): void {

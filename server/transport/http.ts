@@ -152,7 +152,7 @@ function handle(req: Request, from: Origin, hub: Hub, options: WebOptions): Resp
     case "/healthz":
       return reply(
         req,
-        hub.closing ? 503 : 200,
+        hub.closing || options.metrics.healthy?.() === false ? 503 : 200,
         JSON.stringify(health(hub, options.metrics)) + "\n",
         "application/json",
       );

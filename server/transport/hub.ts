@@ -1,5 +1,6 @@
 import type { Clock } from "../core/clock.ts";
 import type { Frame } from "../core/frame.ts";
+import type { Directory } from "../core/directory.ts";
 import type { PasswordGate } from "../core/password_gate.ts";
 import type { Log } from "../core/peer.ts";
 import type { Chat } from "../core/chat.ts";
@@ -55,6 +56,8 @@ export class Hub {
   readonly log: Log;
   /** The room password every session checks. */
   readonly gate: PasswordGate;
+  /** What sessions wait for in a cluster (names, rooms); undefined on one node. */
+  directory: Directory | undefined;
   readonly stats: Stats = {
     handshakeFailures: 0,
     refusedFull: 0,
@@ -70,6 +73,7 @@ export class Hub {
     this.chat = chat;
     this.config = config;
     this.gate = gate;
+    this.directory = undefined;
     this.clock = clock;
     this.log = log;
     this.#limits = new AddressLimits({

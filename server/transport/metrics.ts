@@ -120,6 +120,8 @@ export interface MetricsSources {
   history?: History;
   /** Append latency, when the history is a {@linkcode TimedHistory}. */
   storage?: StorageStats;
+  /** False while the node cannot serve new members (a cluster's Redis is away). */
+  healthy?: () => boolean;
   /** Further lines in Prometheus text format (with their # HELP / # TYPE). */
   extra?: () => string;
   /** When the server started, in clock ms. */
@@ -129,7 +131,7 @@ export interface MetricsSources {
 /** `GET /healthz`: whether the server is up, and a few numbers. */
 export function health(hub: Hub, src: MetricsSources): Record<string, unknown> {
   return {
-    ok: !hub.closing,
+    ok: !hub.closing && (src.healthy?.() ?? true),
     uptime: Math.round((hub.clock.now() - src.startedAt) / 1000),
     members: hub.chat.size,
     rooms: hub.chat.roomCount,

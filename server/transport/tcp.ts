@@ -138,6 +138,7 @@ export async function handleConnection(conn: Conn, hub: Hub, scheme: string): Pr
   const session = new Session(hub.chat, peer, {
     maxLineBytes: config.maxLine,
     gate: hub.gate,
+    directory: hub.directory,
     onJoin: () => {
       clearTimeout(timer);
       admission.joined();

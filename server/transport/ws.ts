@@ -55,6 +55,7 @@ export function acceptWebSocket(req: Request, hub: Hub, client: WsClient): Respo
     maxLineBytes: config.maxLine,
     mode: "json",
     gate: hub.gate,
+    directory: hub.directory,
     onJoin: () => {
       clearTimeout(timer);
       admission.joined();

@@ -1,0 +1,36 @@
+import type { Chat } from "./core/chat.ts";
+import type { Directory } from "./core/directory.ts";
+import type { History } from "./core/history.ts";
+import type { Ledger } from "./core/ledger.ts";
+import type { ChatObserver } from "./core/observer.ts";
+import type { StorageStats } from "./transport/metrics.ts";
+
+/**
+ * Where a server keeps what it shares: one node with its SQLite file
+ * (`local_backend.ts`), or a node of a cluster on Redis
+ * (`cluster/cluster_backend.ts`). The Chat is built from these parts the
+ * same way for both; nothing else in the server knows which it is.
+ */
+export interface Backend {
+  /** What the Chat reads (and, on one node, what stores the messages). */
+  readonly history: History;
+  /** Where messages get their seqs; absent: the history's own (one node). */
+  readonly ledger?: Ledger;
+  /** Told what this node's members do; absent on one node. */
+  readonly observer?: ChatObserver;
+  /** What sessions wait for; absent on one node. */
+  readonly directory?: Directory;
+  /** Append timings for /metrics, where the history is timed. */
+  readonly storage?: StorageStats;
+  /** Whether new members can be served now (for /healthz). */
+  healthy(): boolean;
+  /** The startup line saying where the history is. */
+  describe(): string;
+  /**
+   * Starts what runs beside the Chat (retention, checkpoints, the cluster's
+   * presence); `lost` is called if this node can no longer serve at all.
+   */
+  start(chat: Chat, lost: (why: string) => void): Promise<void>;
+  /** Stops it all and closes the storage. */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,47 @@
+import type { Backend } from "../backend.ts";
+import { MAX_RESUME } from "../core/chat.ts";
+import type { Log } from "../core/peer.ts";
+import type { ServeConfig } from "../config.ts";
+import { BackendError } from "../local_backend.ts";
+import { joinCluster } from "./node.ts";
+import { RedisStartError } from "./redis_connect.ts";
+
+/**
+ * A node of a cluster: history, names, rooms and presence in Redis
+ * (`--redis`). Nothing is kept in a local file. Retention by count trims
+ * each room's stream as it grows; by age it is not offered yet (a stream's
+ * ids are seqs, not times), which stops the server with a clear message.
+ */
+export async function clusterBackend(config: ServeConfig, log: Log): Promise<Backend> {
+  if (config.retain.maxAgeMs !== null) {
+    throw new BackendError(
+      "--retain by age is not available with --redis yet: keep a count instead, e.g. --retain 100000",
+    );
+  }
+  let node;
+  try {
+    node = await joinCluster({
+      url: config.redis!,
+      keep: Math.max(config.history, MAX_RESUME),
+      maxLen: config.retain.maxCount ?? 0,
+      log,
+    });
+  } catch (err) {
+    if (err instanceof RedisStartError) throw new BackendError(err.message);
+    throw err;
+  }
+  return {
+    history: node.history,
+    ledger: node.ledger,
+    observer: node.presence,
+    directory: node.directory,
+    healthy: () => node.healthy,
+    describe: () =>
+      `history: in Redis at ${
+        config.redis!.replace(/\/\/[^@/]*@/, "//***@")
+      }, cluster node ${node.id}`,
+    start: (chat, lost) =>
+      node.attach(chat, config.defaultRoom, () => lost("this node was cut off from the cluster")),
+    stop: () => node.close(),
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * Every key and channel chat uses in Redis, in one place. A room's keys
+ * share the hash tag `{r:KEY}`, so on Redis Cluster one room lives on one
+ * shard and its publish script touches one slot (docs/scaling.md).
+ */
+export const keys = {
+  /** The history's epoch (PROTOCOL.md): made once, lost with Redis's data. */
+  epoch: "chat:epoch",
+  /** Hash: room key → {"name","topic"}. */
+  rooms: "chat:rooms",
+  /** A room's counter: the seq of its newest message. */
+  seq: (room: string) => `chat:{r:${room}}:seq`,
+  /** A room's stream: entry id `0-SEQ`, fields m (the message) and n (the node that posted it). */
+  log: (room: string) => `chat:{r:${room}}:log`,
+  /** Prefix of a room's message-id keys (value: the seq; they expire). */
+  ids: (room: string) => `chat:{r:${room}}:id:`,
+  /** A room's live channel: "NODE\nMESSAGE\nMESSAGE…". */
+  live: (room: string) => `chat:{r:${room}}:live`,
+  /** Set of the nodes that said they are up. */
+  nodes: "chat:nodes",
+  /** A node's heartbeat: exists while the node is alive. */
+  node: (id: string) => `chat:node:${id}`,
+  /** Hash: a node's members, name key → {"name","rooms"}. */
+  members: (id: string) => `chat:members:${id}`,
+  /** A name's lease: the node that holds it. */
+  name: (key: string) => `chat:name:${key}`,
+  /** Who is clearing up after a dead node. */
+  reap: (id: string) => `chat:reap:${id}`,
+  /** Channel: what members did (join, enter, part, leave, nick, topic, room). */
+  events: "chat:events",
+  /** Channel of one node: DMs to its members. */
+  inbox: (id: string) => `chat:to:${id}`,
+};
+
+/** How long a message id is remembered for dedup, in seconds. */
+export const ID_TTL_S = 24 * 3600;
+
+/**
+ * The publish script: for one room, each message in turn — a known id
+ * returns minus the seq it was stored with; else the room's counter is
+ * incremented, the message stored in the stream under id `0-SEQ` (trimmed
+ * to ARGV[2] when > 0), its id remembered, and the new seq returned. All
+ * new messages of the call go out in one PUBLISH. A script runs atomically,
+ * so seqs have no gap and one order for every node; with `appendfsync
+ * always` Redis writes its AOF before any reply or publish leaves it.
+ *
+ * KEYS: seq, log, ids prefix. ARGV: node, live channel, maxlen, id ttl,
+ * then per message its id ("" for none), the JSON before the seq, the JSON
+ * after it.
+ */
+export const PUBLISH_LUA = `
+local maxlen = tonumber(ARGV[3])
+local ttl = tonumber(ARGV[4])
+local out, pub = {}, {ARGV[1]}
+for i = 5, #ARGV, 3 do
+  local id = ARGV[i]
+  local prev = false
+  if id ~= '' then prev = redis.call('GET', KEYS[3] .. id) end
+  if prev then
+    out[#out + 1] = -tonumber(prev)
+  else
+    local seq = redis.call('INCR', KEYS[1])
+    local m = ARGV[i + 1] .. seq .. ARGV[i + 2]
+    if maxlen > 0 then
+      redis.call('XADD', KEYS[2], 'MAXLEN', '~', maxlen, '0-' .. seq, 'm', m, 'n', ARGV[1])
+    else
+      redis.call('XADD', KEYS[2], '0-' .. seq, 'm', m, 'n', ARGV[1])
+    end
+    if id ~= '' then redis.call('SET', KEYS[3] .. id, seq, 'EX', ttl) end
+    pub[#pub + 1] = m
+    out[#out + 1] = seq
+  end
+end
+if #pub > 1 then redis.call('PUBLISH', ARGV[2], table.concat(pub, '\\n')) end
+return out
+`;

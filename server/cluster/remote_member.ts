@@ -1,0 +1,43 @@
+import type { Frame, Mode } from "../core/frame.ts";
+import type { Peer } from "../core/peer.ts";
+import type { Member, Room } from "../core/room.ts";
+
+/**
+ * The connection of another node's member, as this node's Chat sees it:
+ * everything a room shows its members is shown by the member's own node,
+ * so only what is addressed to this member alone (a DM) is forwarded there.
+ */
+export class RemotePeer implements Peer {
+  mode: Mode = "json";
+  readonly label: string;
+  readonly address = "";
+  readonly #forward: (frame: Frame) => void;
+
+  constructor(node: string, forward: (frame: Frame) => void) {
+    this.label = `node ${node}`;
+    this.#forward = forward;
+  }
+
+  send(frame: Frame): void {
+    if (frame.event.type === "dm") this.#forward(frame);
+  }
+
+  close(): void {}
+}
+
+/** Another node's member, mirrored here (see `Member.remote`). */
+export class RemoteMember implements Member {
+  name: string;
+  readonly node: string;
+  readonly peer: RemotePeer;
+  readonly rooms: Set<Room> = new Set();
+  current: Room | null = null;
+  roomAware = true;
+  readonly remote = true as const;
+
+  constructor(name: string, node: string, forward: (to: RemoteMember, frame: Frame) => void) {
+    this.name = name;
+    this.node = node;
+    this.peer = new RemotePeer(node, (frame) => forward(this, frame));
+  }
+}
