@@ -11,12 +11,17 @@ export interface Cluster extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-/** Starts Redis and `n` nodes (`chat serve --redis URL ARGS` on port 0). */
+/**
+ * Starts Redis and `n` nodes (`chat serve --redis URL --rate-limit 0 ARGS`
+ * on port 0): unpaced, so that a flood is a flood.
+ */
 export async function startCluster(n: number, args: string[] = []): Promise<Cluster> {
   const redis = await startRedis();
   const nodes: ServerProcess[] = [];
   const add = async (more: string[] = args) => {
-    const node = await startServer(["--redis", redis.url, ...more], { lines: 2 });
+    const node = await startServer(["--redis", redis.url, "--rate-limit", "0", ...more], {
+      lines: more.includes("--web-port") ? 3 : 2,
+    });
     nodes.push(node);
     return node;
   };

@@ -140,6 +140,10 @@ export async function joinCluster(options: ClusterOptions): Promise<ClusterNode>
       heartbeat.alive().then((nodes) => presence.resync(nodes)).catch(() => {});
     });
     first = sub.status !== "ready";
+    // A Redis that stops answering but keeps the socket is noticed only on a
+    // write: the subscriber writes now and then, so it is dropped and redialled.
+    const pinger = setInterval(() => sub.ping().catch(() => {}), BEAT_MS);
+    Deno.unrefTimer(pinger);
     return {
       id,
       history,
@@ -158,6 +162,7 @@ export async function joinCluster(options: ClusterOptions): Promise<ClusterNode>
         log("info", `cluster node ${id}: ${alive.length} node(s) up, epoch ${epoch}`);
       },
       async close() {
+        clearInterval(pinger);
         await heartbeat.stop();
         ledger.close();
         await link.close();

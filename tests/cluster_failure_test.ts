@@ -1,0 +1,221 @@
+import assert from "node:assert/strict";
+import { joinJson, LineClient, startServer, waitFor } from "./helpers.ts";
+import { bugs, startCluster } from "./cluster_helpers.ts";
+import { startRedis } from "./redis_helpers.ts";
+
+// Cluster mode under failure: a node killed, its subscription cut, Redis
+// killed and restarted from its AOF, and Redis URLs that cannot work.
+
+type Json = Record<string, unknown>;
+
+/**
+ * Posts one message (with an id) every 2 ms until `stop()`, and reads the
+ * answers: acks and refusals by ref. A flood that a test can cut into.
+ */
+function flood(c: LineClient, prefix: string) {
+  const acked = new Set<string>();
+  const refused = new Set<string>();
+  let sent = 0, stopped = false;
+  const sending = (async () => {
+    while (!stopped) {
+      const k = sent++;
+      try {
+        await c.sendJson({
+          type: "say",
+          text: `${prefix} ${k}`,
+          ref: `${k}`,
+          id: `${prefix}-${k}`,
+        });
+      } catch {
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  })();
+  const reading = (async () => {
+    try {
+      for (;;) {
+        const e = await c.json(20000);
+        if (e.type === "ack") acked.add(`${prefix} ${e.ref}`);
+        if (e.type === "error" && e.code === "server_error") {
+          assert.match(String(e.message), /unavailable for a moment, try again/);
+          refused.add(`${prefix} ${e.ref}`);
+        }
+        if (stopped && acked.size + refused.size >= sent) return;
+      }
+    } catch { /* the connection ended */ }
+  })();
+  return {
+    acked,
+    refused,
+    get sent() {
+      return sent;
+    },
+    async stop() {
+      stopped = true;
+      await sending;
+      await reading;
+    },
+  };
+}
+
+/** Everything in the lobby's history, by a fresh client with since 0. */
+async function history(port: number, name: string): Promise<Json[]> {
+  const { welcome, client } = await joinJson(port, name, { since: 0 });
+  await client.close();
+  return welcome.history as Json[];
+}
+
+function assertGapless(h: Json[], what: string) {
+  assert.deepEqual(h.map((m) => m.seq), h.map((_, i) => i + 1), `${what}: seqs 1..${h.length}`);
+  const texts = h.map((m) => m.text);
+  assert.equal(new Set(texts).size, texts.length, `${what}: no message twice`);
+}
+
+Deno.test("kill -9 of a node mid-flood: its members leave within the bound; every acked message is in history once, in order", async () => {
+  await using cluster = await startCluster(2);
+  const [n1, n2] = cluster.nodes;
+  const { client: watcher } = await joinJson(n1.port, "watcher");
+  const { client: victim } = await joinJson(n2.port, "victim");
+  await watcher.event("join");
+  const f = flood(victim, "v");
+  await waitFor(() => f.acked.size >= 150, "150 acks", 10000);
+  await n2.stop("SIGKILL");
+  await f.stop();
+  const acked = f.acked;
+  const t0 = Date.now();
+  const leave = await watcher.until((l) => l.includes('"type":"leave"'), 20000);
+  const waited = Date.now() - t0;
+  assert.match(leave, /"name":"victim".*"reason":"disconnect"/);
+  assert.ok(waited <= 15000, `announced after ${waited} ms (bound 15 s)`);
+  const h = await history(n1.port, "reader");
+  assertGapless(h, "after the kill");
+  const stored = new Set(h.map((m) => String(m.text)));
+  for (const a of acked) assert.ok(stored.has(a), `acked ${a} is in history`);
+  // The victim's name is free again (its lease expired or was let go).
+  const { welcome } = await joinJson(n1.port, "victim");
+  assert.equal(welcome.name, "victim");
+  assert.deepEqual(bugs(cluster.nodes), []);
+});
+
+Deno.test("a node whose subscription was cut delivers what it missed, in order, before anything newer", async () => {
+  await using cluster = await startCluster(2);
+  const [n1, n2] = cluster.nodes;
+  const { client: watcher } = await joinJson(n1.port, "watcher");
+  const { client: talker } = await joinJson(n2.port, "talker");
+  await watcher.event("join");
+  const N = 200;
+  let sent = 0;
+  const talking = (async () => {
+    for (; sent < N; sent++) {
+      await talker.sendJson({ type: "say", text: `t ${sent}`, ref: `${sent}` });
+      if (sent % 10 === 0) await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  await waitFor(() => sent > 50, "50 sent");
+  // Cuts every subscriber connection (both nodes'); they reconnect by themselves.
+  await cluster.redis.cli("CLIENT", "KILL", "TYPE", "pubsub");
+  await talking;
+  const got: number[] = [];
+  while (got.length < N) {
+    const e = await watcher.json(10000);
+    if (e.type === "message") got.push(Number(e.seq));
+  }
+  assert.deepEqual(got, Array.from({ length: N }, (_, i) => i + 1));
+  assert.deepEqual(bugs(cluster.nodes), []);
+});
+
+Deno.test("kill -9 of Redis mid-flood and a restart from its AOF: nothing acked is lost, nothing unstored is acked, no gap", async () => {
+  await using cluster = await startCluster(2, ["--web-port", "0"]);
+  const [n1] = cluster.nodes;
+  const webPort = Number(/:(\d+)$/.exec(n1.stdout[1])![1]);
+  const { client: a } = await joinJson(n1.port, "alice");
+  const f = flood(a, "a");
+  await waitFor(() => f.acked.size >= 100, "100 acks", 10000);
+  await cluster.redis.kill9();
+  await waitFor(() => f.refused.size >= 20, "20 refusals", 10000);
+  // Unhealthy while Redis is away, so a load balancer sends new users elsewhere.
+  const down = await fetch(`http://127.0.0.1:${webPort}/healthz`);
+  assert.equal(down.status, 503);
+  assert.equal((await down.json()).ok, false);
+  await cluster.redis.restart();
+  let ok = false;
+  for (let i = 0; i < 50 && !ok; i++) {
+    const r = await fetch(`http://127.0.0.1:${webPort}/healthz`);
+    ok = r.status === 200;
+    await r.body?.cancel();
+    if (!ok) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(ok, "healthy again");
+  // The flood goes on: new messages are stored again.
+  const before = f.acked.size;
+  await waitFor(() => f.acked.size >= before + 50, "50 more acks", 10000);
+  await f.stop();
+  const acked = f.acked;
+  for (const x of f.refused) assert.ok(!acked.has(x), `${x} was both refused and acked`);
+  // What was refused is sent again with the same ids, as chat join and the
+  // page do: each is acked, and stored once even if the first try was stored.
+  const again = [...f.refused];
+  await a.sendRaw(
+    again.map((x) => {
+      const k = x.split(" ")[1];
+      return JSON.stringify({ type: "say", text: x, ref: `r${k}`, id: `a-${k}` }) + "\n";
+    }).join(""),
+  );
+  for (let n = 0; n < again.length;) {
+    const e = await a.json(10000);
+    if (e.type === "ack" && String(e.ref).startsWith("r")) n++;
+  }
+  const h = await history(n1.port, "reader");
+  assertGapless(h, "after the restart");
+  const stored = new Set(h.map((m) => String(m.text)));
+  for (const x of acked) assert.ok(stored.has(x), `acked ${x} survived`);
+  for (const x of again) assert.ok(stored.has(x), `resent ${x} is stored`);
+  assert.equal(stored.size, acked.size + again.length, "nothing stored that was not acked");
+  assert.deepEqual(bugs(cluster.nodes), []);
+});
+
+Deno.test("an unreachable, password-protected or non-Redis --redis stops the server with one line, exit 1", async () => {
+  const fail = async (args: string[]) => {
+    const s = await startServer(args, { lines: 0 }).catch((err) => err as Error);
+    assert.ok(s instanceof Error, "it must not start");
+    return s.message;
+  };
+  const dead = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const deadPort = (dead.addr as Deno.NetAddr).port;
+  dead.close();
+  assert.match(
+    await fail(["--redis", `redis://127.0.0.1:${deadPort}`]),
+    /exited with 1: .*cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+.*refused/s,
+  );
+  await using locked = await startRedis({ password: "sekrit" });
+  assert.match(await fail(["--redis", `redis://127.0.0.1:${locked.port}`]), /needs a password/);
+  assert.match(
+    await fail(["--redis", `redis://:wrong@127.0.0.1:${locked.port}`]),
+    /refused the password/,
+  );
+  // Something that answers, but not like a Redis.
+  const fake = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const serving = (async () => {
+    for await (const c of fake) {
+      c.write(new TextEncoder().encode("HTTP/1.1 400 Bad Request\r\n\r\n")).catch(() => {}).finally(
+        () => c.close(),
+      );
+    }
+  })();
+  assert.match(
+    await fail(["--redis", `redis://127.0.0.1:${(fake.addr as Deno.NetAddr).port}`]),
+    /did not answer like a Redis/,
+  );
+  fake.close();
+  await serving.catch(() => {});
+  // A URL that is not one, and --db with --redis: usage errors, exit 2.
+  assert.match(
+    await fail(["--redis", "http://x"]),
+    /exited with 2: .*--redis must look like redis:\/\/HOST:PORT/s,
+  );
+  assert.match(
+    await fail(["--redis", "redis://127.0.0.1:1", "--db", "x.db"]),
+    /exited with 2: .*drop --db/s,
+  );
+});
