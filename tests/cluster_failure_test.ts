@@ -219,3 +219,22 @@ Deno.test("an unreachable, password-protected or non-Redis --redis stops the ser
     /exited with 2: .*drop --db/s,
   );
 });
+
+Deno.test("a Redis that comes back empty is noticed: members are told to reconnect, the node stops (exit 1), a new node has a new epoch", async () => {
+  await using cluster = await startCluster(1);
+  const [n1] = cluster.nodes;
+  const { client: a, welcome } = await joinJson(n1.port, "alice");
+  await cluster.redis.kill9();
+  await Deno.remove(cluster.redis.dir, { recursive: true });
+  await Deno.mkdir(cluster.redis.dir);
+  await cluster.redis.restart();
+  const bye = await a.event("shutdown", 15000);
+  assert.match(String(bye.message), /lost the chat cluster, reconnect/);
+  assert.equal(await n1.exited, 1);
+  assert.ok(n1.stderr.some((l) => /cut off/.test(l)), n1.stderr.join("\n"));
+  const n2 = await cluster.add();
+  const { welcome: again } = await joinJson(n2.port, "alice", { since: 5, epoch: welcome.epoch });
+  assert.notEqual(again.epoch, welcome.epoch);
+  assert.equal(again.reset, true);
+  assert.deepEqual(bugs(cluster.nodes), []);
+});

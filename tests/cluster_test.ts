@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { joinJson, joinPlain, LineClient, waitFor } from "./helpers.ts";
 import { bugs, startCluster } from "./cluster_helpers.ts";
+import { WsClient } from "./web_helpers.ts";
 
 // Cluster mode: real redis-server, real `chat serve --redis` nodes, real
 // sockets. Every client sees one order per room, whatever node it is on.
@@ -149,5 +150,31 @@ Deno.test("names are unique across nodes: two nodes racing for one name, exactly
     if (!ok) await new Promise((r) => setTimeout(r, 100));
   }
   assert.ok(ok, "the name was freed");
+  assert.deepEqual(bugs(cluster.nodes), []);
+});
+
+Deno.test("the web page's WebSocket on one node and netcat on another share a room; topics cross nodes", async () => {
+  await using cluster = await startCluster(2, ["--web-port", "0"]);
+  const [n1, n2] = cluster.nodes;
+  const http = n2.stdout.find((l) => l.startsWith("chat web on "))!.slice("chat web on ".length);
+  const nc = await joinPlain(n1.port, "netcat");
+  const { client: page, welcome } = await WsClient.join(http, "page", { rooms: ["lobby"] });
+  assert.deepEqual(welcome.members, ["netcat", "page"]);
+  assert.match(await nc.line(), /\* page joined the chat/);
+  await nc.send("hello page");
+  const m = await page.event("message");
+  assert.equal(m.text, "hello page");
+  assert.equal(m.from, "netcat");
+  page.send({ type: "say", text: "hello netcat", ref: "p1", id: "p-1" });
+  assert.equal((await page.event("ack")).seq, 2);
+  assert.equal(await nc.line(), "page: hello netcat");
+  page.send({ type: "topic", room: "lobby", text: "cluster day" });
+  assert.equal((await page.event("topic")).text, "cluster day");
+  assert.match(await nc.until((l) => l.includes("topic")), /\* page set the topic: cluster day/);
+  await nc.send("/quit");
+  const left = await page.event("leave");
+  assert.equal(left.name, "netcat");
+  assert.equal(left.reason, "quit");
+  await page.close();
   assert.deepEqual(bugs(cluster.nodes), []);
 });
