@@ -1,11 +1,15 @@
 import { type FlagSpec, parseFlags, renderHelp, UsageError } from "../cli/flags.ts";
+import { parseHosts, type ServerAddress } from "./hosts.ts";
 
 /** Everything `chat join` is configured with: parsed once, validated, frozen. */
 export interface JoinConfig {
   /** The name to join as; empty when it must be asked for. */
   readonly name: string;
-  readonly host: string;
-  readonly port: number;
+  /**
+   * The servers to connect to, in the order they are tried (at least one):
+   * the first that answers, and on a drop the next one, round robin.
+   */
+  readonly hosts: readonly ServerAddress[];
   /** Print every received event as one JSON line on stdout. */
   readonly json: boolean;
   /** Connect with TLS (also implied by --ca). */
@@ -26,8 +30,22 @@ export const JOIN_FLAGS: readonly FlagSpec[] = [
     default: "asked for",
     help: "your name: 1-32 letters, digits, _ - . (a terminal asks when it is missing)",
   },
-  { name: "host", arg: "HOST", default: "127.0.0.1", env: "CHAT_HOST", help: "server address" },
-  { name: "port", arg: "PORT", default: "8080", env: "CHAT_PORT", help: "server TCP port" },
+  {
+    name: "host",
+    arg: "HOST[:PORT]",
+    default: "127.0.0.1",
+    env: "CHAT_HOST",
+    multiple: true,
+    help: "server address; several (a,b:9000 or --host again) are tried in turn, " +
+      "and a dropped connection moves to the next",
+  },
+  {
+    name: "port",
+    arg: "PORT",
+    default: "8080",
+    env: "CHAT_PORT",
+    help: "server TCP port, for hosts given without one",
+  },
   {
     name: "room",
     arg: "NAME",
@@ -66,20 +84,25 @@ export const JOIN_FLAGS: readonly FlagSpec[] = [
  * Throws {@linkcode UsageError} naming the flag for anything invalid.
  *
  * @example
- * parseJoinConfig(["--name", "bob"], {}) // { name: "bob", host: "127.0.0.1", port: 8080, json: false, tls: false, … }
+ * parseJoinConfig(["--name", "bob", "--host", "a,b:9000"], {})
+ * // { name: "bob", hosts: [{host:"a",port:8080}, {host:"b",port:9000}], json: false, … }
  */
 export function parseJoinConfig(
   args: string[],
   env: Record<string, string | undefined>,
 ): JoinConfig {
   const values = parseFlags(args, JOIN_FLAGS);
-  const host = String(values.host ?? env.CHAT_HOST ?? "127.0.0.1").trim();
-  if (host === "") throw new UsageError("--host cannot be empty, try 127.0.0.1");
+  const hostValues = (values.host as string[] | undefined) ??
+    [env.CHAT_HOST ?? "127.0.0.1"];
+  if (hostValues.some((h) => h.trim() === "")) {
+    throw new UsageError("--host cannot be empty, try 127.0.0.1");
+  }
   const rawPort = String(values.port ?? env.CHAT_PORT ?? "8080").trim();
   const port = /^\d+$/.test(rawPort) ? Number(rawPort) : NaN;
   if (!(port >= 1 && port <= 65535)) {
     throw new UsageError(`--port must be a whole number from 1 to 65535, got "${rawPort}"`);
   }
+  const hosts = Object.freeze(parseHosts(hostValues, port));
   const name = String(values.name ?? "").trim();
   if (values.name !== undefined && name === "") {
     throw new UsageError("--name cannot be empty, try --name bob");
@@ -103,8 +126,7 @@ export function parseJoinConfig(
   if (rooms.some((r) => r === "")) throw new UsageError("--room cannot be empty, try --room dev");
   return Object.freeze({
     name,
-    host,
-    port,
+    hosts,
     rooms: Object.freeze(rooms),
     json: values.json === true,
     tls: values.tls === true || caFile !== null,
@@ -125,11 +147,17 @@ export function joinHelp(): string {
     flags: JOIN_FLAGS,
     footer: [
       "Exit codes: 0 done, 1 cannot connect or lost the connection, 2 bad flags.",
+      "With several --host servers (a,b or --host again; CHAT_HOST too) it connects to the",
+      "first that answers, a note naming each that does not; when the connection drops it",
+      "moves to the next, round robin (a pipe: for up to 2 min; with one server it exits 1).",
+      "What was not acked goes again with its message id, so the server stores it once; a line",
+      "the server could not store for a moment is sent again by itself, for up to 2 min.",
       "A room password is asked for (without echo) in a terminal when the server needs one.",
     ],
     examples: [
       "chat join --name bob",
       "chat join --name bob --host chat.example.org --port 9000",
+      "chat join --name bob --host a.example.org,b.example.org:9000   # either; fails over",
       "chat join --name bob --host chat.example.org --tls",
       "chat join --name bob --room dev --room ops       # in #dev and #ops, typing into #dev",
       'echo "deploy done" | chat join --name ci --room ops',

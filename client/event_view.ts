@@ -1,7 +1,7 @@
 import type { ChatMessage, ServerEvent } from "../protocol/events.ts";
 import { nameKey } from "../protocol/names.ts";
+import type { ResendQueue } from "../protocol/resend_queue.ts";
 import { RoomTracker } from "../protocol/room_tracker.ts";
-import type { Outbox } from "./outbox.ts";
 import { mentions, type Rendered, Renderer } from "./render.ts";
 
 type Welcome = Extract<ServerEvent, { type: "welcome" }>;
@@ -15,12 +15,12 @@ type Welcome = Extract<ServerEvent, { type: "welcome" }>;
 export class EventView {
   readonly rooms: RoomTracker = new RoomTracker();
   readonly render: Renderer;
-  readonly #outbox: Outbox;
+  readonly #outbox: ResendQueue;
   name: string;
   /** A room we asked to enter (/join): it becomes current when its event comes. */
   #entering: string | null = null;
 
-  constructor(render: Renderer, outbox: Outbox, name: string) {
+  constructor(render: Renderer, outbox: ResendQueue, name: string) {
     this.render = render;
     this.#outbox = outbox;
     this.name = name;
@@ -38,14 +38,20 @@ export class EventView {
     return this.rooms.current?.members ?? [];
   }
 
-  /** `bob #dev [ops 3, lobby 1!]> `: who, where, and what is unread elsewhere. */
+  /**
+   * `bob #dev [ops 3, lobby 1!]> `: who, where, and what is unread
+   * elsewhere; `(retrying 2)` while the server could not store some of
+   * ours yet.
+   */
   prompt(): string {
     const current = this.rooms.current;
     const unread = this.rooms.list()
       .filter((r) => r !== current && r.unread > 0)
       .map((r) => `${r.name} ${r.unread}${r.mentioned ? "!" : ""}`);
+    const retrying = this.#outbox.retrying;
     return `${this.name}${current ? ` #${current.name}` : ""}` +
-      `${unread.length ? ` [${unread.join(", ")}]` : ""}> `;
+      `${unread.length ? ` [${unread.join(", ")}]` : ""}` +
+      `${retrying ? ` (retrying ${retrying})` : ""}> `;
   }
 
   /** We asked to enter `room`: switch to it when the server confirms. */
@@ -56,9 +62,10 @@ export class EventView {
   /**
    * The welcome: the rooms we are in, and the history of the default room.
    * A reconnect says how much was missed, and says so when the server's
-   * history started over (a different epoch).
+   * history started over (a different epoch). `server` names the server
+   * in the reconnect's line (when there are several to be on).
    */
-  welcome(w: Welcome, first: boolean): string[] {
+  welcome(w: Welcome, first: boolean, server?: string): string[] {
     this.name = w.name;
     this.render.options.me = w.name;
     const reset = this.rooms.welcome(w);
@@ -79,7 +86,7 @@ export class EventView {
     const n = history.length;
     lines.push(
       ...this.render.notice(
-        `reconnected as ${w.name}; ${n} new message${
+        `reconnected ${server ? `to ${server} ` : ""}as ${w.name}; ${n} new message${
           n === 1 ? "" : "s"
         } in #${this.rooms.defaultRoom} while away, ${w.members.length} online`,
       ),
@@ -100,7 +107,10 @@ export class EventView {
         return this.render.message(e, this.#tag(e.room));
       }
       case "ack": {
-        const verdict = this.rooms.judge(e.room, e.seq, false);
+        // Judged as a replay: the ack of a message sent again (same id) after
+        // a lost ack has the seq it was stored with, already seen in the
+        // resumed history; it is not news, and not a restart.
+        const verdict = this.rooms.judge(e.room, e.seq, true);
         const mine = this.#outbox.settle(e.ref);
         if (!mine || mine.type === "dm" || verdict === "duplicate") return null;
         const m: ChatMessage = {
@@ -126,10 +136,25 @@ export class EventView {
       case "dm":
         if (e.ref !== undefined) this.#outbox.settle(e.ref);
         return this.render.event(e);
-      case "error":
+      case "error": {
+        // The server could not store one of ours for a moment: it goes again
+        // by itself (the prompt says so); only giving up is worth a line.
+        const retry = e.code === "server_error" ? this.#outbox.failed(e.ref) : undefined;
+        if (retry?.kind === "retry") return null;
+        if (retry?.kind === "gave-up") {
+          return {
+            lines: this.render.error(
+              `gave up after 2 minutes, the server could not store it: ${
+                retry.event.text.slice(0, 60)
+              }`,
+            ),
+            bell: false,
+          };
+        }
         if (e.ref !== undefined) this.#outbox.settle(e.ref);
         else if (e.code === "line_too_long") this.#outbox.settleOldest();
         return this.render.event(e);
+      }
       case "join": {
         const r = this.rooms.get(e.room ?? this.rooms.defaultRoom ?? undefined);
         if (r && !r.members.some((n) => nameKey(n) === nameKey(e.name))) r.members.push(e.name);

@@ -1,20 +1,24 @@
 import type { ClientEvent } from "../protocol/events.ts";
 import { LineSplitter, TOO_LONG } from "../protocol/line_splitter.ts";
+import { ResendQueue } from "../protocol/resend_queue.ts";
 import type { JoinConfig } from "./args.ts";
 import {
   AuthRefused,
+  backoffDelays,
   ConnectError,
   connectHint,
   Link,
   NameRefused,
   parseServerLine,
 } from "./connection.ts";
+import { formatAddress } from "./hosts.ts";
 import type { JoinSecrets } from "./secrets.ts";
-import { Outbox } from "./outbox.ts";
 
 const encoder = new TextEncoder();
 // Far above the server's default --max-line: the server decides, this only bounds memory.
 const MAX_INPUT_LINE = 1 << 20;
+/** With several hosts: how long a lost connection is retried (rounds of them all) before exit 1. */
+const FAILOVER_MS = 120_000;
 
 function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
   let b = encoder.encode(text);
@@ -27,19 +31,25 @@ function fail(message: string): number {
 }
 
 /**
- * Scripting mode: stdin is not a terminal. Every stdin line is sent as a
- * message; returns 0 once the server has acknowledged them all, 1 when the
- * connection is lost first or a line was refused. Prints nothing but errors
- * (on stderr), or with --json every event received (on stdout).
+ * One attempt at one server: joined, or why not. `next`: another server
+ * may do better (unreachable, full, gone mid-handshake); `name`: the name was
+ * refused (on a failover our old connection may still hold it); `final`:
+ * no server would do better (a wrong password, a refused room).
  */
-export async function runPipe(config: JoinConfig, secrets: JoinSecrets): Promise<number> {
-  const where = `${config.host}:${config.port}`;
+type Attempt =
+  | { ok: true; link: Link }
+  | { ok: false; why: "next" | "name" | "final"; message: string; hint: string };
+
+async function attempt(config: JoinConfig, secrets: JoinSecrets, index: number): Promise<Attempt> {
+  const { host, port } = config.hosts[index];
+  const where = formatAddress(config.hosts[index]);
   let link: Link;
   try {
-    link = await Link.open(config.host, config.port, { tls: secrets.tls });
+    link = await Link.open(host, port, { tls: secrets.tls });
   } catch (err) {
     if (!(err instanceof ConnectError)) throw err;
-    return fail(`cannot connect to ${where}: ${err.message}${connectHint(err)}`);
+    const message = `cannot connect to ${where}: ${err.message}`;
+    return { ok: false, why: "next", message, hint: connectHint(err) };
   }
   try {
     const hello: Extract<ClientEvent, { type: "hello" }> = { type: "hello", name: config.name };
@@ -47,23 +57,69 @@ export async function runPipe(config: JoinConfig, secrets: JoinSecrets): Promise
     if (config.rooms.length > 0) hello.rooms = [...config.rooms];
     const welcome = await link.handshake(hello, () => Promise.resolve(null));
     if (config.json) writeAll(Deno.stdout, JSON.stringify(welcome) + "\n");
+    return { ok: true, link };
   } catch (err) {
     link.close();
-    if (err instanceof NameRefused) return fail(`cannot join as ${config.name}: ${err.message}`);
-    if (err instanceof AuthRefused) {
-      return fail(
-        err.sent
-          ? `cannot join ${where}: the server refused the password (${err.message})`
-          : `cannot join ${where}: the room needs a password: pass --password-file FILE or set CHAT_PASSWORD`,
-      );
+    if (err instanceof NameRefused) {
+      return {
+        ok: false,
+        why: "name",
+        message: `cannot join as ${config.name}: ${err.message}`,
+        hint: "",
+      };
     }
-    if (err instanceof ConnectError) return fail(`cannot join ${where}: ${err.message}`);
+    if (err instanceof AuthRefused) {
+      const message = err.sent
+        ? `cannot join ${where}: the server refused the password (${err.message})`
+        : `cannot join ${where}: the room needs a password: pass --password-file FILE or set CHAT_PASSWORD`;
+      return { ok: false, why: "final", message, hint: "" };
+    }
+    if (err instanceof ConnectError) {
+      const message = `cannot join ${where}: ${err.message}`;
+      return { ok: false, why: err.transient ? "next" : "final", message, hint: "" };
+    }
     throw err;
   }
+}
 
+/**
+ * Scripting mode: stdin is not a terminal. Every stdin line is sent as a
+ * message (with a message id); returns 0 once the server has acknowledged
+ * them all, 1 when a line was refused or given up on, or the connection is
+ * lost for good first. Prints nothing but errors and notes (on stderr), or
+ * with --json every event received (on stdout).
+ *
+ * Several `--host` servers: the first that answers is used (a note for each
+ * that does not); a lost connection moves to the next one, round robin, for
+ * up to 2 minutes, and what was not acked is sent again with its id. With
+ * one server a lost connection ends it (exit 1), as a script expects.
+ */
+export async function runPipe(config: JoinConfig, secrets: JoinSecrets): Promise<number> {
+  const hosts = config.hosts;
+  const whereOf = (i: number) => formatAddress(hosts[i]);
+  // The first connection: the first server that answers.
+  let at = 0;
+  let current: Link;
+  while (true) {
+    const got = await attempt(config, secrets, at);
+    if (got.ok) {
+      current = got.link;
+      break;
+    }
+    if (got.why !== "next" || at === hosts.length - 1) return fail(got.message + got.hint);
+    console.error(`chat join: ${got.message}; trying ${whereOf(++at)}`);
+  }
+  // The link that is joined and caught up; null while reconnecting.
+  let link: Link | null = current;
   // Pings find a server that vanished without closing; their pongs are not news.
-  link.keepAlive();
-  const outbox = new Outbox();
+  current.keepAlive();
+  const outbox = new ResendQueue({
+    send: (events) => {
+      if (link === null || link.closed) return false;
+      link.send(...events);
+      return true;
+    },
+  });
   // With --room, every line goes to the first one named.
   const room = config.rooms[0];
   let sent = 0;
@@ -74,10 +130,13 @@ export async function runPipe(config: JoinConfig, secrets: JoinSecrets): Promise
   const checkDone = () => {
     if (inputDone && outbox.size === 0) finished.resolve();
   };
+  // Resolved with each new link, so that reading stdin waits while there is none.
+  let linked = Promise.withResolvers<Link | null>();
+  linked.resolve(link);
 
-  const receiving = (async () => {
+  const receive = async (l: Link): Promise<void> => {
     while (true) {
-      const lines = await link.read();
+      const lines = await l.read();
       if (lines === null) return;
       let out = "";
       for (const raw of lines) {
@@ -87,6 +146,18 @@ export async function runPipe(config: JoinConfig, secrets: JoinSecrets): Promise
         if (e.type === "ack") {
           if (outbox.settle(e.ref)) acked++;
         } else if (e.type === "error" && e.code !== "rate_limited") {
+          // The storage is away for a moment: the same message goes again later, quietly.
+          const retry = e.code === "server_error" ? outbox.failed(e.ref) : undefined;
+          if (retry?.kind === "retry") continue;
+          if (retry?.kind === "gave-up") {
+            refused++;
+            console.error(
+              `chat join: gave up after 2 minutes, the server could not store it: ${
+                retry.event.text.slice(0, 60)
+              }`,
+            );
+            continue;
+          }
           // line_too_long carries no ref: answers come in order, so it is the oldest.
           const m = e.ref !== undefined ? outbox.settle(e.ref) : outbox.settleOldest();
           if (m) {
@@ -100,13 +171,15 @@ export async function runPipe(config: JoinConfig, secrets: JoinSecrets): Promise
       if (out) writeAll(Deno.stdout, out);
       checkDone();
     }
-  })();
+  };
 
   const sending = (async () => {
     const splitter = new LineSplitter(MAX_INPUT_LINE);
     const reader = Deno.stdin.readable.getReader();
     try {
-      while (!link.closed) {
+      while (true) {
+        // Not connected: stdin waits, so memory stays bounded.
+        if ((await linked.promise) === null) return;
         const { value, done } = await reader.read();
         const lines = done
           ? (splitter.pendingBytes > 0 ? splitter.push(encoder.encode("\n")) : [])
@@ -126,7 +199,9 @@ export async function runPipe(config: JoinConfig, secrets: JoinSecrets): Promise
         }
         sent += events.length;
         // Awaiting the write is the back-pressure: a paced server slows our reading of stdin.
-        await link.send(...events);
+        // No link right now: they are in the outbox and go after the reconnect.
+        const l: Link | null = link;
+        if (l !== null && !l.closed) await l.send(...events);
         if (done) break;
       }
     } finally {
@@ -135,24 +210,82 @@ export async function runPipe(config: JoinConfig, secrets: JoinSecrets): Promise
     inputDone = true;
     checkDone();
   })();
-
-  const lost = receiving.then(() => "lost" as const);
-  const result = await Promise.race([finished.promise.then(() => "done" as const), lost]);
-  if (result === "done") {
-    await link.send({ type: "bye" });
-    // Let the server close first, so the bye is read; bounded.
-    const t = setTimeout(() => link.close(), 2000);
-    await receiving;
-    clearTimeout(t);
-    link.close();
-    sending.catch(() => {});
-    return refused > 0 ? fail(`${refused} line(s) were not sent`) : 0;
-  }
-  link.close();
   sending.catch(() => {});
-  return fail(
+
+  const lostMessage = (where: string) =>
     `lost the connection to ${where} before all lines were acknowledged ` +
-      `(${acked} of ${inputDone ? sent : `at least ${sent}`} acked); ` +
-      "check the server and send the rest again",
-  );
+    `(${acked} of ${inputDone ? sent : `at least ${sent}`} acked); ` +
+    "check the server and send the rest again";
+  const done = finished.promise.then(() => "done" as const);
+
+  while (true) {
+    const receiving = receive(current);
+    const result = await Promise.race([done, receiving.then(() => "lost" as const)]);
+    if (result === "done") {
+      await current.send({ type: "bye" });
+      // Let the server close first, so the bye is read; bounded.
+      const t = setTimeout(() => current.close(), 2000);
+      await receiving;
+      clearTimeout(t);
+      current.close();
+      outbox.clear();
+      return refused > 0 ? fail(`${refused} line(s) were not sent`) : 0;
+    }
+    current.close();
+    link = null;
+    linked = Promise.withResolvers<Link | null>();
+    const lostFrom = whereOf(at);
+    if (hosts.length < 2) {
+      outbox.clear();
+      linked.resolve(null);
+      return fail(lostMessage(lostFrom));
+    }
+    const next = await failover(lostFrom);
+    if (next === null) {
+      outbox.clear();
+      linked.resolve(null);
+      return fail(lostMessage(lostFrom));
+    }
+    // Everything not acked goes again, in order, with its id: the server stores each once.
+    current = next;
+    link = current;
+    current.keepAlive();
+    const resend = outbox.resendAll();
+    if (resend.length > 0) current.send(...resend);
+    linked.resolve(current);
+    checkDone();
+  }
+
+  /** Tries the other servers in turn, then rounds of all with backoff, for up to 2 minutes. */
+  async function failover(lostFrom: string): Promise<Link | null> {
+    const deadline = Date.now() + FAILOVER_MS;
+    const delays = backoffDelays();
+    const after = (i: number) => whereOf((i + 1) % hosts.length);
+    console.error(`chat join: lost the connection to ${lostFrom}; trying ${after(at)}`);
+    while (Date.now() < deadline) {
+      for (let k = 0; k < hosts.length; k++) {
+        at = (at + 1) % hosts.length;
+        const got = await attempt(config, secrets, at);
+        if (got.ok) return got.link;
+        if (got.why === "final") {
+          console.error(`chat join: ${got.message}`);
+          return null;
+        }
+        if (k < hosts.length - 1) {
+          console.error(`chat join: ${got.message}; trying ${after(at)}`);
+          continue;
+        }
+        const ms = delays.next().value;
+        if (Date.now() + ms >= deadline) {
+          console.error(`chat join: ${got.message}`);
+          return null;
+        }
+        console.error(
+          `chat join: ${got.message}; trying ${after(at)} in ${(ms / 1000).toFixed(1)} s`,
+        );
+        await new Promise((r) => setTimeout(r, ms));
+      }
+    }
+    return null;
+  }
 }

@@ -1,6 +1,7 @@
 import process from "node:process";
 import type { ChatMessage } from "../protocol/events.ts";
 import { nameKey } from "../protocol/names.ts";
+import { ResendQueue, type Sendable } from "../protocol/resend_queue.ts";
 import type { JoinConfig } from "./args.ts";
 import { complete, helpLines, parseInput } from "./commands.ts";
 import {
@@ -12,16 +13,17 @@ import {
   NameRefused,
   parseServerLine,
 } from "./connection.ts";
+import { formatAddress } from "./hosts.ts";
 import type { JoinSecrets } from "./secrets.ts";
-import { Outbox, type Sendable } from "./outbox.ts";
 import { EventView } from "./event_view.ts";
 import { Renderer } from "./render.ts";
 import { Screen } from "./screen.ts";
 
 /**
  * Interactive mode: a line editor at the bottom, the room above it; stays
- * connected (reconnecting with backoff and resuming where it left off)
- * until /quit, exit, Ctrl-C or Ctrl-D. Returns the exit code.
+ * connected (reconnecting with backoff and resuming where it left off, to
+ * the next of several `--host` servers, round robin) until /quit, exit,
+ * Ctrl-C or Ctrl-D. Returns the exit code.
  */
 export async function runTerminal(config: JoinConfig, secrets: JoinSecrets): Promise<number> {
   return await new TerminalClient(config, secrets).run();
@@ -30,18 +32,38 @@ export async function runTerminal(config: JoinConfig, secrets: JoinSecrets): Pro
 /** Wrong passwords typed at the prompt before giving up. */
 const PASSWORD_TRIES = 3;
 
+/** A first connection to one server failed: why, and whether another server may do better. */
+interface FirstFailure {
+  message: string;
+  /** Said after the message when no other server is left: what to check. */
+  hint: string;
+  next: boolean;
+}
+
 class TerminalClient {
   readonly #config: JoinConfig;
   readonly #tls: JoinSecrets["tls"];
   #password: string | undefined;
-  readonly #where: string;
+  /** The index in `config.hosts` of the server we are on (or trying). */
+  #at = 0;
   readonly #screen: Screen;
   readonly #render: Renderer;
-  readonly #outbox = new Outbox();
+  /** Our messages until answered: retried after server_error, resent after a reconnect. */
+  readonly #outbox = new ResendQueue({
+    send: (events) => {
+      // While resuming, they wait for the resend after the rooms' histories.
+      if (!this.#link || this.#link.closed || this.#resuming) return false;
+      this.#link.send(...events);
+      return true;
+    },
+  });
   readonly #view: EventView;
   #name: string;
-  /** After a reconnect: the rooms whose `room` event (and history) is still to come, and what came. */
-  #resuming: { rooms: Set<string>; history: ChatMessage[]; link: Link } | null = null;
+  /**
+   * After a (re)connect: the rooms whose `room` event (and history) is still
+   * to come, and the history that came (null when it is another history).
+   */
+  #resuming: { rooms: Set<string>; history: ChatMessage[] | null; link: Link } | null = null;
   #link: Link | null = null;
   /** The connection being set up, so that leaving can cut it short. */
   #joining: Link | null = null;
@@ -52,7 +74,6 @@ class TerminalClient {
     this.#config = config;
     this.#tls = secrets.tls;
     this.#password = secrets.password;
-    this.#where = `${config.host}:${config.port}`;
     this.#name = config.name;
     this.#screen = new Screen((line) =>
       complete(line, this.#view.members, this.#view.rooms.list().map((r) => r.name))
@@ -76,6 +97,11 @@ class TerminalClient {
     if (!r) return this.#error(`you are not in #${room}: /join ${room} first`);
     this.#notice(`now talking in #${r.name}${r.topic ? ` (${r.topic})` : ""}`);
     this.#refreshPrompt();
+  }
+
+  /** `host:port` of the server we are on, or of the next in the list. */
+  #where(at = this.#at): string {
+    return formatAddress(this.#config.hosts[at % this.#config.hosts.length]);
   }
 
   #refreshPrompt(): void {
@@ -113,46 +139,79 @@ class TerminalClient {
       this.#name = answer.trim();
     }
     this.#render.options.me = this.#name;
-    const first = await this.#connect(true);
+    const first = await this.#connectFirst();
     if (typeof first === "number") return this.#finish(first);
     if (typeof first === "string") return this.#finish(0); // left while joining
     rl.on("line", (line) => this.#onInput(line));
     let link: Link | null = first;
+    const many = this.#config.hosts.length > 1;
     while (!this.#quitting) {
       if (link) {
         await this.#pump(link);
         if (this.#quitting) break;
         this.#link = null;
       }
-      // The backoff starts over after each successful connection.
+      // The backoff starts over after each successful connection; with
+      // several servers it is waited before each round of them all.
       const next = backoffDelays();
       link = null;
-      let why = `the connection to ${this.#where} was lost`;
+      let why = `the connection to ${this.#where()} was lost`;
       while (!this.#quitting && link === null) {
         const ms = next.next().value;
-        this.#notice(`${why}; reconnecting in ${(ms / 1000).toFixed(1)} s… (Ctrl-C leaves)`);
+        const to = many ? ` to ${this.#where(this.#at + 1)}` : "";
+        this.#notice(
+          `${why}; reconnecting${to} in ${(ms / 1000).toFixed(1)} s… (Ctrl-C leaves)`,
+        );
         await Promise.race([new Promise((r) => setTimeout(r, ms)), this.#quit.promise]);
-        if (this.#quitting) break;
-        const got = await this.#connect(false);
-        if (typeof got === "number") return this.#finish(got);
-        if (typeof got === "string") why = got;
-        else link = got;
+        for (let k = 0; k < this.#config.hosts.length && !this.#quitting; k++) {
+          this.#at = (this.#at + 1) % this.#config.hosts.length;
+          const got = await this.#connect(false);
+          if (typeof got === "number") return this.#finish(got);
+          if (got instanceof Link) {
+            link = got;
+            break;
+          }
+          why = typeof got === "string" ? got : got.message;
+          if (k < this.#config.hosts.length - 1) {
+            this.#notice(`${why}; trying ${this.#where(this.#at + 1)}`);
+          }
+        }
       }
     }
     return this.#finish(0);
   }
 
   /**
-   * Connects and joins, asking for the room password when the server needs
-   * one: the link, or why not (to retry), or an exit code.
+   * The first connection: each server in turn until one lets us in (a note
+   * for each that does not). If none does: one line on stderr, exit 1.
    */
-  async #connect(first: boolean): Promise<Link | string | number> {
+  async #connectFirst(): Promise<Link | string | number> {
+    for (this.#at = 0;; this.#at++) {
+      const got = await this.#connect(true);
+      if (typeof got !== "object" || got instanceof Link) return got;
+      if (got.next && this.#at < this.#config.hosts.length - 1) {
+        this.#notice(`${got.message}; trying ${this.#where(this.#at + 1)}`);
+        continue;
+      }
+      this.#screen.close();
+      console.error(`chat join: ${got.message}${got.hint}`);
+      return 1;
+    }
+  }
+
+  /**
+   * Connects to the current server and joins, asking for the room password
+   * when the server needs one: the link, or why not (a string, to retry
+   * later; on the first connection a {@linkcode FirstFailure}), or an exit
+   * code.
+   */
+  async #connect(first: boolean): Promise<Link | string | number | FirstFailure> {
     for (let tries = 0;; tries++) {
       const got = await this.#connectOnce(first);
       if (!(got instanceof AuthRefused)) return got;
       if (!first || tries >= PASSWORD_TRIES) {
         this.#screen.close();
-        console.error(`chat join: cannot join ${this.#where}: ${got.message}`);
+        console.error(`chat join: cannot join ${this.#where()}: ${got.message}`);
         return 1;
       }
       this.#error(got.sent ? "Wrong password." : "This room needs a password.");
@@ -163,20 +222,24 @@ class TerminalClient {
   }
 
   /** One attempt of {@linkcode #connect}; a refused password is returned to ask again. */
-  async #connectOnce(first: boolean): Promise<Link | string | number | AuthRefused> {
+  async #connectOnce(
+    first: boolean,
+  ): Promise<Link | string | number | AuthRefused | FirstFailure> {
     let link: Link;
+    const { host, port } = this.#config.hosts[this.#at];
+    const where = this.#where();
     try {
-      link = await Link.open(this.#config.host, this.#config.port, { tls: this.#tls });
+      link = await Link.open(host, port, { tls: this.#tls });
     } catch (err) {
       if (!(err instanceof ConnectError)) throw err;
       if (first) {
-        this.#screen.close();
-        console.error(
-          `chat join: cannot connect to ${this.#where}: ${err.message}${connectHint(err)}`,
-        );
-        return 1;
+        return {
+          message: `cannot connect to ${where}: ${err.message}`,
+          hint: connectHint(err),
+          next: true,
+        };
       }
-      return `cannot connect to ${this.#where} (${err.message})`;
+      return `cannot connect to ${where} (${err.message})`;
     }
     const hello = this.#view.rooms.hello(this.#name, [...this.#config.rooms]);
     if (this.#password !== undefined) hello.password = this.#password;
@@ -199,11 +262,9 @@ class TerminalClient {
       }
       if (err instanceof ConnectError) {
         if (first) {
-          this.#screen.close();
-          console.error(`chat join: cannot join ${this.#where}: ${err.message}`);
-          return 1;
+          return { message: `cannot join ${where}: ${err.message}`, hint: "", next: err.transient };
         }
-        return `cannot join ${this.#where} (${err.message})`;
+        return `cannot join ${where} (${err.message})`;
       }
       throw err;
     } finally {
@@ -217,27 +278,36 @@ class TerminalClient {
     link.keepAlive();
     this.#render.options.columns = this.#screen.columns;
     if (this.#config.json) this.#print([JSON.stringify(welcome)]);
-    const lines = this.#view.welcome(welcome, first);
+    const lines = this.#view.welcome(
+      welcome,
+      first,
+      this.#config.hosts.length > 1 ? where : undefined,
+    );
     if (!this.#config.json) this.#print(lines);
     this.#setName(welcome.name);
-    // What was sent and never acked is sent again, unless the resumed
-    // histories (the welcome's and each room's) show that it arrived.
+    // What was sent and never acked is sent again, with its id, unless the
+    // resumed histories (the welcome's and each room's) show that it arrived.
     const others = (welcome.rooms ?? []).filter((r) => nameKey(r) !== nameKey(welcome.room ?? ""));
-    this.#resuming = { rooms: new Set(others.map(nameKey)), history: [...welcome.history], link };
+    const history = welcome.reset ? null : [...welcome.history];
+    this.#resuming = { rooms: new Set(others.map(nameKey)), history, link };
     this.#resumed();
     return link;
   }
 
-  /** Sends again what the resumed histories do not show, once every room's history came. */
+  /**
+   * Once every room's history came: what the resumed histories show
+   * arrived is done; the rest of what was never acked goes again, in order,
+   * with its id. The server stores an id once, so one that did arrive
+   * anyway is only acked again (with its seq, already shown).
+   */
   #resumed(): void {
     const r = this.#resuming;
     if (!r || r.rooms.size > 0) return;
     this.#resuming = null;
-    const resend = this.#outbox.resend(
-      r.history,
-      this.#name,
-      this.#view.rooms.defaultRoom ?? undefined,
-    );
+    if (r.history) {
+      this.#outbox.arrived(r.history, this.#name, this.#view.rooms.defaultRoom ?? undefined);
+    }
+    const resend = this.#outbox.resendAll();
     if (resend.length > 0 && !r.link.closed) r.link.send(...resend);
   }
 
@@ -252,11 +322,10 @@ class TerminalClient {
       for (const raw of lines) {
         const e = parseServerLine(raw);
         if (e === null) continue;
-        if (e.type === "room" && this.#resuming?.rooms.delete(nameKey(e.room))) {
-          this.#resuming.history.push(...e.history);
-        }
+        const resumedRoom = e.type === "room" && this.#resuming?.rooms.delete(nameKey(e.room));
+        if (resumedRoom && e.type === "room") this.#resuming?.history?.push(...e.history);
         const shown = this.#view.event(e);
-        this.#resumed();
+        if (resumedRoom) this.#resumed();
         if (this.#config.json) {
           if (shown !== false) out.push(raw);
           continue;
@@ -292,8 +361,10 @@ class TerminalClient {
         const e = action.event;
         if (e.type === "say" || e.type === "me" || e.type === "dm") {
           const withRef = this.#outbox.add(e as Sendable);
-          if (this.#link) this.#link.send(withRef);
-          else this.#notice("not connected: it will be sent when the connection is back");
+          // While resuming, #resumed sends it, after what was typed before it.
+          if (this.#link) {
+            if (!this.#resuming) this.#link.send(withRef);
+          } else this.#notice("not connected: it will be sent when the connection is back");
           this.#screen.rl.prompt(true);
           return;
         }
@@ -302,7 +373,7 @@ class TerminalClient {
             this.#setName(e.name);
             return this.#notice(`you will reconnect as ${e.name}`);
           }
-          return this.#notice(`not connected to ${this.#where}: try again when it is back`);
+          return this.#notice(`not connected to ${this.#where()}: try again when it is back`);
         }
         if (e.type === "enter") this.#view.entering(e.room);
         this.#link.send(e);
@@ -330,6 +401,7 @@ class TerminalClient {
 
   #finish(code: number): number {
     this.#quitting = true;
+    this.#outbox.clear();
     this.#link?.close();
     this.#screen.close();
     if (code === 0) process.stdout.write("\n");

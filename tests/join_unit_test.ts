@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { parseJoinConfig } from "../client/args.ts";
 import { complete, helpLines, parseInput } from "../client/commands.ts";
 import { backoffDelays } from "../client/connection.ts";
-import { Outbox } from "../client/outbox.ts";
+import { formatAddress, parseHosts } from "../client/hosts.ts";
 import { mentions, nameColor, Renderer } from "../client/render.ts";
 import { displayWidth, wrapCells } from "../client/width.ts";
 
@@ -12,20 +12,20 @@ Deno.test("flags and environment: defaults, CHAT_HOST/CHAT_PORT, flags win", () 
   const plain = { tls: false, caFile: null, password: null, rooms: [] };
   assert.deepEqual(parseJoinConfig([], {}), {
     name: "",
-    host: "127.0.0.1",
-    port: 8080,
+    hosts: [{ host: "127.0.0.1", port: 8080 }],
     json: false,
     ...plain,
   });
   const env = { CHAT_HOST: "example.org", CHAT_PORT: "9000" };
   assert.deepEqual(parseJoinConfig(["--name", "bob", "--json"], env), {
     name: "bob",
-    host: "example.org",
-    port: 9000,
+    hosts: [{ host: "example.org", port: 9000 }],
     json: true,
     ...plain,
   });
-  assert.equal(parseJoinConfig(["--port", "1234"], env).port, 1234);
+  assert.deepEqual(parseJoinConfig(["--port", "1234"], env).hosts, [
+    { host: "example.org", port: 1234 },
+  ]);
   assert.throws(() => parseJoinConfig(["extra"], {}), /Unexpected argument/);
 });
 
@@ -131,23 +131,37 @@ Deno.test("rendering strips escape sequences a server might let through", () => 
   assert.equal(r.event({ type: "something-new" } as never), null);
 });
 
-Deno.test("the outbox keeps messages by ref until answered, and resends what was not stored", () => {
-  const o = new Outbox();
-  const a = o.add({ type: "say", text: "a" });
-  const b = o.add({ type: "me", text: "b" });
-  const c = o.add({ type: "say", text: "c" });
-  assert.notEqual(a.ref, b.ref);
-  assert.equal(o.settle(a.ref)?.text, "a");
-  assert.equal(o.settle(a.ref), undefined);
-  const ts = "2026-01-01T00:00:00Z";
-  // "b" was stored before the connection went: the resumed history shows it.
-  const resend = o.resend(
-    [{ type: "message", seq: 9, ts, from: "bob", text: "b", action: true }],
-    "bob",
-  );
-  assert.deepEqual(resend, [c]);
-  assert.equal(o.settleOldest(), c);
-  assert.equal(o.size, 0);
+Deno.test("--host takes a list, repeated or comma-separated, HOST or HOST:PORT or [v6]:PORT", () => {
+  const hosts = (args: string[], env: Record<string, string> = {}) =>
+    parseJoinConfig(args, env).hosts;
+  assert.deepEqual(hosts(["--host", "a,b:9000", "--host", "[::1]:7", "--port", "81"]), [
+    { host: "a", port: 81 },
+    { host: "b", port: 9000 },
+    { host: "::1", port: 7 },
+  ]);
+  assert.deepEqual(hosts([], { CHAT_HOST: "a, 10.0.0.2:9", CHAT_PORT: "70" }), [
+    { host: "a", port: 70 },
+    { host: "10.0.0.2", port: 9 },
+  ]);
+  assert.deepEqual(hosts(["--host", "x"], { CHAT_HOST: "a,b" }), [{ host: "x", port: 8080 }]);
+  assert.deepEqual(parseHosts(["[fe80::1%eth0]", "::1", "chat.example.org"], 1), [
+    { host: "fe80::1%eth0", port: 1 },
+    { host: "::1", port: 1 },
+    { host: "chat.example.org", port: 1 },
+  ]);
+  for (
+    const [bad, why] of [
+      [":x", /--host entry ":x": the port must be/],
+      [":8080", /--host entry ":8080" has no host name/],
+      ["a,,b", /--host has an empty entry in "a,,b"/],
+      ["a:0", /--host entry "a:0": the port must be a whole number from 1 to 65535/],
+      ["a b", /--host entry "a b" is not a host name/],
+      ["[nope]:1", /--host entry "\[nope\]:1": \[nope\] is not an IPv6 address/],
+      ["", /--host cannot be empty/],
+    ] as const
+  ) assert.throws(() => parseJoinConfig(["--host", bad], {}), why, bad);
+  assert.equal(formatAddress({ host: "::1", port: 8 }), "[::1]:8");
+  assert.equal(formatAddress({ host: "a", port: 8 }), "a:8");
 });
 
 Deno.test("reconnect delays double from 0.5 s to 10 s, with jitter", () => {

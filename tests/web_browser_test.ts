@@ -121,6 +121,8 @@ browserTest("markup in messages shows as text and runs nothing", async (browser)
       "&lt;not an entity&gt; ${'{'}alert(5)}",
     ];
     for (const h of hostile) await say(attacker, h);
+    // The page's lines go through the web front: let the last one land before the TCP line.
+    await waitForLine(victim, `mallory: ${hostile.at(-1)}`);
     await tcp.send("<iframe src=javascript:alert(6)></iframe>");
     await waitForLine(victim, "tcpmallory: <iframe src=javascript:alert(6)></iframe>");
     const texts = await messageTexts(victim);

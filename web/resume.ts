@@ -37,8 +37,10 @@ export interface Resume {
 export function resumeHandlers(d: ResumeDeps): Resume {
   const { page, state, log } = d;
   const { joinView, chatView, textInput } = page;
-  const { conn, pending, drafts, resuming, tracker, me, keyOf } = state;
+  const { conn, pending, outbox, drafts, resuming, tracker, me, keyOf } = state;
   const { show, enter, renderRooms } = d.rooms;
+  /** The last welcome started another history (epoch): nothing in it is ours from before. */
+  let reset = false;
 
   function welcome(w: Welcome, resumed: boolean): void {
     const first = !resumed || joinView.hidden === false;
@@ -49,9 +51,10 @@ export function resumeHandlers(d: ResumeDeps): Resume {
     if (first) {
       log.clear();
       pending.clear();
+      outbox.clear();
       drafts.clear();
     }
-    const reset = tracker().welcome(w);
+    reset = tracker().welcome(w);
     // Rooms we are no longer in (the server refused one) lose their logs.
     for (const k of log.keys()) if (k !== NO_ROOM && !tracker().get(k)) log.forget(k);
     show(tracker().current, first ? "none" : "replace");
@@ -77,6 +80,7 @@ export function resumeHandlers(d: ResumeDeps): Resume {
       if (!tracker().get(p.room)) {
         p.li.classList.replace("pending", "failed");
         pending.delete(ref);
+        outbox.settle(ref);
       }
     }
     state.quietRooms = 1;
@@ -91,23 +95,40 @@ export function resumeHandlers(d: ResumeDeps): Resume {
     if (want !== null && keyOf(want) !== keyOf(tracker().current?.name)) enter(want);
     else if (tracker().current) show(tracker().current, "replace");
     document.title = titleFor(state.unread);
+    resendUnacked();
+  }
+
+  /**
+   * After a reconnect, once the welcome and every resumed room's history
+   * came: our messages never acked go again, in order, with their ids. The
+   * server stores an id once, so one that did arrive is only acked again
+   * (with the seq the history showed, and its pending copy goes).
+   */
+  function resendUnacked(): void {
+    if (resuming.size > 0) return;
+    for (const e of outbox.resendAll()) conn.send(e);
   }
 
   /**
    * A room's history (after entering, or on resuming): what is new is added
-   * to its log. On resuming (`resume`), our messages whose ack the old
-   * connection lost replace their pending copies, the rest of ours there were
-   * not sent, and new messages in a room not shown count as unread.
+   * to its log. On resuming (`resume`) the same history, our messages whose
+   * ack the old connection lost replace their pending copies, and new
+   * messages in a room not shown count as unread. The rest of ours stay
+   * pending: they are sent again once every room has resumed.
    */
   function replay(r: RoomView, history: ChatMessage[], resume: boolean): void {
     const key = nameKey(r.name);
     for (const m of history) {
-      const mine = resume && same(m.from, me())
-        ? [...pending].find(([, p]) => p.room === key && p.text === m.text)
+      const mine = resume && !reset && same(m.from, me())
+        ? [...pending].find(([ref, p]) =>
+          p.room === key && p.text === m.text &&
+          (outbox.get(ref)?.type === "me") === (m.action === true)
+        )
         : undefined;
       const li = log.message(m, me());
       if (mine) {
         pending.delete(mine[0]);
+        outbox.settle(mine[0]);
         mine[1].li.replaceWith(li);
         continue;
       }
@@ -117,11 +138,6 @@ export function resumeHandlers(d: ResumeDeps): Resume {
         if (mentions(m.text, me()).length > 0) r.mentioned = true;
       }
     }
-    for (const [ref, p] of pending) {
-      if (!resume || p.room !== key) continue;
-      p.li.classList.replace("pending", "failed");
-      pending.delete(ref);
-    }
   }
 
   function entered(e: RoomEvent): void {
@@ -130,6 +146,7 @@ export function resumeHandlers(d: ResumeDeps): Resume {
     const r = tracker().entered(e);
     const wasResuming = resuming.delete(key);
     replay(r, tracker().fresh(e.room, e.history), wasResuming);
+    if (wasResuming) resendUnacked();
     if (isNew) {
       const n = r.members.length;
       log.addTo(

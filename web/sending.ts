@@ -33,7 +33,7 @@ export interface Sending {
 export function sending(d: SendingDeps): Sending {
   const { page, state, log, roomList } = d;
   const { composer, roomForm, roomName, textInput } = page;
-  const { conn, pending, tracker, me } = state;
+  const { conn, pending, outbox, tracker, me } = state;
   const { enter, pick } = d.rooms;
   const { showJoin } = d.join;
 
@@ -85,21 +85,28 @@ export function sending(d: SendingDeps): Sending {
           enter(ev.room);
           return true;
         }
-        const ref = `p${state.nextRef++}`;
-        if (ev.type === "say" || ev.type === "me" || ev.type === "dm") ev.ref = ref;
-        if (!conn.send(ev)) {
+        // A say or me gets a ref and an id from the outbox, which keeps it until
+        // its ack: sent again (same id) after server_error and after a reconnect.
+        const out = ev.type === "say" || ev.type === "me" ? outbox.add(ev) : ev;
+        if (ev.type === "dm") ev.ref = `p${state.nextRef++}`;
+        // While rooms resume after a reconnect, a message waits to go with the
+        // resend, after those typed before it.
+        const waits = (out.type === "say" || out.type === "me") && conn.joined &&
+          state.resuming.size > 0;
+        if (!waits && !conn.send(out)) {
+          if (out.type === "say" || out.type === "me") outbox.settle(out.ref);
           log.add(
             log.system("Not connected right now; your text is kept, send it again soon.", true),
           );
           return false;
         }
-        if ((ev.type === "say" || ev.type === "me") && current) {
+        if ((out.type === "say" || out.type === "me") && current) {
           const li = log.message(
-            { from: me(), text: ev.text, action: ev.type === "me" || undefined },
+            { from: me(), text: out.text, action: out.type === "me" || undefined },
             me(),
           );
           li.classList.add("pending");
-          pending.set(ref, { li, text: ev.text, room: nameKey(current.name) });
+          pending.set(out.ref!, { li, text: out.text, room: nameKey(current.name) });
           log.add(li, true);
         }
         return true;

@@ -44,7 +44,7 @@ export interface ServerEvents {
 export function serverEvents(d: ServerEventsDeps): ServerEvents {
   const { page, state, log, topicBar } = d;
   const { joinView, nameError, statusLine } = page;
-  const { conn, pending, drafts, tracker, me, keyOf, roomOf } = state;
+  const { conn, pending, outbox, drafts, tracker, me, keyOf, roomOf } = state;
   const { show, renderRooms, suggest } = d.rooms;
   const { renderMembers } = d.members;
   const { showJoin, nameProblem, askPassword } = d.join;
@@ -70,14 +70,22 @@ export function serverEvents(d: ServerEventsDeps): ServerEvents {
         return bump();
       }
       case "ack": {
-        // Our own message: it counts as seen, never as unread.
-        roomOf(e.room)?.seq.judge(e.seq, false);
+        // Our own message: it counts as seen, never as unread. Judged as a
+        // replay: the ack of a message sent again after a reconnect (same id)
+        // carries the seq it was stored with, which the resumed history showed.
+        const verdict = roomOf(e.room)?.seq.judge(e.seq, true);
+        const retrying = outbox.retrying;
+        outbox.settle(e.ref);
         const p = e.ref === undefined ? undefined : pending.get(e.ref);
         if (p) {
           pending.delete(e.ref!);
-          p.li.classList.remove("pending");
-          p.li.dataset.seq = String(e.seq);
+          if (verdict === "duplicate") p.li.remove(); // its stored copy is shown
+          else {
+            p.li.classList.remove("pending");
+            p.li.dataset.seq = String(e.seq);
+          }
         }
+        if (outbox.retrying !== retrying) onStatus("online");
         return;
       }
       case "dm":
@@ -168,7 +176,12 @@ export function serverEvents(d: ServerEventsDeps): ServerEvents {
       const now = tracker().parted(r.name);
       log.forget(key);
       drafts.delete(key);
-      for (const [ref, p] of pending) if (p.room === key) pending.delete(ref);
+      for (const [ref, p] of pending) {
+        if (p.room !== key) continue;
+        pending.delete(ref);
+        outbox.settle(ref);
+      }
+      onStatus("online");
       if (wasCurrent) show(now, "replace");
       else renderRooms();
       log.add(
@@ -202,9 +215,20 @@ export function serverEvents(d: ServerEventsDeps): ServerEvents {
       if (r) history.replaceState(null, "", hashFor(r.name));
     }
     const p = ref === undefined ? undefined : pending.get(ref);
+    // The server could not store it for a moment: the outbox sends it again
+    // (same id) after a backoff; the status line says so, the log does not.
+    const retry = code === "server_error" ? outbox.failed(ref) : undefined;
+    if (retry?.kind === "retry") return onStatus("online");
+    outbox.settle(ref);
     if (p) {
       pending.delete(ref!);
       p.li.classList.replace("pending", "failed");
+    }
+    if (retry?.kind === "gave-up") {
+      onStatus("online");
+      const m = "Gave up on a message after 2 minutes: the server could not store it.";
+      log.add(log.system(m, true), true);
+      return;
     }
     log.add(log.system(`${message} (${code})`, true), true);
   }
@@ -214,9 +238,12 @@ export function serverEvents(d: ServerEventsDeps): ServerEvents {
       case "connecting":
         statusLine.textContent = "connecting…";
         return;
-      case "online":
-        statusLine.textContent = `online as ${me()}`;
+      case "online": {
+        const n = outbox.retrying;
+        statusLine.textContent = `online as ${me()}` +
+          (n > 0 ? `, retrying ${n} message${n === 1 ? "" : "s"}…` : "");
         return;
+      }
       case "waiting":
         statusLine.textContent = `offline, reconnecting in ${Math.ceil((retryMs ?? 0) / 1000)} s…`;
         return;

@@ -6,6 +6,7 @@
  * state of its own at the top level.
  */
 import { nameKey } from "../protocol/names.ts";
+import { ResendQueue } from "../protocol/resend_queue.ts";
 import type { RoomTracker, RoomView } from "../protocol/room_tracker.ts";
 import type { Connection } from "./connection.ts";
 
@@ -25,8 +26,14 @@ export class PageState {
   readonly conn: Connection;
   /** Our messages sent and not yet acked, by ref; `room` is the room's key. */
   readonly pending = new Map<string, Pending>();
+  /**
+   * The same messages as the server is to get them (with their ids), until
+   * acked: sent again after `server_error`, and after a reconnect.
+   */
+  readonly outbox: ResendQueue;
   /** What was typed and not sent, by room key, while another room is shown. */
   readonly drafts = new Map<string, string>();
+  /** For the refs of DMs (messages get theirs from the outbox). */
   nextRef = 1;
   /** Messages that came while the tab was hidden, for the title. */
   unread = 0;
@@ -43,6 +50,15 @@ export class PageState {
   constructor(conn: Connection, wanted: string | null) {
     this.conn = conn;
     this.wanted = wanted;
+    this.outbox = new ResendQueue({
+      refPrefix: "m",
+      send: (events) => {
+        // While resuming, they wait for the resend after the rooms' histories.
+        if (!conn.joined || this.resuming.size > 0) return false;
+        for (const e of events) conn.send(e);
+        return true;
+      },
+    });
   }
 
   // Arrow functions, so a part can take them out of the object; read each
