@@ -201,7 +201,8 @@ export async function runPipe(config: JoinConfig, secrets: JoinSecrets): Promise
         // Awaiting the write is the back-pressure: a paced server slows our reading of stdin.
         // No link right now: they are in the outbox and go after the reconnect.
         const l: Link | null = link;
-        if (l !== null && !l.closed) await l.send(...events);
+        const now = events.filter((e) => !outbox.held(e.ref));
+        if (l !== null && !l.closed && now.length > 0) await l.send(...now);
         if (done) break;
       }
     } finally {

@@ -363,7 +363,7 @@ class TerminalClient {
           const withRef = this.#outbox.add(e as Sendable);
           // While resuming, #resumed sends it, after what was typed before it.
           if (this.#link) {
-            if (!this.#resuming) this.#link.send(withRef);
+            if (!this.#resuming && !this.#outbox.held(withRef.ref)) this.#link.send(withRef);
           } else this.#notice("not connected: it will be sent when the connection is back");
           this.#screen.rl.prompt(true);
           return;

@@ -118,15 +118,26 @@ export class ResendQueue {
     return n;
   }
 
-  /** Gives the event a fresh ref (and a say/me an id), keeps it, and returns it to send. */
+  /**
+   * Gives the event a fresh ref (and a say/me an id), keeps it, and returns
+   * it to send — unless {@linkcode held}: while earlier messages wait for
+   * their retry, a new say/me waits behind them and goes with them, so that
+   * a storage hiccup never lets a later line overtake an earlier one.
+   */
   add<T extends Sendable>(event: T): T & { ref: string; id?: string } {
     const e: T & { ref: string; id?: string } = {
       ...event,
       ref: `${this.#o.refPrefix}${this.#next++}`,
     };
     if (e.type !== "dm" && e.id === undefined) e.id = newMessageId();
-    this.#waiting.set(e.ref, { event: e, firstFailure: null, failures: 0, due: false });
+    const due = e.type !== "dm" && [...this.#waiting.values()].some((w) => w.due);
+    this.#waiting.set(e.ref, { event: e, firstFailure: null, failures: 0, due });
     return e;
+  }
+
+  /** True when the message with this ref waits for the retry timer (do not send it now). */
+  held(ref: string): boolean {
+    return this.#waiting.get(ref)?.due === true;
   }
 
   /** The message with this ref, if it is waiting. */

@@ -160,3 +160,20 @@ Deno.test("the resumed history shows which of ours arrived: one stored message f
   assert.deepEqual(arrived, [a], "one stored 'ok' by bob in the lobby: the oldest of ours");
   assert.deepEqual(q.resendAll(), [b, c, d]);
 });
+
+Deno.test("while a message waits for its retry, later ones are held behind it and go with it, in order", () => {
+  const { clock, sent, q } = setup();
+  const a = q.add({ type: "say", text: "a" });
+  assert.equal(q.held(a.ref), false);
+  q.failed(a.ref);
+  const b = q.add({ type: "say", text: "b" });
+  const d = q.add({ type: "dm", to: "x", text: "dm" });
+  assert.equal(q.held(b.ref), true, "b waits behind a");
+  assert.equal(q.held(d.ref), false, "a DM is in no room's order");
+  clock.advance(500);
+  assert.deepEqual(sent.map((evs) => evs.map((e) => e.text)), [["a", "b"]]);
+  q.settle(a.ref);
+  q.settle(b.ref);
+  const c = q.add({ type: "say", text: "c" });
+  assert.equal(q.held(c.ref), false, "nothing waits: sent at once");
+});

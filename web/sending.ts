@@ -91,8 +91,8 @@ export function sending(d: SendingDeps): Sending {
         if (ev.type === "dm") ev.ref = `p${state.nextRef++}`;
         // While rooms resume after a reconnect, a message waits to go with the
         // resend, after those typed before it.
-        const waits = (out.type === "say" || out.type === "me") && conn.joined &&
-          state.resuming.size > 0;
+        const waits = (out.type === "say" || out.type === "me") &&
+          ((conn.joined && state.resuming.size > 0) || outbox.held(out.ref!));
         if (!waits && !conn.send(out)) {
           if (out.type === "say" || out.type === "me") outbox.settle(out.ref);
           log.add(

@@ -20,6 +20,13 @@ export class Relay implements LedgerSink {
   readonly #clock: Clock;
   #pending: Draft[] = [];
   #scheduled = false;
+  /**
+   * After a member's message with an id was refused in a room, its later
+   * messages there are refused too until that id comes again (or a while
+   * passed): a client that resends in order then keeps its order, instead
+   * of a line it had already sent overtaking the one being retried.
+   */
+  readonly #barriers = new WeakMap<Member, Map<Room, { id: string; until: number }>>();
 
   constructor(ledger: Ledger, clock: Clock) {
     this.#ledger = ledger;
@@ -29,6 +36,14 @@ export class Relay implements LedgerSink {
 
   /** Queues a message; it is stored, relayed and acked once the ledger has it. */
   post(room: Room, from: Member, text: string, action: boolean, ref?: string, id?: string): void {
+    const barrier = this.#barriers.get(from)?.get(room);
+    if (barrier) {
+      if (id === barrier.id || this.#clock.now() > barrier.until) {
+        this.#barriers.get(from)!.delete(room);
+      } else {
+        return this.#refuse(from, ref, UNSTORED_BEHIND);
+      }
+    }
     const message: Draft["message"] = {
       type: "message",
       room: room.name,
@@ -59,11 +74,21 @@ export class Relay implements LedgerSink {
   }
 
   refused(drafts: Draft[], message: string): void {
+    const until = this.#clock.now() + BARRIER_MS;
     for (const d of drafts) {
-      d.from.peer.send(
-        new Frame({ type: "error", code: "server_error", message, ref: d.ref }),
-      );
+      this.#refuse(d.from, d.ref, message);
+      if (d.id === undefined) continue;
+      let byRoom = this.#barriers.get(d.from);
+      if (!byRoom) this.#barriers.set(d.from, byRoom = new Map());
+      const b = byRoom.get(d.room);
+      // Refreshed while the client keeps retrying the message that set it.
+      if (!b) byRoom.set(d.room, { id: d.id, until });
+      else if (b.id === d.id) b.until = until;
     }
+  }
+
+  #refuse(to: Member, ref: string | undefined, message: string): void {
+    to.peer.send(new Frame({ type: "error", code: "server_error", message, ref }));
   }
 
   deliver(room: Room, entries: Entry[]): void {
@@ -104,6 +129,15 @@ export class Relay implements LedgerSink {
     for (const [m, mine] of own) for (const i of mine) m.peer.send(acks[i]);
   }
 }
+
+/**
+ * How long a refused message's id holds back its sender's later ones in
+ * that room, from its last refusal: clients that resend do so within 5 s;
+ * one that does not is not held back for long.
+ */
+const BARRIER_MS = 10_000;
+const UNSTORED_BEHIND =
+  "an earlier message of yours was not stored yet: send it again first, then this one";
 
 function ackEvent(room: Room, seq: number, ref: string | undefined): ServerEvent {
   return ref === undefined
