@@ -55,6 +55,41 @@ const MIGRATIONS: readonly (string | ((c: MigrationContext) => string))[] = [
      DROP TABLE messages;
      DROP TABLE meta;
      ALTER TABLE room_messages RENAME TO messages;`,
+  // 3: moderation and reserved names. A ban's target is its kind and value
+  // ("name:bob", "addr:203.0.113.9", "cidr:2001:db8::/32"); `origin` is the
+  // name ban that made an address ban (unbanning the name lifts it too).
+  // Times are milliseconds since the epoch; until NULL is forever. The log
+  // keeps every operator action. A reservation keeps a name's key hashed.
+  `CREATE TABLE bans (
+     target TEXT PRIMARY KEY,
+     by TEXT NOT NULL,
+     reason TEXT NOT NULL DEFAULT '',
+     until INTEGER,
+     origin TEXT
+   ) STRICT;
+   CREATE TABLE mutes (
+     name_key TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     by TEXT NOT NULL,
+     until INTEGER
+   ) STRICT;
+   ALTER TABLE rooms ADD COLUMN locked INTEGER NOT NULL DEFAULT 0;
+   CREATE TABLE moderation_log (
+     id INTEGER PRIMARY KEY,
+     ts TEXT NOT NULL,
+     by TEXT NOT NULL,
+     action TEXT NOT NULL,
+     target TEXT NOT NULL DEFAULT '',
+     reason TEXT NOT NULL DEFAULT '',
+     until TEXT,
+     room TEXT
+   ) STRICT;
+   CREATE TABLE reservations (
+     name_key TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     key_hash TEXT NOT NULL,
+     last_used INTEGER NOT NULL
+   ) STRICT;`,
 ];
 
 /** The schema version this code writes. */
