@@ -8,15 +8,18 @@
 #                                     exits 1 on any lost, duplicated, reordered or
 #                                     corrupt delivery; no timing asserts
 #   bench/run.sh --profile            chat at N=100 under --cpu-prof: top self-time functions
+#   bench/run.sh --only cluster       chat's cluster cells alone (with --quick: one small rep);
+#                                     the summary goes to the run's log directory, not results/
 #
 # The shared rig (loadgen, peers, run_matrix.sh) is read-only: it is copied to
 # $BENCH_WORK (default /tmp/chat-bench-$UID) and built there, with loadgen-tls
 # beside it (the same loadgen.c over TLS: bench/tls/, needs libssl-dev). The
 # rig's run_matrix.sh runs the standard cells; this script adds the cells it
 # lacks (idle 5000, 1000 connects at once, a stalled reader, persistent vs
-# in-memory history, TLS vs plain TCP, and chat's rooms, driven by
-# bench/rooms/roomload.c, built beside the loadgen) with the same matrix id in
-# their labels, then bench/summarize.ts writes bench/results/SUMMARY.md.
+# in-memory history, TLS vs plain TCP, chat's rooms, driven by
+# bench/rooms/roomload.c, built beside the loadgen, and chat's cluster on
+# Redis, bench/cluster/) with the same matrix id in their labels, then
+# bench/summarize.ts writes bench/results/SUMMARY.md.
 set -u
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 # The rig sits in ../shared beside the checkout (as CI lays it out).
@@ -27,6 +30,7 @@ RESULTS="$repo/bench/results"
 MODE=full
 PEERS="chat seed-c ncat ngircd inspircd"
 TARGET=""
+ONLY=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) MODE=quick ;;
@@ -34,7 +38,10 @@ while [ $# -gt 0 ]; do
     --profile) MODE=profile ;;
     --peers) PEERS="$2"; shift ;;
     --target) TARGET="$2"; shift ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --only)
+      [ "${2:-}" = cluster ] || { echo "bench/run.sh: --only takes: cluster" >&2; exit 2; }
+      ONLY=$2; PEERS=chat; shift ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -69,7 +76,11 @@ chmod -R u+w "$RIG"
 (cd "$RIG" && ./build.sh >/dev/null) || die "building the loadgen failed (see above)"
 mkdir -p "$CHAT_BENCH_DATA"
 ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-cleanup() { stop_server; [ -n "${STALL_PID:-}" ] && kill "$STALL_PID" 2>/dev/null; rm -rf "$CHAT_BENCH_DATA" "$WORK/tls"; }
+cleanup() {
+  stop_server; declare -F cluster_cleanup >/dev/null && cluster_cleanup
+  [ -n "${STALL_PID:-}" ] && kill "$STALL_PID" 2>/dev/null
+  rm -rf "$CHAT_BENCH_DATA" "$WORK/tls"
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -143,6 +154,14 @@ rooms_skipped() {
   echo "  (skipping the rooms cells: $ROOMS_NOTE)" >&2
   echo "{\"label\":\"$MID|chat|rooms-skipped|1\",\"mode\":\"note\",\"note\":\"$ROOMS_NOTE\"}" >>"$OUT"
 }
+
+# ---- cluster: chat serve --redis, nodes on one fresh redis-server per cell ----
+# (bench/cluster/cluster_cells.sh: the cells, Redis and the nodes; roomload
+# drives them). CLUSTER_OK=1 when chat has --redis, redis-server is there and
+# roomload built; else CLUSTER_NOTE says why not.
+# shellcheck source=bench/cluster/cluster_cells.sh
+. "$repo/bench/cluster/cluster_cells.sh"
+if [ "$MODE" != profile ] && { [ "$MODE" = check ] || [[ " $PEERS " == *" chat "* ]]; }; then setup_cluster; fi
 
 # ---- peers: install what is missing (Debian packages) -----------------------
 have_peer() {
@@ -402,13 +421,27 @@ if [ "$MODE" = check ]; then
   else
     echo "skip rooms: $ROOMS_NOTE" >&2
   fi
+  # cluster: 20 members of one room over 2 nodes on one Redis, plain and JSON acked
+  if [ "$CLUSTER_OK" = 1 ]; then cluster_check; else echo "skip cluster: $CLUSTER_NOTE" >&2; fi
   if [ "$fail" -ne 0 ]; then echo "bench check FAILED (results in $OUT)" >&2; exit 1; fi
   echo "bench check passed" >&2
   exit 0
 fi
 
-# ---- full: the rig's matrix; quick: the same cells, small and fixed -----------
+# ---- only the cluster cells (chat alone, no matrix) ---------------------------
 t0=$(date +%s)
+if [ "$ONLY" = cluster ]; then
+  MID="m$(date +%Y%m%d-%H%M%S)"; LOGDIR="/tmp/bench-logs/$MID"; mkdir -p "$LOGDIR"
+  echo "cluster cells $MID ($MODE) -> $OUT (logs in $LOGDIR)" >&2
+  if [ "$CLUSTER_OK" = 1 ]; then cluster_run "$([ "$MODE" = quick ] && echo 1 || echo 0)"; else cluster_skipped; fi
+  echo "== done in $(( $(date +%s) - t0 )) s" >&2
+  # a part of a run: its summary stays beside its logs, results/SUMMARY.md is the full run's
+  deno run -R -W="$LOGDIR" "$repo/bench/summarize.ts" "$OUT" "$MID" "$LOGDIR/SUMMARY.md" || die "summarize failed"
+  echo "wrote $LOGDIR/SUMMARY.md (cells $MID, raw lines in $OUT)" >&2
+  exit 0
+fi
+
+# ---- full: the rig's matrix; quick: the same cells, small and fixed -----------
 crate() { if [ "$1" -ge 500 ]; then echo 200; else echo 1000; fi; }
 if [ "$MODE" = quick ]; then
   # run_matrix.sh --quick still calibrates every cell and holds idle clients
@@ -501,6 +534,9 @@ for peer in $PEERS; do
     else
       rooms_skipped
     fi
+    # cluster: one room of 100 on 1, 2, 3 nodes on Redis against the single
+    # node with SQLite; acked messages/s at 1 and 50 senders
+    if [ "$CLUSTER_OK" = 1 ]; then cluster_run "$quick"; else cluster_skipped; fi
   fi
 done
 echo "== done in $(( $(date +%s) - t0 )) s" >&2

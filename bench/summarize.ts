@@ -484,11 +484,14 @@ export function summarize(all: Row[], mid: string): string {
     }
   }
   roomTables();
+  out.push(...clusterSection(R));
   return out.join("\n") + "\n";
 
   /** chat's rooms cells (roomload), posting and entering. */
   function roomTables() {
-    const post = R.filter((r) => r.peer === "chat" && r.roomload && r.mode === "rooms");
+    const post = R.filter((r) =>
+      r.peer === "chat" && r.roomload && r.mode === "rooms" && !isClusterCell(r.cell)
+    );
     const ent = R.filter((r) => r.peer === "chat" && r.roomload && r.mode === "enter");
     if (!post.length && !ent.length) return;
     p();
@@ -536,6 +539,154 @@ export function summarize(all: Row[], mid: string): string {
       }
     }
   }
+}
+
+/** The cells of bench/cluster/cluster_cells.sh (their own table, not the rooms one). */
+function isClusterCell(cell: string): boolean {
+  return cell.startsWith("cluster") || cell.startsWith("acked");
+}
+
+/** status(), plus what only cluster cells have: the nodes' logs, the acks, the seqs. */
+function clusterStatus(r: Row): string {
+  const s = [
+    r.node_log_errors > 0 && `${r.node_log_errors} log errors`,
+    r.node_log_warnings > 0 && `${r.node_log_warnings} log warnings`,
+    r.acks_lost > 0 && `${k(r.acks_lost)} not acked`,
+    r.bad_acks > 0 && `${r.bad_acks} bad acks`,
+    r.seq_breaks > 0 && `${r.seq_breaks} seq breaks`,
+    r.seq_mismatch > 0 && `${r.seq_mismatch} seq mismatches`,
+    r.server_errors > 0 && `${r.server_errors} errors`,
+  ].filter(Boolean);
+  const base = status(r);
+  return s.length ? (base === "ok" ? "" : base + ", ") + s.join(", ") : base;
+}
+
+/** True when a cluster cell is clean: status() and the extra checks. */
+function clusterClean(r: Row): boolean {
+  return clusterStatus(r) === "ok";
+}
+
+/**
+ * The cluster section: one room of 100 over 1, 2 and 3 nodes on one Redis
+ * against the single node with SQLite of the same run (paired by rep), and
+ * acked (stored) messages/s at 1 and 50 senders.
+ */
+export function clusterSection(R: Row[]): string[] {
+  const out: string[] = [];
+  const p = (s = "") => out.push(s);
+  const chat = R.filter((r) => r.peer === "chat");
+  const skipped = chat.find((r) => r.cell === "cluster-skipped");
+  const cells = chat.filter((r) => r.roomload && isClusterCell(r.cell));
+  if (!cells.length && !skipped) return out;
+  p();
+  p("### Cluster (chat, `chat serve --redis`, `bench/cluster/`)");
+  p();
+  if (!cells.length) {
+    p(`Skipped: ${skipped!.note}.`);
+    return out;
+  }
+  p(
+    "One box: the nodes, Redis and roomload share its 2 cores, so more nodes cannot be faster here; the figures are what the cluster costs, not how it scales out. Redis: one fresh `redis-server` per cell, AOF with `appendfsync always`.",
+  );
+  const of = (cell: string) => cells.filter((r) => r.cell === cell);
+  const dps = (rs: Row[]) => mean(rs.map((r) => r.deliveries_per_s));
+  const sqlite = of("cluster-sqlite");
+  const rooms = [
+    { cell: "cluster-sqlite", what: "1 node, SQLite (`--db`, the default)" },
+    { cell: "cluster1", what: "1 node on Redis" },
+    { cell: "cluster2", what: "2 nodes on Redis" },
+    { cell: "cluster3", what: "3 nodes on Redis" },
+  ].filter((x) => of(x.cell).length);
+  if (rooms.length) {
+    const m = of(rooms[0].cell)[0];
+    p();
+    p(
+      `1 room × ${m.members_per_room} members, all posting (window ${m.window}, ${m.payload_bytes}-byte texts), clients spread round robin over the nodes; means of the repeats, pairs by repeat.`,
+    );
+    p();
+    p(
+      "| setup | reps | deliveries/s | × 1 node with SQLite | nodes' CPU-s per M deliveries | nodes' CPU % | Redis CPU s (%) | p50 / p99 ms | nodes' peak RSS MB | status |",
+    );
+    p("|---|---:|---:|---|---:|---:|---:|---:|---:|---|");
+    for (const { cell, what } of rooms) {
+      const rs = of(cell);
+      const v = dps(rs)!, b = dps(sqlite);
+      const pairs = rs.map((r) => {
+        const y = sqlite.find((q) => q.rep === r.rep);
+        return y ? r.deliveries_per_s / y.deliveries_per_s : NaN;
+      });
+      const ratio = cell === "cluster-sqlite" || b === undefined
+        ? "1"
+        : `${f(v / b, 2)}× (pairs ${pairs.map((x) => `${f(x, 2)}×`).join(", ")})`;
+      const redis = rs[0].redis_cpu_s === undefined
+        ? "–"
+        : `${f(mean(rs.map((r) => r.redis_cpu_s)))} (${
+          f(mean(rs.map((r) => r.redis_cpu_pct)), 0)
+        }%)`;
+      const bad = rs.find((r) => !clusterClean(r));
+      p(
+        `| ${what} | ${rs.length} | ${k(v)} | ${ratio} | ${f(mean(rs.map(cpuPerM)), 3)} | ${
+          f(mean(rs.map((r) => r.server_cpu_pct)), 0)
+        } | ${redis} | ${f(mean(rs.map((r) => r.latency_ms.p50)))} / ${
+          f(mean(rs.map((r) => r.latency_ms.p99)))
+        } | ${f(mean(rs.map((r) => r.server_hwm_kb / 1024)), 0)} | ${
+          bad ? clusterStatus(bad) : "ok"
+        } |`,
+      );
+    }
+  }
+  const acked = [of("acked1"), of("acked50")].filter((rs) => rs.length);
+  if (acked.length) {
+    p();
+    p(
+      "Acked messages/s: S senders in JSON mode in one room of one node on Redis, one message in flight each (the next goes when the `ack` is back: the message is in Redis, fsynced); each `say` carries an id. The ack latency is send → ack.",
+    );
+    p();
+    p(
+      "| senders | reps | acked messages/s | ack p50 / p99 / p99.9 ms | node CPU µs per message | Redis CPU µs per message (%) | deliveries to the other senders | status |",
+    );
+    p("|---:|---:|---:|---:|---:|---:|---:|---|");
+    for (const rs of acked) {
+      const lat = (q: string) => f(mean(rs.map((r) => r.ack_latency_ms?.[q])));
+      const per = (field: string) =>
+        mean(rs.map((r) => r.acks > 0 ? r[field] / r.acks * 1e6 : NaN));
+      const bad = rs.find((r) => !clusterClean(r));
+      p(
+        `| ${rs[0].senders} | ${rs.length} | ${k(mean(rs.map((r) => r.acked_per_s)))} | ${
+          lat("p50")
+        } / ${lat("p99")} / ${lat("p999")} | ${f(per("server_cpu_s"), 0)} | ${
+          f(per("redis_cpu_s"), 0)
+        } (${f(mean(rs.map((r) => r.redis_cpu_pct)), 0)}%) | ${
+          rs[0].expected_deliveries ? k(mean(rs.map((r) => r.delivered))) : "none (alone)"
+        } | ${bad ? clusterStatus(bad) : "ok"} |`,
+      );
+    }
+  }
+  p();
+  p(
+    "| cell | rep | nodes | M | delivered / expected | deliveries/s | acked/s | p50 ms | p99 ms | nodes' CPU s (each) | Redis CPU s | roomload CPU % | box % (of 200) | nodes' peak RSS MB | status |",
+  );
+  p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|");
+  for (const r of cells) {
+    const lat = r.mode === "acked" ? r.ack_latency_ms : r.latency_ms;
+    const each = Array.isArray(r.server_cpu_s_each)
+      ? ` (${r.server_cpu_s_each.map((x: number) => f(x)).join(" + ")})`
+      : "";
+    p(
+      `| ${r.cell} | ${r.rep} | ${r.nodes ?? 1} | ${r.messages_per_client} | ${k(r.delivered)} / ${
+        k(r.expected_deliveries)
+      } | ${k(r.deliveries_per_s)} | ${r.mode === "acked" ? k(r.acked_per_s) : "–"} | ${
+        f(lat?.p50)
+      } | ${f(lat?.p99)} | ${f(r.server_cpu_s)}${each} | ${f(r.redis_cpu_s)} | ${
+        f(r.loadgen_cpu_pct, 0)
+      } | ${f(r.box_busy_pct, 0)} | ${f(r.server_hwm_kb / 1024, 0)} | ${clusterStatus(r)} |`,
+    );
+  }
+  p();
+  p(
+    "Acked cells: p50/p99 are the ack latency. `nodes' CPU` and peak RSS are summed over the nodes; Redis CPU is redis-server's own, over the same run phase. A node's WARN/ERROR log lines show in the status.",
+  );
+  return out;
 }
 
 if (import.meta.main) {

@@ -21,12 +21,26 @@
  * and padding, and measures latency; members' and readers' latencies are
  * also kept apart.
  *
+ * Acked mode (--acked): the posting members speak JSON mode instead (hello
+ * with their room, `say` with a ref and an id) and a message leaves flight
+ * on its `ack`, which the server sends once the message is stored: so the
+ * figure is messages stored per second, and the ack latency.  Deliveries to
+ * the other members and readers are still checked as above, and every JSON
+ * member also checks the room's seqs: its acks and messages together must
+ * run 1 by 1 (seq_breaks), and every receiver must see a message under the
+ * seq its sender's ack gave it (seq_mismatch).
+ *
  * Enter mode (--enter-only): N clients connect and register (all of them,
  * bounded by --join-timeout), wait for quiet, then every client sends its J
  * `/join` lines at once (client k joins rooms (k + i) mod R, i < J).  The
  * run ends when every client has had its J `* Now in` answers: enter_s.
  *
- * Server CPU (all threads) and RSS come from /proc/PID by --server-pid.
+ * --ports P1,P2,...: client k connects to port P(k mod n), so the clients of
+ * a room are spread over the nodes of a cluster and the same accounting
+ * measures deliveries across nodes.
+ *
+ * Server CPU (all threads) and RSS come from /proc/PID by --server-pid (or
+ * summed over --server-pids A,B,C; --redis-pid adds Redis's apart).
  * One JSON object on stdout, a short summary on stderr.
  *
  * Build: cc -O2 -Wall -Wextra -o roomload roomload.c
@@ -55,10 +69,12 @@
 #define MAX_CARRY (1024 * 1024) /* longest line we are willing to buffer */
 #define MAX_PAYLOAD 4000
 #define MAX_ROOMS 100000
+#define MAX_NODES 16
 
 /* ---------------------------------------------------------------- options */
 static const char *o_host = "127.0.0.1";
-static int o_port = 0;
+static int o_ports[MAX_NODES];
+static int o_nports = 0;
 static int o_clients = -1;   /* posting: R x P (default); enter: N */
 static int o_rooms = 1;
 static int o_members = -1;   /* members per room (posting) */
@@ -78,7 +94,11 @@ static int o_joins = 10;
 static int o_keep_default = 0;
 static const char *o_default_room = "lobby";
 static const char *o_prefix = "r";
-static int o_server_pid = 0;
+static int o_pids[MAX_NODES];  /* the server's processes (a cluster: one per node) */
+static int o_npids = 0;
+static int o_redis_pid = 0;
+static int o_acked = 0;
+static int o_ids = 1;
 static const char *o_label = NULL;
 static int o_verbose = 0;
 static int o_quickack = 1;
@@ -90,7 +110,7 @@ enum { PH_CONNECT, PH_JOIN, PH_QUIET, PH_RUN, PH_ENTER, PH_DONE };
 struct client {
     int fd, idx, state;
     unsigned char banner, registered, reg_failed, in_history, entered, left_default;
-    unsigned char inq, want_out, sender, reader, active, joins_sent;
+    unsigned char inq, want_out, sender, reader, active, joins_sent, json;
     int home;            /* posting member: its room; reader: -1 */
     int slot;            /* receiver slot: member k % P, reader P + j */
     int cur;             /* current room (-1: the default room or unknown) */
@@ -100,6 +120,7 @@ struct client {
     char *carry; int clen, ccap;
     char *obuf; size_t ooff, olen, ocap;
     long sent, acked, oldest;
+    long long last_seq;  /* acked mode, JSON member: the room's last seq it saw (0: none) */
 };
 
 static struct client *C;
@@ -109,7 +130,7 @@ static int R, P, X;      /* rooms, members per room, extra readers */
 static int SL;           /* receiver slots per message: P + X */
 static long M;           /* messages per member */
 static int epfd;
-static struct sockaddr_in srv;
+static struct sockaddr_in srv[MAX_NODES];
 static int phase = PH_CONNECT;
 static int64_t t_prog0, t_connect_done, t_join_done, t_run0, t_end, t_enter0, t_enter_last;
 static int64_t t_first_send, t_last_deliv, t_last_rx_any, t_progress;
@@ -137,12 +158,18 @@ static double lat_sum, lat_sum_m, lat_sum_r;
 static char first_error[256];
 static int timed_out, stalled, join_timed_out, quiet_timed_out;
 static int *readyq; static unsigned rq_head, rq_tail;
+/* acked mode */
+static int32_t *msgseq;    /* S*M: the room seq a message was acked or delivered under (0: unknown) */
+static uint8_t *ackbits;   /* S*M bits: (sender, seq) acked */
+static uint64_t acks, bad_acks, late_acks, seq_breaks, seq_mismatch;
+static int64_t t_last_ack, ack_lat_max;
+static double ack_lat_sum;
 
 /* ------------------------------------------------------------- histogram */
 /* log-linear, ~0.8% resolution, values in ns (as loadgen's) */
 #define HSUB 7
 #define HBUCKETS (256 + 56 * 128)
-static uint64_t hist_all[HBUCKETS], hist_m[HBUCKETS], hist_r[HBUCKETS];
+static uint64_t hist_all[HBUCKETS], hist_m[HBUCKETS], hist_r[HBUCKETS], hist_ack[HBUCKETS];
 /* fan-out lag: receive time minus the message's first receipt by anybody, so
  * what a message waited before the server read it (common to all its
  * receivers) drops out and the receivers' places in the fan-out remain */
@@ -237,6 +264,45 @@ static long status_kb(int pid, const char *key) {
     fclose(f);
     return v;
 }
+/* the server's CPU seconds, summed over --server-pids (each[i]: node i's), -1 if any is unknown */
+static double cpu_servers(int *threads, double *each) {
+    double sum = 0;
+    int th = 0;
+    if (!o_npids) return -1;
+    for (int i = 0; i < o_npids; i++) {
+        int t = 0;
+        double x = cpu_pid(o_pids[i], &t);
+        if (each) each[i] = x;
+        if (x < 0) return -1;
+        sum += x;
+        th += t;
+    }
+    if (threads) *threads = th;
+    return sum;
+}
+/* a /proc/PID/status figure summed over --server-pids, -1 if any is unknown */
+static long status_kb_servers(const char *key) {
+    long sum = 0;
+    if (!o_npids) return -1;
+    for (int i = 0; i < o_npids; i++) {
+        long v = status_kb(o_pids[i], key);
+        if (v < 0) return -1;
+        sum += v;
+    }
+    return sum;
+}
+/* "A,B,C" into out[] (at most MAX_NODES positive numbers); the count, or -1 */
+static int parse_list(const char *s, int *out, int lo, int hi) {
+    int n = 0;
+    while (*s) {
+        char *e;
+        long v = strtol(s, &e, 10);
+        if (e == s || v < lo || v > hi || n == MAX_NODES || (*e && *e != ',')) return -1;
+        out[n++] = (int)v;
+        s = *e ? e + 1 : e;
+    }
+    return n;
+}
 /* whole-box busy and total jiffies (/proc/stat) */
 static void box_cpu(unsigned long long *busy, unsigned long long *total) {
     unsigned long long v[8] = {0};
@@ -319,7 +385,17 @@ static void append_msg(struct client *c, long seq, int64_t ts) {
         h = o_payload;
     }
     line[h++] = '\n';
-    out_append(c, line, (size_t)h);
+    if (c->json) {
+        /* acked mode: the same text in a say with a ref (the seq) and an id */
+        char js[MAX_PAYLOAD + 256];
+        int n = snprintf(js, sizeof js, "{\"type\":\"say\",\"room\":\"%s%d\",\"text\":\"%.*s\",\"ref\":\"%ld\"", o_prefix,
+                         c->home, h - 1, line, seq);
+        if (o_ids) n += snprintf(js + n, sizeof js - (size_t)n, ",\"id\":\"u%d-%ld\"", c->idx, seq);
+        n += snprintf(js + n, sizeof js - (size_t)n, "}\n");
+        out_append(c, js, (size_t)n);
+    } else {
+        out_append(c, line, (size_t)h);
+    }
     c->sent++;
     total_sent++;
 }
@@ -384,7 +460,19 @@ static void record(struct client *r, int s, long q, int64_t ts, int64_t now) {
     int32_t *mx = &maxseq[(size_t)s * (size_t)SL + (size_t)r->slot];
     if (q < *mx) reordered++; else *mx = (int32_t)q;
     t_last_deliv = t_progress = now;
-    if (++rxcount[msg] == (uint16_t)need_rx[s] && sendts[msg] >= 0) { sendts[msg] = -1; ack_ready(s); }
+    /* acked mode: a message leaves flight on its ack, not on its deliveries */
+    if (++rxcount[msg] == (uint16_t)need_rx[s] && !o_acked && sendts[msg] >= 0) { sendts[msg] = -1; ack_ready(s); }
+}
+
+/* acked mode: the room seq `rseq` a JSON member saw, for message (s, q): its
+ * acks and messages together must run 1 by 1, and every receiver must see a
+ * message under the seq its ack gave it */
+static void note_seq(struct client *c, int s, long q, long long rseq) {
+    if (c->last_seq && rseq != c->last_seq + 1) seq_breaks++;
+    if (rseq > c->last_seq) c->last_seq = rseq;
+    int32_t *ms = &msgseq[(size_t)s * (size_t)M + (size_t)q];
+    if (!*ms) *ms = (int32_t)rseq;
+    else if (*ms != rseq) seq_mismatch++;
 }
 
 static int parse_num(const char **pp, const char *end, long long *out) {
@@ -397,8 +485,10 @@ static int parse_num(const char **pp, const char *end, long long *out) {
     return 1;
 }
 
-/* "NAME: TEXT" as relayed, in room `room` (-1 default, -2 unknown) */
-static void handle_msg(struct client *r, int room, const char *name, size_t nlen, const char *t, size_t len, int64_t now) {
+/* "NAME: TEXT" as relayed, in room `room` (-1 default, -2 unknown); rseq:
+ * the room's seq of it (JSON mode), or 0 */
+static void handle_msg(struct client *r, int room, const char *name, size_t nlen, const char *t, size_t len, long long rseq,
+                       int64_t now) {
     while (len && (t[len - 1] == '\r' || t[len - 1] == ' ')) len--;
     if (len < 3 || t[0] != 'b' || t[1] != 'm' || t[2] != ' ') { foreign_lines++; return; }
     const char *p = t + 3, *end = t + len;
@@ -428,6 +518,7 @@ static void handle_msg(struct client *r, int room, const char *name, size_t nlen
     int home = C[s].home;
     if (room != home || (!r->reader && r->home != home)) { misrouted++; return; }
     if (!r->active) { foreign_lines++; return; }
+    if (rseq > 0 && rseq < INT32_MAX) note_seq(r, (int)s, (long)q, rseq);
     record(r, (int)s, (long)q, (int64_t)ts, now);
 }
 
@@ -492,13 +583,116 @@ static void on_notice(struct client *c, const char *p, size_t len, int64_t now) 
     notices++;
 }
 
+/* ----------------------------------------------------------- JSON mode */
+/* acked mode's members: the server's events are one JSON object a line, with
+ * "type" first (as chat writes them); only the few fields we need are read,
+ * and our texts and names hold nothing JSON escapes */
+static const char *json_strval(const char *line, size_t len, const char *key, size_t *vlen) {
+    char pat[32];
+    int pl = snprintf(pat, sizeof pat, "\"%s\":\"", key);
+    const char *p = memmem(line, len, pat, (size_t)pl);
+    if (!p) return NULL;
+    p += pl;
+    const char *e = memchr(p, '"', len - (size_t)(p - line));
+    if (!e) return NULL;
+    *vlen = (size_t)(e - p);
+    return p;
+}
+static long long json_numval(const char *line, size_t len, const char *key) {
+    char pat[32];
+    int pl = snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *p = memmem(line, len, pat, (size_t)pl);
+    long long v;
+    if (!p) return -1;
+    p += pl;
+    return parse_num(&p, line + len, &v) ? v : -1;
+}
+static int starts(const char *line, size_t len, const char *prefix) {
+    size_t n = strlen(prefix);
+    return len >= n && !memcmp(line, prefix, n);
+}
+
+/* {"type":"ack","room":R,"ref":Q,"seq":N}: message Q of this sender is stored */
+static void on_ack(struct client *c, const char *line, size_t len, int64_t now) {
+    size_t rl = 0, fl = 0;
+    const char *rn = json_strval(line, len, "room", &rl), *rf = json_strval(line, len, "ref", &fl), *p = rf;
+    long long rseq = json_numval(line, len, "seq"), q = -1;
+    if (!c->sender || !rf || !parse_num(&p, rf + fl, &q) || p != rf + fl || q >= c->sent || rseq <= 0 || rseq >= INT32_MAX ||
+        !rn || room_index(rn, rl) != c->home) {
+        bad_acks++;
+        note_error(line);
+        return;
+    }
+    size_t msg = (size_t)c->idx * (size_t)M + (size_t)q;
+    uint8_t mask = (uint8_t)(1u << (msg & 7));
+    if (ackbits[msg >> 3] & mask) { bad_acks++; note_error("a message acked twice"); return; }
+    ackbits[msg >> 3] |= mask;
+    acks++;
+    t_last_ack = t_progress = now;
+    note_seq(c, c->idx, (long)q, rseq);
+    if (sendts[msg] < 0) { late_acks++; return; } /* given up on before */
+    int64_t lat = now - sendts[msg];
+    if (lat < 0) lat = 0;
+    hist_ack[hbucket((uint64_t)lat)]++;
+    ack_lat_sum += (double)lat;
+    if (lat > ack_lat_max) ack_lat_max = lat;
+    sendts[msg] = -1;
+    ack_ready(c->idx);
+}
+
+static void on_json_line(struct client *c, const char *line, size_t len, int64_t now) {
+    if (starts(line, len, "{\"type\":\"message\"")) {
+        size_t rl = 0, fl = 0, tl = 0;
+        const char *rn = json_strval(line, len, "room", &rl), *fr = json_strval(line, len, "from", &fl);
+        const char *tx = json_strval(line, len, "text", &tl);
+        long long rseq = json_numval(line, len, "seq");
+        if (!rn || !fr || !tx || rseq <= 0) { bad_lines++; return; }
+        handle_msg(c, room_index(rn, rl), fr, fl, tx, tl, rseq, now);
+        return;
+    }
+    if (starts(line, len, "{\"type\":\"ack\"")) { on_ack(c, line, len, now); return; }
+    if (starts(line, len, "{\"type\":\"error\"")) {
+        if (!c->registered) c->reg_failed = 1;
+        else server_errors++;
+        note_error(line);
+        return;
+    }
+    if (starts(line, len, "{\"type\":\"welcome\"")) {
+        if (!c->registered) { c->registered = 1; registered_cnt++; c->left_default = 1; }
+        return;
+    }
+    if (starts(line, len, "{\"type\":\"room\"")) {
+        size_t rl = 0;
+        const char *rn = json_strval(line, len, "room", &rl);
+        int room = rn ? room_index(rn, rl) : -2;
+        if (room >= 0 && room == c->home && c->registered && !c->entered) {
+            c->cur = room;
+            c->answers++;
+            joins_answered++;
+            check_entered(c, now);
+        } else if (room != -1) {
+            unexpected_answers++;
+        }
+        return;
+    }
+    notices++; /* join, leave, members, notice, ... */
+}
+
 static void on_line(struct client *c, char *line, size_t len, int64_t now) {
-    if (!c->banner) {            /* the one banner line, then our name */
+    if (!c->banner) {            /* the one banner line, then our name (or hello) */
         c->banner = 1;
-        out_printf(c, "u%d\n", c->idx);
+        if (c->json) {
+            out_printf(c, "{\"type\":\"hello\",\"name\":\"u%d\",\"rooms\":[\"%s%d\"%s%s%s]}\n", c->idx, o_prefix, c->home,
+                       o_keep_default ? ",\"" : "", o_keep_default ? o_default_room : "", o_keep_default ? "\"" : "");
+            joins_sent++;
+            c->joins_sent = 1;
+        } else {
+            out_printf(c, "u%d\n", c->idx);
+        }
         flush_out(c);
         return;
     }
+    if (c->json) { on_json_line(c, line, len, now); return; }
     if (!c->registered) {
         if (!strncmp(line, "! ", 2)) { c->reg_failed = 1; note_error(line); return; }
         if (!strncmp(line, "* Last ", 7)) { c->in_history = 1; return; }
@@ -537,7 +731,7 @@ static void on_line(struct client *c, char *line, size_t len, int64_t now) {
     }
     if (c->in_history) return; /* replayed on entering: not ours to count */
     char *colon = memmem(p, plen, ": ", 2);
-    if (colon) { handle_msg(c, room, p, (size_t)(colon - p), colon + 2, plen - (size_t)(colon + 2 - p), now); return; }
+    if (colon) { handle_msg(c, room, p, (size_t)(colon - p), colon + 2, plen - (size_t)(colon + 2 - p), 0, now); return; }
     if (plen) foreign_lines++;
 }
 
@@ -598,7 +792,8 @@ static void start_connect(struct client *c) {
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (o_quickack) setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
     c->fd = fd;
-    int r = connect(fd, (struct sockaddr *)&srv, sizeof srv);
+    const struct sockaddr_in *to = &srv[c->idx % o_nports];
+    int r = connect(fd, (const struct sockaddr *)to, sizeof *to);
     if (r < 0 && errno != EINPROGRESS) {
         char b[128];
         snprintf(b, sizeof b, "connect: %s", strerror(errno));
@@ -721,7 +916,8 @@ static void usage(int rc) {
         "roomload %s -- chat rooms load generator (plain mode, loopback only)\n"
         "usage: roomload --port P [options]\n"
         "  --host H              server address, must be 127.x.x.x (default 127.0.0.1)\n"
-        "  --port P              server port (required)\n"
+        "  --port P              server port (required, or --ports)\n"
+        "  --ports P1,P2,...     the ports of a cluster's nodes: client k connects to P(k mod n)\n"
         "  --rooms R             rooms (default 1)\n"
         "  --members K           posting members per room (default clients / rooms)\n"
         "  --clients N           posting: R x K members (give one of --members, --clients);\n"
@@ -734,6 +930,9 @@ static void usage(int rc) {
         "  --keep-default        members stay in the default room (default: /part it after joining)\n"
         "  --default-room NAME   the server's default room (default lobby)\n"
         "  --room-prefix STR     room names are STR0, STR1, ... (default r)\n"
+        "  --acked               posting members speak JSON mode; a message leaves flight on its ack\n"
+        "                        (stored), so acked_per_s and ack_latency_ms are the figures\n"
+        "  --no-ids              acked mode: says carry no message id\n"
         "  --enter-only          connect and register all, then each client sends --joins-per-client\n"
         "                        /join lines at once (client k: rooms (k+i) mod R); no messages\n"
         "  --joins-per-client J  enter mode: rooms per client (default 10, <= rooms)\n"
@@ -746,6 +945,8 @@ static void usage(int rc) {
         "                        after S seconds (default 3; it may still arrive)\n"
         "  --timeout S           hard stop for the whole process (default 60)\n"
         "  --server-pid PID      sample the server's CPU and RSS from /proc\n"
+        "  --server-pids A,B,... the same, summed over several processes (a cluster's nodes)\n"
+        "  --redis-pid PID       sample Redis's CPU and RSS apart (redis_cpu_s, ...)\n"
         "  --label L             free text copied into the JSON\n"
         "  --no-quickack         leave delayed ACKs on (default: TCP_QUICKACK after every recv)\n"
         "  -v, --verbose         progress on stderr\n",
@@ -777,12 +978,13 @@ int main(int argc, char **argv) {
         {"label", 1, 0, 7}, {"verbose", 0, 0, 'v'}, {"help", 0, 0, 8}, {"no-quickack", 0, 0, 9},
         {"give-up", 1, 0, 11}, {"reader-in-all-rooms", 0, 0, 12}, {"readers", 1, 0, 13},
         {"enter-only", 0, 0, 14}, {"joins-per-client", 1, 0, 15}, {"keep-default", 0, 0, 16},
-        {"default-room", 1, 0, 17}, {"room-prefix", 1, 0, 18}, {0, 0, 0, 0}};
+        {"default-room", 1, 0, 17}, {"room-prefix", 1, 0, 18}, {"ports", 1, 0, 19}, {"server-pids", 1, 0, 20},
+        {"redis-pid", 1, 0, 21}, {"acked", 0, 0, 22}, {"no-ids", 0, 0, 23}, {0, 0, 0, 0}};
     int opt;
     while ((opt = getopt_long(argc, argv, "H:p:n:R:K:m:w:t:b:c:v", lo, NULL)) != -1) {
         switch (opt) {
         case 'H': o_host = optarg; break;
-        case 'p': o_port = atoi(optarg); break;
+        case 'p': o_ports[0] = atoi(optarg); o_nports = 1; break;
         case 'n': o_clients = atoi(optarg); break;
         case 'R': o_rooms = atoi(optarg); break;
         case 'K': o_members = atoi(optarg); break;
@@ -795,7 +997,7 @@ int main(int argc, char **argv) {
         case 2: o_join_timeout = atof(optarg); break;
         case 3: o_stall = atof(optarg); break;
         case 4: o_quiet = atof(optarg); break;
-        case 5: o_server_pid = atoi(optarg); break;
+        case 5: o_pids[0] = atoi(optarg); o_npids = 1; break;
         case 7: o_label = optarg; break;
         case 'v': o_verbose = 1; break;
         case 8: usage(0); break;
@@ -808,10 +1010,15 @@ int main(int argc, char **argv) {
         case 16: o_keep_default = 1; break;
         case 17: o_default_room = optarg; break;
         case 18: o_prefix = optarg; break;
+        case 19: if ((o_nports = parse_list(optarg, o_ports, 1, 65535)) < 1) usage(1); break;
+        case 20: if ((o_npids = parse_list(optarg, o_pids, 1, 1 << 30)) < 1) usage(1); break;
+        case 21: o_redis_pid = atoi(optarg); break;
+        case 22: o_acked = 1; break;
+        case 23: o_ids = 0; break;
         default: usage(1);
         }
     }
-    if (o_port <= 0 || o_port > 65535 || o_rooms < 1 || o_rooms > MAX_ROOMS || o_messages < 1 || o_window < 1 ||
+    if (o_nports < 1 || o_ports[0] <= 0 || o_ports[0] > 65535 || o_rooms < 1 || o_rooms > MAX_ROOMS || o_messages < 1 || o_window < 1 ||
         o_payload < 1 || o_payload > MAX_PAYLOAD || o_timeout <= 0 || o_readers < 0 || !o_prefix[0])
         usage(1);
     R = o_rooms;
@@ -824,7 +1031,10 @@ int main(int argc, char **argv) {
         else if (o_clients > 0 && o_clients % R == 0) P = o_clients / R;
         else { fprintf(stderr, "roomload: give --members, or --clients divisible by --rooms\n"); return 1; }
         if (o_members > 0 && o_clients > 0 && o_clients != R * P) { fprintf(stderr, "roomload: --clients must be rooms x members\n"); return 1; }
-        if (P < 1 || (P < 2 && o_readers < 1)) { fprintf(stderr, "roomload: a room needs 2 members, or 1 and a reader\n"); return 1; }
+        if (P < 1 || (P < 2 && o_readers < 1 && !o_acked)) {
+            fprintf(stderr, "roomload: a room needs 2 members, or 1 and a reader (or --acked)\n");
+            return 1;
+        }
         X = o_readers;
         S = R * P;
         NC = S + X;
@@ -833,13 +1043,15 @@ int main(int argc, char **argv) {
         if (SL > 65535) { fprintf(stderr, "roomload: too many receivers per message\n"); return 1; }
     }
     if (NC > 60000) { fprintf(stderr, "roomload: at most 60000 clients\n"); return 1; }
-    memset(&srv, 0, sizeof srv);
-    srv.sin_family = AF_INET;
-    srv.sin_port = htons((uint16_t)o_port);
     if (!strcmp(o_host, "localhost")) o_host = "127.0.0.1";
-    if (inet_pton(AF_INET, o_host, &srv.sin_addr) != 1 || (ntohl(srv.sin_addr.s_addr) >> 24) != 127) {
-        fprintf(stderr, "roomload: --host must be a loopback IPv4 address (127.x.x.x)\n");
-        return 1;
+    memset(srv, 0, sizeof srv);
+    for (int i = 0; i < o_nports; i++) {
+        srv[i].sin_family = AF_INET;
+        srv[i].sin_port = htons((uint16_t)o_ports[i]);
+        if (inet_pton(AF_INET, o_host, &srv[i].sin_addr) != 1 || (ntohl(srv[i].sin_addr.s_addr) >> 24) != 127) {
+            fprintf(stderr, "roomload: --host must be a loopback IPv4 address (127.x.x.x)\n");
+            return 1;
+        }
     }
     signal(SIGPIPE, SIG_IGN);
     struct rlimit rl;
@@ -849,7 +1061,7 @@ int main(int argc, char **argv) {
 
     uint64_t msgs = (uint64_t)(S ? S : 1) * (uint64_t)M;
     uint64_t bits = msgs * (uint64_t)SL;
-    if (bits / 8 > (1ULL << 31) || msgs * 18 > (1ULL << 31)) { fprintf(stderr, "roomload: senders*messages*receivers too large for the duplicate bitmap\n"); return 1; }
+    if (bits / 8 > (1ULL << 31) || msgs * 22 > (1ULL << 31)) { fprintf(stderr, "roomload: senders*messages*receivers too large for the duplicate bitmap\n"); return 1; }
     C = calloc((size_t)NC, sizeof *C);
     dupbits = calloc((size_t)(bits / 8 + 1), 1);
     rxcount = calloc((size_t)msgs, sizeof *rxcount);
@@ -861,7 +1073,9 @@ int main(int argc, char **argv) {
     room_maxk = calloc((size_t)R, sizeof *room_maxk);
     room_joiners = calloc((size_t)R, sizeof *room_joiners);
     readyq = calloc((size_t)NC, sizeof *readyq);
-    if (!C || !dupbits || !rxcount || !sendts || !firstrx || !maxseq || !need_rx || !room_active || !room_maxk || !room_joiners || !readyq) {
+    msgseq = calloc((size_t)msgs, sizeof *msgseq);
+    ackbits = calloc((size_t)(msgs / 8 + 1), 1);
+    if (!msgseq || !ackbits || !C || !dupbits || !rxcount || !sendts || !firstrx || !maxseq || !need_rx || !room_active || !room_maxk || !room_joiners || !readyq) {
         fprintf(stderr, "roomload: out of memory\n");
         return 2;
     }
@@ -870,15 +1084,16 @@ int main(int argc, char **argv) {
         struct client *c = &C[i];
         c->idx = i; c->fd = -1; c->cur = -1;
         if (o_enter) { c->home = -1; c->need = o_joins; for (int j = 0; j < o_joins; j++) room_joiners[(i + j) % R]++; }
-        else if (i < S) { c->home = i / P; c->slot = i % P; c->need = 1; }
+        else if (i < S) { c->home = i / P; c->slot = i % P; c->need = 1; c->json = (unsigned char)o_acked; }
         else { c->reader = 1; c->home = -1; c->slot = P + (i - S); c->need = R; }
     }
     epfd = epoll_create1(EPOLL_CLOEXEC);
 
     t_prog0 = now_ns();
     int64_t hard_stop = t_prog0 + (int64_t)(o_timeout * 1e9);
-    long rss_before = status_kb(o_server_pid, "VmRSS"), rss_joined = -1;
-    double srv_cpu0 = -1, self_cpu0 = 0, self_cpu_setup = cpu_self();
+    long rss_before = status_kb_servers("VmRSS"), rss_joined = -1;
+    double srv_cpu0 = -1, self_cpu0 = 0, self_cpu_setup = cpu_self(), redis_cpu0 = -1;
+    double srv_each0[MAX_NODES], srv_each1[MAX_NODES];
     unsigned long long box_b0 = 0, box_t0 = 0;
     int next_conn = 0;
     int64_t last_report = t_prog0, last_scan = t_prog0;
@@ -932,16 +1147,17 @@ int main(int argc, char **argv) {
             int quiet_ok = now - last >= (int64_t)(o_quiet * 1e9);
             if (!quiet_ok && now - t_join_done > (int64_t)3e9) { quiet_ok = 1; quiet_timed_out = 1; }
             if (quiet_ok) {
-                rss_joined = status_kb(o_server_pid, "VmRSS");
+                rss_joined = status_kb_servers("VmRSS");
                 self_cpu0 = cpu_self();
-                srv_cpu0 = cpu_pid(o_server_pid, NULL);
+                srv_cpu0 = cpu_servers(NULL, srv_each0);
+                redis_cpu0 = cpu_pid(o_redis_pid, NULL);
                 box_cpu(&box_b0, &box_t0);
                 measuring = 1;
                 if (o_enter) start_enter(now); else start_run(now);
             }
         }
         if (phase == PH_RUN) {
-            if (delivered >= expect_run) { t_end = now; phase = PH_DONE; break; }
+            if (delivered >= expect_run && (!o_acked || acks >= (uint64_t)A * (uint64_t)M)) { t_end = now; phase = PH_DONE; break; }
             if (now - t_progress > (int64_t)(o_stall * 1e9)) { stalled = 1; t_end = now; phase = PH_DONE; break; }
         }
         if (phase == PH_ENTER) {
@@ -996,10 +1212,12 @@ int main(int argc, char **argv) {
     double self_cpu_run = measuring ? cpu_self() - self_cpu0 : 0;
     double srv_cpu_run = -1;
     int srv_threads = 0;
-    if (srv_cpu0 >= 0) { double x = cpu_pid(o_server_pid, &srv_threads); if (x >= 0) srv_cpu_run = x - srv_cpu0; }
+    if (srv_cpu0 >= 0) { double x = cpu_servers(&srv_threads, srv_each1); if (x >= 0) srv_cpu_run = x - srv_cpu0; }
+    double redis_cpu_run = -1;
+    if (redis_cpu0 >= 0) { double x = cpu_pid(o_redis_pid, NULL); if (x >= 0) redis_cpu_run = x - redis_cpu0; }
     unsigned long long box_b1 = 0, box_t1 = 0;
     box_cpu(&box_b1, &box_t1);
-    long rss_end = status_kb(o_server_pid, "VmRSS"), hwm_end = status_kb(o_server_pid, "VmHWM");
+    long rss_end = status_kb_servers("VmRSS"), hwm_end = status_kb_servers("VmHWM");
     int64_t t_start = o_enter ? t_enter0 : t_run0;
     double run_wall = t_start ? secs(t_end - t_start) : 0;
     int64_t t_conn = t_connect_done ? t_connect_done - t_prog0 : 0;
@@ -1009,13 +1227,14 @@ int main(int argc, char **argv) {
 
     printf("{");
     if (o_label) json_str("label", o_label);
-    printf("\"roomload\":\"%s\",\"proto\":\"chat-plain\",\"mode\":\"%s\",", RL_VERSION, o_enter ? "enter" : "rooms");
+    printf("\"roomload\":\"%s\",\"proto\":\"%s\",\"mode\":\"%s\",", RL_VERSION, o_acked ? "chat-json" : "chat-plain",
+           o_enter ? "enter" : o_acked ? "acked" : "rooms");
     printf("\"quickack\":%s,\"connect_rate\":%g,", o_quickack ? "true" : "false", o_connect_rate);
     printf("\"clients\":%d,\"clients_active\":%d,\"connect_failures\":%ld,\"registration_failures\":%ld,", NC,
            o_enter ? A : A + active_readers, conn_failures, reg_failures);
     printf("\"connect_s\":%.3f,\"join_s\":%.3f,\"join_wait_timed_out\":%s,\"join_incomplete\":%ld,", secs(t_conn), secs(t_join),
            join_timed_out ? "true" : "false", join_incomplete);
-    printf("\"rooms\":%d,", R);
+    printf("\"rooms\":%d,\"ports\":%d,", R, o_nports);
     printf("\"joins_sent\":%llu,\"joins_answered\":%llu,\"unexpected_answers\":%llu,", (unsigned long long)joins_sent,
            (unsigned long long)joins_answered, (unsigned long long)unexpected_answers);
     uint64_t expected = 0, expected_active = 0;
@@ -1070,6 +1289,16 @@ int main(int argc, char **argv) {
         if (X) json_lat("reader_latency_ms", hist_r, lat_max_r, lat_sum_r, delivered_readers);
         json_lat("member_lag_ms", hlag_m, lag_max_m, lag_sum_m, delivered_members);
         if (X) json_lat("reader_lag_ms", hlag_r, lag_max_r, lag_sum_r, delivered_readers);
+        if (o_acked) {
+            uint64_t want = (uint64_t)A * (uint64_t)M;
+            double ael = t_first_send && t_last_ack > t_first_send ? secs(t_last_ack - t_first_send) : 0;
+            printf("\"ids\":%s,\"acks\":%llu,\"acks_expected\":%llu,\"acks_lost\":%llu,\"late_acks\":%llu,\"bad_acks\":%llu,",
+                   o_ids ? "true" : "false", (unsigned long long)acks, (unsigned long long)want,
+                   (unsigned long long)(want > acks ? want - acks : 0), (unsigned long long)late_acks, (unsigned long long)bad_acks);
+            printf("\"seq_breaks\":%llu,\"seq_mismatch\":%llu,\"ack_elapsed_s\":%.3f,\"acked_per_s\":%.0f,",
+                   (unsigned long long)seq_breaks, (unsigned long long)seq_mismatch, ael, ael > 0 ? (double)acks / ael : 0);
+            json_lat("ack_latency_ms", hist_ack, ack_lat_max, ack_lat_sum, acks - late_acks);
+        }
         printf("\"stalled\":%s,\"timed_out\":%s,", stalled ? "true" : "false", timed_out ? "true" : "false");
     }
     printf("\"run_wall_s\":%.3f,", run_wall);
@@ -1081,14 +1310,29 @@ int main(int argc, char **argv) {
                run_wall > 0 ? 100.0 * srv_cpu_run / run_wall : 0, srv_threads);
     if (box_t1 > box_t0 && box_t0)
         printf("\"box_busy_pct\":%.1f,", 100.0 * (double)(box_b1 - box_b0) / (double)(box_t1 - box_t0) * (double)sysconf(_SC_NPROCESSORS_ONLN));
-    if (o_server_pid) printf("\"server_rss_kb_end\":%ld,\"server_hwm_kb\":%ld,", rss_end, hwm_end);
+    if (o_npids) printf("\"server_rss_kb_end\":%ld,\"server_hwm_kb\":%ld,", rss_end, hwm_end);
+    if (o_npids > 1) { /* a cluster: the sums above, and each node's share */
+        printf("\"server_pids\":%d,\"server_cpu_s_each\":[", o_npids);
+        for (int i = 0; i < o_npids; i++)
+            printf("%s%.3f", i ? "," : "", srv_cpu_run >= 0 ? srv_each1[i] - srv_each0[i] : -1.0);
+        printf("],\"server_hwm_kb_each\":[");
+        for (int i = 0; i < o_npids; i++) printf("%s%ld", i ? "," : "", status_kb(o_pids[i], "VmHWM"));
+        printf("],");
+    }
+    if (redis_cpu_run >= 0)
+        printf("\"redis_cpu_s\":%.3f,\"redis_cpu_pct\":%.1f,\"redis_rss_kb_end\":%ld,\"redis_hwm_kb\":%ld,", redis_cpu_run,
+               run_wall > 0 ? 100.0 * redis_cpu_run / run_wall : 0, status_kb(o_redis_pid, "VmRSS"), status_kb(o_redis_pid, "VmHWM"));
     if (first_error[0]) json_str("first_error", first_error);
     printf("\"notes\":[");
     printf("\"roomload: 1 thread, epoll, loopback, plain mode; shares the box's %ld cores with the server\"", sysconf(_SC_NPROCESSORS_ONLN));
     if (o_enter) {
         printf(",\"enter: all clients registered first, then every client's /join lines written in one pass; enter_s = that pass to the last '* Now in' answer\"");
     } else {
-        printf(",\"closed loop: a message stays in flight until every other member of its room and every reader got it\"");
+        if (o_acked)
+            printf(",\"acked: members in JSON mode; a message stays in flight until its sender has the ack (stored)\"");
+        else
+            printf(",\"closed loop: a message stays in flight until every other member of its room and every reader got it\"");
+        if (o_nports > 1) printf(",\"client k connects to port k mod %d of the list\"", o_nports);
         printf(",\"latency = receive time (per recv batch) - send time, CLOCK_MONOTONIC, histogram resolution ~0.8%%\"");
         printf(",\"elapsed_s runs from first send to last delivery\"");
         if (!o_keep_default) printf(",\"members left the default room before the run\"");
@@ -1115,9 +1359,17 @@ int main(int argc, char **argv) {
                 hpercentile(hist_all, 50) / 1e6, hpercentile(hist_all, 99) / 1e6, (double)lat_max / 1e6,
                 hpercentile(hist_r, 50) / 1e6, hpercentile(hist_r, 99) / 1e6, self_cpu_run,
                 run_wall > 0 ? 100.0 * self_cpu_run / run_wall : 0, stalled ? " STALLED" : "", timed_out ? " TIMED-OUT" : "");
+        if (o_acked)
+            fprintf(stderr, "  acks %llu/%llu (bad %llu, seq breaks %llu, seq mismatch %llu) = %.0f acked/s, ack ms p50 %.3f p99 %.3f\n",
+                    (unsigned long long)acks, (unsigned long long)A * (unsigned long long)M, (unsigned long long)bad_acks,
+                    (unsigned long long)seq_breaks, (unsigned long long)seq_mismatch,
+                    t_last_ack > t_first_send ? (double)acks / secs(t_last_ack - t_first_send) : 0,
+                    hpercentile(hist_ack, 50) / 1e6, hpercentile(hist_ack, 99) / 1e6);
     }
-    if (srv_cpu_run >= 0) fprintf(stderr, "  server cpu %.2fs (%.0f%%), RSS %ld kB, peak %ld kB\n", srv_cpu_run,
-                                  run_wall > 0 ? 100.0 * srv_cpu_run / run_wall : 0, rss_end, hwm_end);
+    if (srv_cpu_run >= 0) fprintf(stderr, "  server cpu %.2fs (%.0f%%), RSS %ld kB, peak %ld kB%s\n", srv_cpu_run,
+                                  run_wall > 0 ? 100.0 * srv_cpu_run / run_wall : 0, rss_end, hwm_end,
+                                  o_npids > 1 ? " (summed over the nodes)" : "");
+    if (redis_cpu_run >= 0) fprintf(stderr, "  redis cpu %.2fs (%.0f%%)\n", redis_cpu_run, run_wall > 0 ? 100.0 * redis_cpu_run / run_wall : 0);
     if (first_error[0]) fprintf(stderr, "  first error: %s\n", first_error);
     for (int i = 0; i < NC; i++) if (C[i].fd >= 0) close(C[i].fd);
     return 0;
