@@ -28,6 +28,9 @@ export type ErrorCode =
   | "bad_room"
   | "not_in_room"
   | "room_limit"
+  | "not_operator"
+  | "banned"
+  | "muted"
   // Added by this implementation: a message could not be stored (disk full, I/O error).
   | "server_error";
 
@@ -67,13 +70,17 @@ export type ServerEvent =
     epoch?: string;
     /** The `epoch` the client gave was not this one: `since` was ignored. */
     reset?: true;
+    /** The name's key, the first time a reserved name joins (keep it: `hello.key`). */
+    key?: string;
+    /** Operators among `members` (absent: none). */
+    ops?: string[];
   }
   | ChatMessage
   | { type: "dm"; ts: string; from: string; to: string; text: string; ref?: string }
   | { type: "join"; room?: string; ts: string; name: string }
   | { type: "leave"; room?: string; ts: string; name: string; reason: LeaveReason }
   | { type: "nick"; ts: string; from: string; to: string }
-  | { type: "members"; room?: string; names: string[] }
+  | { type: "members"; room?: string; names: string[]; ops?: string[] }
   | { type: "ack"; room?: string; ref?: string; seq: number }
   | {
     type: "room";
@@ -81,14 +88,42 @@ export type ServerEvent =
     topic: string;
     members: string[];
     history: ChatMessage[];
+    /** Operators among the members (absent: none). */
+    ops?: string[];
+    /** Only operators may set the topic. */
+    locked?: true;
   }
   | { type: "topic"; room: string; ts: string; from: string; text: string }
   | { type: "rooms"; rooms: RoomSummary[] }
   | { type: "pong" }
+  | ModerationEvent
+  | { type: "bans"; bans: BanSummary[] }
   | { type: "error"; code: ErrorCode; message: string; ref?: string }
   | { type: "shutdown"; message: string }
   // Plain-mode-only notices (help text, the banner): never sent in JSON mode.
   | { type: "notice"; text: string };
+
+/** What an operator did, as everyone in the affected rooms is told. */
+export interface ModerationEvent {
+  type: "moderation";
+  action: "kick" | "ban" | "unban" | "mute" | "unmute" | "lock" | "unlock" | "unreserve";
+  /** A name, address or CIDR; for lock and unlock, the room. */
+  target: string;
+  by: string;
+  reason?: string;
+  /** When a ban or mute ends (ISO time); absent: never. */
+  until?: string;
+  room?: string;
+}
+
+/** One ban, as `bans` lists it. */
+export interface BanSummary {
+  target: string;
+  by: string;
+  reason?: string;
+  /** Absent: forever. */
+  until?: string;
+}
 
 /** Everything a JSON-mode client sends. */
 export type ClientEvent =
@@ -102,6 +137,10 @@ export type ClientEvent =
     rooms?: string[];
     /** The epoch the `since` belongs to. */
     epoch?: string;
+    /** The key of a reserved name. */
+    key?: string;
+    /** false: neither get a key nor reserve a free name (scripts, throwaway machines). */
+    reserve?: boolean;
   }
   | { type: "say"; text: string; room?: string; ref?: string; id?: string }
   | { type: "me"; text: string; room?: string; ref?: string; id?: string }
@@ -113,7 +152,16 @@ export type ClientEvent =
   | { type: "rooms" }
   | { type: "topic"; room: string; text: string }
   | { type: "ping" }
-  | { type: "bye" };
+  | { type: "bye" }
+  | { type: "op"; password: string }
+  | { type: "kick"; name: string; reason?: string }
+  | { type: "ban"; target: string; duration?: string; reason?: string }
+  | { type: "unban"; target: string }
+  | { type: "bans" }
+  | { type: "mute"; name: string; duration?: string }
+  | { type: "unmute"; name: string }
+  | { type: "lock"; room?: string; locked: boolean }
+  | { type: "unreserve"; name: string };
 
 /** The result of reading one JSON-mode line. */
 export type ParsedClientEvent =
@@ -182,6 +230,12 @@ export function parseClientEvent(line: string): ParsedClientEvent {
         event.rooms = [...o.rooms];
       }
       if (isString(o.epoch)) event.epoch = o.epoch;
+      if (o.key !== undefined && !isString(o.key)) return bad('"key" must be a string');
+      if (isString(o.key)) event.key = o.key;
+      if (o.reserve !== undefined && typeof o.reserve !== "boolean") {
+        return bad('"reserve" must be true or false');
+      }
+      if (o.reserve === false) event.reserve = false;
       return { ok: true, event };
     }
     case "say":
@@ -235,7 +289,54 @@ export function parseClientEvent(line: string): ParsedClientEvent {
       };
     case "ping":
     case "bye":
+    case "bans":
       return { ok: true, event: { type: o.type } };
+    case "op":
+      if (!isString(o.password)) return bad('op needs a "password" string');
+      return { ok: true, event: { type: "op", password: o.password } };
+    case "kick":
+    case "mute":
+    case "unmute":
+    case "unreserve": {
+      if (!isString(o.name)) return bad(`${o.type} needs a "name" string`);
+      if (o.reason !== undefined && !isString(o.reason)) return bad('"reason" must be a string');
+      if (o.duration !== undefined && !isString(o.duration)) {
+        return bad('"duration" must be a string like "10m", "12h" or "7d"');
+      }
+      if (o.type === "kick") {
+        return { ok: true, event: { type: "kick", name: o.name, reason: o.reason as string } };
+      }
+      if (o.type === "mute") {
+        return { ok: true, event: { type: "mute", name: o.name, duration: o.duration as string } };
+      }
+      return { ok: true, event: { type: o.type, name: o.name } };
+    }
+    case "ban":
+    case "unban": {
+      if (!isString(o.target)) return bad(`${o.type} needs a "target": a name, address or CIDR`);
+      if (o.type === "unban") return { ok: true, event: { type: "unban", target: o.target } };
+      if (o.reason !== undefined && !isString(o.reason)) return bad('"reason" must be a string');
+      if (o.duration !== undefined && !isString(o.duration)) {
+        return bad('"duration" must be a string like "90m", "12h" or "7d"');
+      }
+      return {
+        ok: true,
+        event: {
+          type: "ban",
+          target: o.target,
+          duration: o.duration as string | undefined,
+          reason: o.reason as string | undefined,
+        },
+      };
+    }
+    case "lock": {
+      if (o.room !== undefined && !isString(o.room)) return bad('"room" must be a room name');
+      if (typeof o.locked !== "boolean") return bad('lock needs "locked": true or false');
+      return {
+        ok: true,
+        event: { type: "lock", room: o.room as string | undefined, locked: o.locked },
+      };
+    }
     case undefined:
       return bad('missing "type" field');
     default:

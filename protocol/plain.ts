@@ -1,4 +1,4 @@
-import type { ChatMessage, ServerEvent } from "./events.ts";
+import type { BanSummary, ChatMessage, ModerationEvent, ServerEvent } from "./events.ts";
 
 /** One message of history or of the room, as a plain-mode line (without "\n"). */
 export function plainMessage(m: ChatMessage): string {
@@ -8,6 +8,43 @@ export function plainMessage(m: ChatMessage): string {
 /** "3 online: alice, bob, carol" */
 export function onlineList(names: string[]): string {
   return `${names.length} online: ${names.join(", ")}`;
+}
+
+/** " until 2026-12-01 15:00 UTC", or "" for never. */
+function untilText(until: string | undefined): string {
+  return until ? ` until ${until.slice(0, 16).replace("T", " ")} UTC` : "";
+}
+
+/** What an operator did, as one sentence: "bob was kicked by alice: spamming". */
+export function moderationText(e: ModerationEvent): string {
+  const why = e.reason ? `: ${e.reason}` : "";
+  switch (e.action) {
+    case "kick":
+      return `${e.target} was kicked by ${e.by}${why}`;
+    case "ban":
+      return `${e.target} was banned by ${e.by}${untilText(e.until)}${why}`;
+    case "unban":
+      return `${e.target} was unbanned by ${e.by}`;
+    case "mute":
+      return `${e.target} was muted by ${e.by}${untilText(e.until)}${why}`;
+    case "unmute":
+      return `${e.target} was unmuted by ${e.by}`;
+    case "lock":
+      return `#${e.target} was locked by ${e.by}: only operators can change its topic`;
+    case "unlock":
+      return `#${e.target} was unlocked by ${e.by}`;
+    case "unreserve":
+      return `the name ${e.target} was freed by ${e.by}`;
+  }
+}
+
+/** "Bans: bob (by alice until …: spam), 10.0.0.0/8 (by carol)", or "No bans." */
+export function bansText(bans: BanSummary[]): string {
+  if (bans.length === 0) return "No bans.";
+  return "Bans: " +
+    bans.map((b) =>
+      `${b.target} (by ${b.by}${untilText(b.until)}${b.reason ? `: ${b.reason}` : ""})`
+    ).join(", ");
 }
 
 /** A history replay between the markers, or nothing when there is none. */
@@ -62,6 +99,10 @@ export function renderPlain(event: ServerEvent, viewer?: string): string | null 
       return `* ${event.message}\n`;
     case "notice":
       return `* ${event.text}\n`;
+    case "moderation":
+      return `* ${moderationText(event)}\n`;
+    case "bans":
+      return `* ${bansText(event.bans)}\n`;
     case "ack":
     case "pong":
       return null;
