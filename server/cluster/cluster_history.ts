@@ -4,6 +4,9 @@ import type { Log } from "../core/peer.ts";
 import { keys } from "./keys.ts";
 import type { Commands } from "./link.ts";
 
+/** How far a mirror may grow past its cap before it is trimmed back (reads slice the newest). */
+const TRIM_SLACK = 1000;
+
 interface Mirror {
   name: string;
   topic: string;
@@ -93,7 +96,10 @@ export class ClusterHistory implements History {
       if (m.seq > r.lastSeq) r.lastSeq = m.seq;
       if (!r.messages) continue;
       r.messages.push(m);
-      if (r.messages.length > this.#cap) r.messages.splice(0, r.messages.length - this.#cap);
+      // Trimmed in chunks: one splice per message would copy the whole mirror each time.
+      if (r.messages.length > this.#cap + TRIM_SLACK) {
+        r.messages.splice(0, r.messages.length - this.#cap);
+      }
     }
   }
 
