@@ -3,6 +3,7 @@ import type { Directory } from "./core/directory.ts";
 import type { History } from "./core/history.ts";
 import type { Ledger } from "./core/ledger.ts";
 import type { ChatObserver } from "./core/observer.ts";
+import type { ModerationStore } from "./core/moderation_types.ts";
 import type { StorageStats } from "./transport/metrics.ts";
 
 /**
@@ -20,6 +21,8 @@ export interface Backend {
   readonly observer?: ChatObserver;
   /** What sessions wait for; absent on one node. */
   readonly directory?: Directory;
+  /** Where bans, mutes, locks and the moderation log are kept. */
+  readonly moderation: ModerationStore;
   /** Append timings for /metrics, where the history is timed. */
   readonly storage?: StorageStats;
   /** Whether new members can be served now (for /healthz). */

@@ -36,6 +36,8 @@ export interface ServeConfig {
    * SIGHUP), or the value of CHAT_PASSWORD; null when the room is open.
    */
   readonly password: { readonly file: string } | { readonly value: string } | null;
+  /** Where the operator password comes from, like `password`; null: no operators. */
+  readonly opPassword: { readonly file: string } | { readonly value: string } | null;
   readonly handshakeTimeoutMs: number;
   /** WebSocket (and pinging JSON client) silence after which it is dropped. */
   readonly pingTimeoutMs: number;
@@ -47,6 +49,8 @@ export interface ServeConfig {
   readonly retain: RetainPolicy;
   /** The Redis of a cluster (`--redis`), or null for one node with --db. */
   readonly redis: string | null;
+  /** How long a name stays reserved after its last use (`--reserve-names`); null: off. */
+  readonly reserveNamesMs: number | null;
 }
 
 function intIn(flag: string, raw: string, min: number, max: number): number {
@@ -114,6 +118,20 @@ function redisUrl(raw: string, dbGiven: boolean): string | null {
   return v;
 }
 
+// Like --retain's ages: 30d, 12h, 90m, 45s.
+function reserveNames(raw: string): number | null {
+  const text = raw.trim().toLowerCase();
+  if (text === "off") return null;
+  const m = /^(\d{1,6})([smhd])$/.exec(text);
+  if (!m || Number(m[1]) === 0) {
+    throw new UsageError(
+      `--reserve-names must be a duration like 30d, 12h, 90m or 45s, or off, got "${raw}"`,
+    );
+  }
+  const unit: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  return Number(m[1]) * unit[m[2]];
+}
+
 function retain(raw: string): RetainPolicy {
   try {
     return parseRetain(raw);
@@ -160,10 +178,11 @@ function cidrs(flag: string, raw: string): CidrList {
 function passwordSource(
   file: string | boolean | undefined,
   envValue: string | undefined,
+  flag = "--password-file",
 ): ServeConfig["password"] {
   if (typeof file === "string") {
     if (file.trim() === "") {
-      throw new UsageError("--password-file cannot be empty, name the file holding the password");
+      throw new UsageError(`${flag} cannot be empty, name the file holding the password`);
     }
     return Object.freeze({ file });
   }
@@ -215,6 +234,11 @@ export function parseServeConfig(
     trustProxy: cidrs("trust-proxy", get("trust-proxy")),
     tls: certFile && keyFile ? Object.freeze({ certFile, keyFile }) : null,
     password: passwordSource(values["password-file"] as string | undefined, env.CHAT_PASSWORD),
+    opPassword: passwordSource(
+      values["op-password-file"] as string | undefined,
+      env.CHAT_OP_PASSWORD,
+      "--op-password-file",
+    ),
     handshakeTimeoutMs: seconds("handshake-timeout", get("handshake-timeout")),
     pingTimeoutMs: pingTimeout(get("ping-timeout")),
     rateLimit: Object.freeze(rateLimit(get("rate-limit"))),
@@ -223,6 +247,7 @@ export function parseServeConfig(
     db: dbPath(get("db")),
     retain: retain(get("retain")),
     redis: redisUrl(get("redis"), values.db !== undefined || env.CHAT_DB !== undefined),
+    reserveNamesMs: reserveNames(get("reserve-names")),
   });
 }
 

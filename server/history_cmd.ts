@@ -18,6 +18,7 @@ export function historyHelp(): string {
     "  --db PATH     the server's history database (default chat.db, env CHAT_DB)",
     "  --room NAME   the room (default lobby, env CHAT_DEFAULT_ROOM: the server's default room)",
     "  --rooms       list the rooms instead: messages kept and last activity of each",
+    "  --moderation  print the moderation log instead: who did what to whom, and why",
     "  --since SEQ   only messages after seq SEQ, oldest first (default: the newest ones)",
     `  --limit N     at most N messages, 0 = all (default ${DEFAULT_LIMIT})`,
     "  --json        one JSON message per line, as the protocol sends them",
@@ -28,6 +29,7 @@ export function historyHelp(): string {
     "  chat history --db /var/lib/chat.db --since 1200 --limit 50",
     "  chat history --room dev --limit 20",
     "  chat history --rooms",
+    "  chat history --moderation",
     "  chat history --json --limit 0 > export.jsonl",
   ].join("\n");
 }
@@ -72,6 +74,7 @@ export function runHistory(args: string[]): number {
   let json: boolean;
   let room: string;
   let listRooms: boolean;
+  let moderation: boolean;
   const defaultRoom = Deno.env.get("CHAT_DEFAULT_ROOM") || "lobby";
   try {
     const { values } = parseArgs({
@@ -85,6 +88,7 @@ export function runHistory(args: string[]): number {
         json: { type: "boolean" },
         room: { type: "string" },
         rooms: { type: "boolean" },
+        moderation: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -100,6 +104,7 @@ export function runHistory(args: string[]): number {
     room = (values.room ?? defaultRoom).replace(/^#/, "").trim();
     if (room === "") throw new TypeError("--room cannot be empty, try --room lobby");
     listRooms = values.rooms ?? false;
+    moderation = values.moderation ?? false;
   } catch (err) {
     const message = err instanceof Error ? err.message.replace(/\. To specify.*$/s, "") : err;
     console.error(`chat history: ${message}\nRun chat history --help for every flag.`);
@@ -108,6 +113,19 @@ export function runHistory(args: string[]): number {
   let reader: HistoryReader | undefined;
   try {
     reader = HistoryReader.open(db);
+    if (moderation) {
+      const log = reader.moderation();
+      write(
+        log.map((r) =>
+          json
+            ? JSON.stringify(r)
+            : `${r.ts.slice(0, 10)} ${r.ts.slice(11, 19)} ${sanitize(r.by)} ${r.action} ${
+              sanitize(r.target)
+            }${r.until ? ` until ${r.until}` : ""}${r.reason ? `: ${sanitize(r.reason)}` : ""}`
+        ).join("\n") + (log.length ? "\n" : ""),
+      );
+      return 0;
+    }
     if (listRooms) {
       const rooms = reader.rooms(defaultRoom);
       write(

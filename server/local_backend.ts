@@ -37,6 +37,7 @@ export function localBackend(config: ServeConfig, clock: Clock, log: Log): Backe
   return {
     history: timed,
     storage: timed.stats,
+    moderation: history.moderationStore(),
     healthy: () => true,
     describe: () => historyLine(history),
     async start() {

@@ -66,9 +66,13 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
   // Secrets and certificates first: a server that cannot use them must not
   // start listening as if it were open or unencrypted.
   let password: string | null = null;
+  let opPassword: string | null = null;
   let pair: TlsPair | null = null;
   try {
     if (config.password) password = await readPassword(config.password);
+    if (config.opPassword) {
+      opPassword = await readPassword(config.opPassword, "--op-password-file");
+    }
     if (config.tls) pair = await loadTlsPair(config.tls.certFile, config.tls.keyFile);
   } catch (err) {
     if (err instanceof SecretError || err instanceof TlsPairError) {
@@ -86,7 +90,10 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
     if (err instanceof BackendError) throw new StartError(err.message);
     throw err;
   }
+  const throttle = new FailureThrottle(clock);
+  const opGate = new PasswordGate({ password: opPassword, throttle, log });
   const chat = new Chat({
+    moderation: { store: backend.moderation, gate: opGate },
     history: backend.history,
     ledger: backend.ledger,
     observer: backend.observer,
@@ -98,7 +105,8 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
     log,
     version: VERSION,
   });
-  const gate = new PasswordGate({ password, throttle: new FailureThrottle(clock), log });
+  // One throttle for both passwords: a guesser gains nothing by switching.
+  const gate = new PasswordGate({ password, throttle, log });
   const hub = new Hub(chat, config, gate, clock, log);
   hub.directory = backend.directory;
   const stopped = Promise.withResolvers<void>();
@@ -165,7 +173,7 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
   };
   globalThis.addEventListener("unhandledrejection", lastResort);
   const reload = () =>
-    reloadSecrets(config, { gate, log, listeners: [tlsTcp, tlsWeb] }).catch((err) =>
+    reloadSecrets(config, { gate, opGate, log, listeners: [tlsTcp, tlsWeb] }).catch((err) =>
       log("error", `reload failed: ${err instanceof Error ? err.message : err}`)
     );
   options.reload?.addEventListener("reload", reload);
@@ -198,6 +206,7 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
 /** What a reload touches. */
 interface Reloadable {
   gate: PasswordGate;
+  opGate: PasswordGate;
   log: Log;
   listeners: (TlsServer | undefined)[];
 }
@@ -213,6 +222,14 @@ async function reloadSecrets(config: ServeConfig, r: Reloadable): Promise<void> 
       r.log("info", `reloaded the room password from ${config.password.file}`);
     } catch (err) {
       r.log("error", `${(err as Error).message}; keeping the password loaded before`);
+    }
+  }
+  if (config.opPassword && "file" in config.opPassword) {
+    try {
+      r.opGate.set(await readPassword(config.opPassword, "--op-password-file"));
+      r.log("info", `reloaded the operator password from ${config.opPassword.file}`);
+    } catch (err) {
+      r.log("error", `${(err as Error).message}; keeping the operator password loaded before`);
     }
   }
   if (!config.tls) return;

@@ -45,6 +45,13 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
       "file holding the room password everyone must give (or the password in env CHAT_PASSWORD)",
   },
   {
+    name: "op-password-file",
+    arg: "FILE",
+    default: "none",
+    help:
+      "file holding the operator password (/op PASSWORD; or the password in env CHAT_OP_PASSWORD)",
+  },
+  {
     name: "default-room",
     arg: "NAME",
     default: "lobby",
@@ -112,6 +119,14 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     default: "forever",
     env: "CHAT_RETAIN",
     help: "delete messages older than AGE (30d, 12h, 90m) and/or beyond the newest COUNT",
+  },
+  {
+    name: "reserve-names",
+    arg: "DURATION|off",
+    default: "30d",
+    env: "CHAT_RESERVE_NAMES",
+    help:
+      "a name joined by chat join or the web page stays its holder's (by a key) this long after its last use (30d, 12h; off)",
   },
   {
     name: "redis",

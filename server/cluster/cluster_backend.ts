@@ -35,6 +35,7 @@ export async function clusterBackend(config: ServeConfig, log: Log): Promise<Bac
     ledger: node.ledger,
     observer: node.presence,
     directory: node.directory,
+    moderation: node.moderation,
     healthy: () => node.healthy,
     describe: () =>
       `history: in Redis at ${

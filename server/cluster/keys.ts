@@ -24,6 +24,11 @@ export const keys = {
   members: (id: string) => `chat:members:${id}`,
   /** A name's lease: the node that holds it. */
   name: (key: string) => `chat:name:${key}`,
+  /**
+   * A reserved name: {"name","keyHash","lastUsed"}, expiring `--reserve-names`
+   * after its last use (each join and leave sets the expiry again).
+   */
+  reserved: (key: string) => `chat:reserved:${key}`,
   /** Who is clearing up after a dead node. */
   reap: (id: string) => `chat:reap:${id}`,
   /** Channel: what members did (join, enter, part, leave, nick, topic, room). */

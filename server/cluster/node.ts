@@ -11,6 +11,7 @@ import { NameLeases } from "./names.ts";
 import { Presence } from "./presence.ts";
 import { connectRedis, durabilityWarnings, type RedisLink } from "./redis_connect.ts";
 import { RedisLedger } from "./redis_ledger.ts";
+import { RedisModerationStore } from "./redis_moderation.ts";
 
 /** A node's heartbeat and name leases live this long without a renewal. */
 export const LEASE_MS = 10_000;
@@ -34,6 +35,8 @@ export interface ClusterNode {
   readonly ledger: RedisLedger;
   readonly presence: Presence;
   readonly directory: ClusterDirectory;
+  /** Bans, mutes, locks and the moderation log, in Redis. */
+  readonly moderation: RedisModerationStore;
   /** Whether Redis answers now (for /healthz). */
   readonly healthy: boolean;
   /** Mirrors the other nodes' members into `chat` and opens the default room; call once. */
@@ -110,6 +113,7 @@ export async function joinCluster(options: ClusterOptions): Promise<ClusterNode>
     const presence = new Presence({ node: id, commands, subscriptions, names, log });
     await presence.subscribe();
     const directory = new ClusterDirectory({ names, ledger, history, keep: options.keep, log });
+    const moderation = await RedisModerationStore.open(commands, log);
     let lostHandler = () => {};
     const heartbeat = new Heartbeat({
       node: id,
@@ -150,12 +154,14 @@ export async function joinCluster(options: ClusterOptions): Promise<ClusterNode>
       ledger,
       presence,
       directory,
+      moderation,
       get healthy() {
         return link.up;
       },
       async attach(c, defaultRoom, lost) {
         chat = c;
         lostHandler = lost;
+        c.moderation.share = (action) => presence.moderated(action);
         await presence.attach(c, alive);
         const refusal = await directory.open([defaultRoom]);
         if (refusal) throw new Error(refusal.message);

@@ -3,6 +3,7 @@ import { nameKey } from "../../protocol/names.ts";
 import type { Chat } from "../core/chat.ts";
 import { Frame } from "../core/frame.ts";
 import type { ChatObserver } from "../core/observer.ts";
+import type { ModerationAction } from "../core/moderation.ts";
 import type { Log } from "../core/peer.ts";
 import type { Member, Room } from "../core/room.ts";
 import { keys } from "./keys.ts";
@@ -12,18 +13,22 @@ import { RemoteMember } from "./remote_member.ts";
 
 /** What one node tells the others about its members (channel `chat:events`). */
 type ClusterEvent =
-  | { kind: "join"; node: string; name: string; rooms: string[] }
+  | { kind: "join"; node: string; name: string; rooms: string[]; address?: string; op?: true }
   | { kind: "enter" | "part"; node: string; name: string; room: string }
   | { kind: "leave"; node: string; name: string; reason: LeaveReason }
   | { kind: "nick"; node: string; from: string; to: string }
   | { kind: "topic"; node: string; name: string; room: string; text: string }
   | { kind: "room"; node: string; room: string }
-  | { kind: "gone"; node: string; dead: string; reason: LeaveReason };
+  | { kind: "gone"; node: string; dead: string; reason: LeaveReason }
+  | { kind: "mod"; node: string; action: ModerationAction }
+  | { kind: "op"; node: string; name: string };
 
 /** A node's member as the members hash keeps it. */
 interface Record {
   name: string;
   rooms: string[];
+  address?: string;
+  op?: true;
 }
 
 /**
@@ -109,7 +114,14 @@ export class Presence implements ChatObserver {
     for (const [k, { node, r }] of want) {
       const m = this.#remote.get(k);
       if (!m) {
-        this.#apply({ kind: "join", node, name: r.name, rooms: r.rooms });
+        this.#apply({
+          kind: "join",
+          node,
+          name: r.name,
+          rooms: r.rooms,
+          address: r.address,
+          op: r.op,
+        });
         continue;
       }
       const rooms = new Set(r.rooms.map(nameKey));
@@ -126,6 +138,8 @@ export class Presence implements ChatObserver {
 
   #record(m: Member): void {
     const r: Record = { name: m.name, rooms: [...m.rooms].map((room) => room.name) };
+    if (m.peer.address) r.address = m.peer.address;
+    if (m.operator) r.op = true;
     this.#commands.send(["HSET", keys.members(this.#node), nameKey(m.name), JSON.stringify(r)])
       .catch(() => {});
   }
@@ -143,7 +157,18 @@ export class Presence implements ChatObserver {
       node: this.#node,
       name: m.name,
       rooms: rooms.map((r) => r.name),
+      address: m.peer.address,
     });
+  }
+
+  operator(m: Member): void {
+    this.#record(m);
+    this.#publish({ kind: "op", node: this.#node, name: m.name });
+  }
+
+  /** An operator of this node acted: every other node applies it too. */
+  moderated(action: ModerationAction): void {
+    this.#publish({ kind: "mod", node: this.#node, action });
   }
 
   entered(m: Member, room: Room): void {
@@ -197,7 +222,13 @@ export class Presence implements ChatObserver {
     switch (e.kind) {
       case "join": {
         if (get(e.name)) return;
-        const m = new RemoteMember(e.name, e.node, (to, frame) => this.#sendDm(to, frame));
+        const m = new RemoteMember(
+          e.name,
+          e.node,
+          (to, frame) => this.#sendDm(to, frame),
+          e.address ?? "",
+        );
+        if (e.op) m.operator = true;
         for (const room of e.rooms) chat.learnRoom(room);
         const refusal = chat.join(m, { rooms: e.rooms });
         if (refusal) {
@@ -246,6 +277,17 @@ export class Presence implements ChatObserver {
         return;
       case "gone":
         return this.dropNode(e.dead, e.reason);
+      case "mod":
+        chat.moderation.apply(e.action);
+        return;
+      case "op": {
+        const m = get(e.name);
+        if (m && !m.operator) {
+          m.operator = true;
+          chat.operatorChanged(m);
+        }
+        return;
+      }
     }
   }
 

@@ -10,11 +10,13 @@ import type { Member, Room } from "../core/room.ts";
 export class RemotePeer implements Peer {
   mode: Mode = "json";
   readonly label: string;
-  readonly address = "";
+  /** The member's address, as its node sees it (a ban of its name bans that too). */
+  readonly address: string;
   readonly #forward: (frame: Frame) => void;
 
-  constructor(node: string, forward: (frame: Frame) => void) {
+  constructor(node: string, forward: (frame: Frame) => void, address = "") {
     this.label = `node ${node}`;
+    this.address = address;
     this.#forward = forward;
   }
 
@@ -34,10 +36,16 @@ export class RemoteMember implements Member {
   current: Room | null = null;
   roomAware = true;
   readonly remote = true as const;
+  operator = false;
 
-  constructor(name: string, node: string, forward: (to: RemoteMember, frame: Frame) => void) {
+  constructor(
+    name: string,
+    node: string,
+    forward: (to: RemoteMember, frame: Frame) => void,
+    address = "",
+  ) {
     this.name = name;
     this.node = node;
-    this.peer = new RemotePeer(node, (frame) => forward(this, frame));
+    this.peer = new RemotePeer(node, (frame) => forward(this, frame), address);
   }
 }

@@ -6,10 +6,14 @@ import type { History } from "./history.ts";
 import type { Ledger } from "./ledger.ts";
 import { LocalLedger } from "./local_ledger.ts";
 import type { ChatObserver } from "./observer.ts";
+import { Moderation, type ModerationOptions } from "./moderation.ts";
 import type { Log } from "./peer.ts";
 import { Relay } from "./relay.ts";
 import { type Member, Room } from "./room.ts";
 import { type Refusal, refuse, Rooms } from "./rooms.ts";
+import { NO_STORE } from "./moderation_types.ts";
+import { PasswordGate } from "./password_gate.ts";
+import { FailureThrottle } from "./failure_throttle.ts";
 
 export type { Refusal };
 
@@ -25,6 +29,8 @@ export interface ChatOptions {
   ledger?: Ledger;
   /** Told what this node's members do (a cluster). */
   observer?: ChatObserver;
+  /** Bans, mutes and locks, and the operator password. @default nothing kept, no operators */
+  moderation?: Omit<ModerationOptions, "clock" | "log">;
   /** The room everyone is placed in unless a hello names others. @default "lobby" */
   defaultRoom?: string;
   /** Most rooms that may exist. @default 1000 */
@@ -74,6 +80,8 @@ export class Chat {
   readonly #observer: ChatObserver | undefined;
   /** Members of this node (the rest are stand-ins of other nodes'). */
   #local = 0;
+  /** Operators, bans, mutes, locks. */
+  readonly moderation: Moderation;
   #closed = false;
 
   constructor(options: ChatOptions) {
@@ -93,6 +101,16 @@ export class Chat {
       this.#observer?.roomCreated(room);
     });
     this.defaultRoom = this.#rooms.ensure(options.defaultRoom ?? "lobby");
+    this.moderation = new Moderation(this, {
+      store: options.moderation?.store ?? NO_STORE,
+      gate: options.moderation?.gate ?? new PasswordGate({
+        password: null,
+        throttle: new FailureThrottle(options.clock),
+      }),
+      share: options.moderation?.share,
+      clock: options.clock,
+      log: this.#log,
+    });
   }
 
   /** How many members this node holds (stand-ins of other nodes' not counted). */
@@ -165,6 +183,41 @@ export class Chat {
       : this.#history.since(room.name, since, this.#maxResume);
   }
 
+  /**
+   * Sends an event once to every member of any of `rooms` (a client that
+   * knows nothing of rooms gets `notice` as a notice instead); returns who
+   * was told.
+   */
+  tell(rooms: readonly Room[], event: ServerEvent, notice: string): Set<Member> {
+    this.#relay.flush();
+    const frame = new Frame(event);
+    const plain = new Frame({ type: "notice", text: notice });
+    const told = new Set<Member>();
+    for (const room of rooms) {
+      for (const m of room.members) {
+        if (told.has(m)) continue;
+        told.add(m);
+        m.peer.send(m.peer.mode === "plain" || m.roomAware ? frame : plain, m.current !== room);
+      }
+    }
+    return told;
+  }
+
+  /** A member became an operator: its rooms get their members again, with `ops`. */
+  operatorChanged(member: Member): void {
+    this.#relay.flush();
+    for (const room of member.rooms) {
+      const names = room.names();
+      const frame = new Frame({ type: "members", room: room.name, names, ops: room.ops() });
+      // Plain members see a notice instead of a who list they did not ask for.
+      const plain = new Frame({ type: "notice", text: `${member.name} is now an operator` });
+      for (const m of room.members) {
+        m.peer.send(m.peer.mode === "plain" ? plain : frame, m.current !== room);
+      }
+    }
+    if (!member.remote) this.#observer?.operator?.(member);
+  }
+
   /** Sends an event to every member of `room` (prefixing it where the room is not current). */
   #broadcast(room: Room, event: ServerEvent, except?: Member): void {
     const frame = new Frame(event);
@@ -181,6 +234,8 @@ export class Chat {
     if (this.#closed) return refuse("server_full", "the server is shutting down");
     const refusal = this.checkName(member.name);
     if (refusal) return refusal;
+    const ban = member.remote ? null : this.moderation.banned(member.name, member.peer.address);
+    if (ban) return refuse("banned", this.moderation.bannedText(ban));
     if (!member.remote && this.#local >= this.#maxMembers) {
       return refuse(
         "server_full",
@@ -224,6 +279,8 @@ export class Chat {
       epoch: this.#history.epoch,
     };
     if (reset) welcome.reset = true;
+    const ops = inLobby ? this.defaultRoom.ops() : [];
+    if (ops.length > 0) welcome.ops = ops;
     member.peer.send(new Frame(welcome));
     for (const room of rooms) {
       if (room !== this.defaultRoom) this.#sendRoom(member, room, since(room));
@@ -234,15 +291,17 @@ export class Chat {
   }
 
   #sendRoom(member: Member, room: Room, since?: number): void {
-    member.peer.send(
-      new Frame({
-        type: "room",
-        room: room.name,
-        topic: room.topic,
-        members: room.names(),
-        history: this.#history_of(room, since),
-      }, member.name),
-    );
+    const event: Extract<ServerEvent, { type: "room" }> = {
+      type: "room",
+      room: room.name,
+      topic: room.topic,
+      members: room.names(),
+      history: this.#history_of(room, since),
+    };
+    const ops = room.ops();
+    if (ops.length > 0) event.ops = ops;
+    if (room.locked) event.locked = true;
+    member.peer.send(new Frame(event, member.name));
   }
 
   /**
@@ -336,6 +395,8 @@ export class Chat {
     if ([...text].length > MAX_TOPIC) {
       return refuse("bad_request", `a topic can be at most ${MAX_TOPIC} characters, shorten it`);
     }
+    const locked = member.remote ? null : this.moderation.topicAllowed(member, room);
+    if (locked) return locked;
     this.#relay.flush();
     room.topic = text;
     this.#history.saveRoom(room.name, text);
@@ -369,6 +430,8 @@ export class Chat {
 
   /** Sends a direct message; the sender gets it back as confirmation. */
   dm(from: Member, to: string, text: string, ref?: string): Refusal | null {
+    const mute = from.remote ? null : this.moderation.muted(from);
+    if (mute) return refuse("muted", this.moderation.mutedText(mute));
     const target = this.find(to);
     if (!target) return refuse("no_such_user", `nobody called ${to} is here, /who lists who is`);
     this.#relay.flush();

@@ -1,6 +1,7 @@
 import type { ServerEvent } from "../../protocol/events.ts";
 import { onlineList } from "../../protocol/plain.ts";
 import type { Chat, Refusal } from "./chat.ts";
+import { MODERATION_COMMANDS } from "./moderation_commands.ts";
 import { type Member, Room } from "./room.ts";
 
 /** What a command can reach: the server, the member running it, and its connection. */
@@ -19,6 +20,8 @@ export interface CommandContext {
   quit(): void;
   /** Renames the member (waiting, in a cluster, for the name to be free everywhere). */
   rename(name: string): void | Promise<void>;
+  /** Checks the operator password (waits: failures are slowed). */
+  op(password: string): Promise<void>;
   /** Enters a room (waiting, in a cluster, for it to be readable here). */
   enter(room: string, since?: number): void | Promise<void>;
 }
@@ -147,7 +150,8 @@ export const COMMANDS: readonly Command[] = [
     run(ctx, words) {
       const room = roomOf(ctx, words[0]);
       if (!room) return;
-      const names = room.names();
+      const ops = new Set(room.ops());
+      const names = room.names().map((n) => ops.has(n) ? `${n} (op)` : n);
       ctx.notice(
         room === ctx.member.current ? onlineList(names) : `#${room.name}: ${onlineList(names)}`,
       );
@@ -176,7 +180,9 @@ export const COMMANDS: readonly Command[] = [
 ];
 
 const BY_NAME = new Map<string, Command>();
-for (const c of COMMANDS) for (const n of [c.name, ...c.aliases]) BY_NAME.set(n, c);
+for (const c of [...COMMANDS, ...MODERATION_COMMANDS]) {
+  for (const n of [c.name, ...c.aliases]) BY_NAME.set(n, c);
+}
 
 /** The command called `name` (without "/", any case), if any. */
 export function findCommand(name: string): Command | undefined {
@@ -190,14 +196,19 @@ export function usage(c: Command): string {
 
 /** The /help text, one line per entry. */
 export function helpLines(): string[] {
-  const width = Math.max(...COMMANDS.map((c) => usage(c).length));
-  return [
-    "Commands:",
-    ...COMMANDS.map((c) =>
+  const lines = (list: readonly Command[]) => {
+    const width = Math.max(...list.map((c) => usage(c).length));
+    return list.map((c) =>
       `  ${usage(c).padEnd(width)}  ${c.help}${
         c.aliases.length ? ` (also /${c.aliases.join(", /")})` : ""
       }`
-    ),
+    );
+  };
+  return [
+    "Commands:",
+    ...lines(COMMANDS),
+    "Operators:",
+    ...lines(MODERATION_COMMANDS),
     "Anything else is a message to everyone; start it with // to send a line beginning with /.",
   ];
 }

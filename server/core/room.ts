@@ -24,6 +24,8 @@ export interface Member {
    * what is addressed to it alone (DMs); its node shows it everything else.
    */
   readonly remote?: true;
+  /** Proved the operator password on this connection (see Moderation). */
+  operator?: boolean;
 }
 
 /**
@@ -36,6 +38,8 @@ export class Room {
   topic: string;
   /** The seq of the newest message stored in this room. */
   lastSeq: number;
+  /** Only operators may set the topic. */
+  locked = false;
   readonly members = new Set<Member>();
   // Member names kept sorted by key as they come and go: `room` and
   // `welcome` events list every member, and sorting thousands of names on
@@ -58,6 +62,16 @@ export class Room {
   /** The members' names, sorted case-insensitively. */
   names(): string[] {
     return this.#sorted.map((key) => this.#byKey.get(key)!.name);
+  }
+
+  /** The operators among the members, sorted like `names`. */
+  ops(): string[] {
+    const out: string[] = [];
+    for (const key of this.#sorted) {
+      const m = this.#byKey.get(key)!;
+      if (m.operator) out.push(m.name);
+    }
+    return out;
   }
 
   has(m: Member): boolean {

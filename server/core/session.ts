@@ -78,6 +78,7 @@ export class Session implements Member {
       say: (text, action) => this.#say(text, action),
       quit: () => this.end("quit"),
       rename: (name) => this.#rename(name),
+      op: (password) => this.#op(password),
       enter: (room, since) => this.#enter(room, since),
     };
   }
@@ -92,8 +93,17 @@ export class Session implements Member {
     return this.#ended;
   }
 
-  /** Sends the banner; call once, when the connection opens. */
+  /**
+   * Sends the banner; call once, when the connection opens. A banned
+   * address gets `banned` instead, and the connection closes.
+   */
   start(): void {
+    const ban = this.#chat.moderation.bannedAddress(this.peer.address);
+    if (ban) {
+      this.#refuse({ code: "banned", message: this.#chat.moderation.bannedText(ban) });
+      this.end("disconnect");
+      return;
+    }
     this.peer.send(new Frame({ type: "notice", text: BANNER }));
   }
 
@@ -219,7 +229,7 @@ export class Session implements Member {
     if (refusal) {
       this.name = "";
       this.#refuse(refusal);
-      if (refusal.code === "server_full") this.end("disconnect");
+      if (refusal.code === "server_full" || refusal.code === "banned") this.end("disconnect");
       return false;
     }
     this.#joined = true;
@@ -297,12 +307,40 @@ export class Session implements Member {
         }
         return this.#check(chat.dm(this, sanitize(e.to), text, e.ref), e.ref);
       }
+      case "op":
+        return this.#op(e.password);
+      case "kick":
+        return this.#check(chat.moderation.kick(this, sanitize(e.name), sanitize(e.reason ?? "")));
+      case "ban":
+        return this.#check(
+          chat.moderation.ban(this, sanitize(e.target), e.duration, sanitize(e.reason ?? "")),
+        );
+      case "unban":
+        return this.#check(chat.moderation.unban(this, sanitize(e.target)));
+      case "bans": {
+        const bans = chat.moderation.bans(this);
+        return Array.isArray(bans) ? this.#send({ type: "bans", bans }) : this.#refuse(bans);
+      }
+      case "mute":
+        return this.#check(chat.moderation.mute(this, sanitize(e.name), e.duration));
+      case "unmute":
+        return this.#check(chat.moderation.unmute(this, sanitize(e.name)));
+      case "lock": {
+        const room = this.#room(e.room, this.current ?? chat.defaultRoom);
+        if (room) this.#check(chat.moderation.lock(this, room, e.locked));
+        return;
+      }
       case "nick":
         return this.#rename(normalizeName(e.name));
       case "who": {
         const room = this.#room(e.room, chat.defaultRoom);
         if (!room) return;
-        return this.#send({ type: "members", room: room.name, names: room.names() });
+        const ops = room.ops();
+        return this.#send(
+          ops.length > 0
+            ? { type: "members", room: room.name, names: room.names(), ops }
+            : { type: "members", room: room.name, names: room.names() },
+        );
       }
       case "enter":
         this.roomAware = true;
@@ -355,10 +393,22 @@ export class Session implements Member {
       }
       return;
     }
+    const mute = this.#chat.moderation.muted(this);
+    if (mute) {
+      return this.#refuse({ code: "muted", message: this.#chat.moderation.mutedText(mute) }, ref);
+    }
     // Plain lines go to the current room; JSON ones name theirs, or mean the default room.
     const fallback = this.#mode === "json" ? this.#chat.defaultRoom : this.current;
     const room = this.#room(roomName, fallback, ref);
     if (room) this.#chat.post(this, room, text, action, ref, id);
+  }
+
+  /** Checks the operator password (slowed after failures); the connection stays either way. */
+  async #op(password: string): Promise<void> {
+    const refusal = await this.#chat.moderation.op(this, password);
+    if (this.#ended) return;
+    if (refusal) return this.#refuse(refusal);
+    this.#send({ type: "notice", text: "You are now an operator." });
   }
 
   /** Ends the session: leaves the room (if joined) and closes the connection. */

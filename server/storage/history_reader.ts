@@ -7,6 +7,8 @@ import { tableNames } from "./schema.ts";
 
 const quoteText = (s: string) => `'${s.replaceAll("'", "''")}'`;
 import { errorText, StorageError } from "./storage_error.ts";
+import type { ModerationRecord } from "../core/moderation_types.ts";
+import { readModerationLog } from "./sqlite_moderation.ts";
 
 /** Which stored messages to read. */
 export interface PageOptions {
@@ -36,6 +38,14 @@ export class HistoryReader {
     this.#db = db;
     this.#empty = empty;
     this.#roomless = roomless;
+  }
+
+  /** Every operator action, oldest first; none in a database from before moderation. */
+  moderation(): ModerationRecord[] {
+    const tables = this.#db.prepare(
+      "SELECT name FROM sqlite_schema WHERE type = 'table' AND name = 'moderation_log'",
+    ).all();
+    return tables.length === 0 ? [] : readModerationLog(this.#db);
   }
 
   /** Opens `path` read-only; throws {@linkcode StorageError} with what to do. */

@@ -4,6 +4,7 @@ import type { RetainPolicy } from "./retention.ts";
 import { checkSchema, describeOpenError, lockFile, openDatabase } from "./database.ts";
 import { migrate } from "./schema.ts";
 import { errorText, StorageError } from "./storage_error.ts";
+import { SqliteModerationStore } from "./sqlite_moderation.ts";
 
 /** The path that keeps history in memory only. */
 export const MEMORY_DB = ":memory:";
@@ -179,6 +180,11 @@ export class SqliteHistory implements History {
       lock?.close();
       throw err;
     }
+  }
+
+  /** The same file's bans, mutes, locks and moderation log. */
+  moderationStore(): SqliteModerationStore {
+    return new SqliteModerationStore(this.#db, this.path);
   }
 
   #room(name: string): RoomState {
