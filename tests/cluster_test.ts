@@ -178,3 +178,43 @@ Deno.test("the web page's WebSocket on one node and netcat on another share a ro
   await page.close();
   assert.deepEqual(bugs(cluster.nodes), []);
 });
+
+Deno.test("moderation in a cluster: a ban made on node A kicks the target from node B and holds there; operators show everywhere", async () => {
+  const file = await Deno.makeTempFile();
+  await Deno.writeTextFile(file, "hunter2\n");
+  await using cluster = await startCluster(2, ["--op-password-file", file]);
+  try {
+    const [a, b] = cluster.nodes;
+    const alice = await joinPlain(a.port, "alice");
+    const { client: watch } = await joinJson(b.port, "watch", { rooms: ["lobby"] });
+    const bob = await joinPlain(b.port, "bob", "127.0.0.2");
+    await watch.event("join");
+    await alice.send("/op hunter2");
+    await alice.until((l) => l === "* You are now an operator.");
+    assert.deepEqual((await watch.event("members")).ops, ["alice"]);
+    await alice.send("/ban bob spam");
+    const m = await watch.event("moderation");
+    assert.deepEqual([m.action, m.target, m.by, m.reason], ["ban", "bob", "alice", "spam"]);
+    assert.equal((await watch.event("leave")).reason, "kicked");
+    await bob.closed();
+    // It holds on node B: the name, and the address it came from.
+    const again = await LineClient.connect(b.port, "127.0.0.2");
+    assert.match(await again.line(), /^! banned: .*spam/);
+    await again.close();
+    const byName = await LineClient.connect(b.port);
+    await byName.line();
+    await byName.send("bob");
+    assert.match(await byName.line(), /^! banned:/);
+    await byName.close();
+    // A node started later loads the ban from Redis.
+    const c = await cluster.add(["--op-password-file", file]);
+    const late = await LineClient.connect(c.port, "127.0.0.2");
+    assert.match(await late.line(), /^! banned:/);
+    await late.close();
+    await alice.close();
+    await watch.close();
+    assert.deepEqual(bugs(cluster.nodes), []);
+  } finally {
+    await Deno.remove(file);
+  }
+});
