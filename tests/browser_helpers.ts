@@ -33,7 +33,8 @@ export interface Tab {
   problems: string[];
 }
 
-export async function open(browser: Browser, server: WebServerProcess): Promise<Tab> {
+/** A page at `path` (e.g. "/#dev"), with every console error, page error and dialog recorded. */
+export async function open(browser: Browser, server: WebServerProcess, path = "/"): Promise<Tab> {
   const page = await browser.newPage({
     viewport: { width: 900, height: 560 },
     locale: "en-GB",
@@ -48,7 +49,7 @@ export async function open(browser: Browser, server: WebServerProcess): Promise<
     problems.push(`dialog: ${d.message()}`);
     d.dismiss().catch(() => {});
   });
-  await page.goto(server.http + "/");
+  await page.goto(server.http + path);
   return { page, problems };
 }
 

@@ -8,7 +8,15 @@
 // phone's width.
 import assert from "node:assert/strict";
 import type { Browser } from "playwright-core";
-import { browserTest, join, messageTexts, say, type Tab, waitForLine } from "./browser_helpers.ts";
+import {
+  browserTest,
+  join,
+  messageTexts,
+  open,
+  say,
+  type Tab,
+  waitForLine,
+} from "./browser_helpers.ts";
 import { joinJson, joinPlain, type LineClient, REPO_ROOT } from "./helpers.ts";
 import { startWebServer, type WebServerProcess } from "./web_helpers.ts";
 import { COMMANDS, parseInput, roomInput, topicInput } from "../web/input.ts";
@@ -88,25 +96,9 @@ Deno.test("the address names a room: #dev, escaped when it must be", () => {
 
 // --- helpers -----------------------------------------------------------------
 
-/** A page at `path` (e.g. "/#dev"), with every console error, page error and dialog recorded. */
-async function openAt(browser: Browser, server: WebServerProcess, path = "/"): Promise<Tab> {
-  const page = await browser.newPage({
-    viewport: { width: 900, height: 560 },
-    locale: "en-GB",
-    timezoneId: "UTC",
-  });
-  const problems: string[] = [];
-  page.on("console", (m) => {
-    if (m.type() === "error") problems.push(`console: ${m.text()}`);
-  });
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-  page.on("dialog", (d) => {
-    problems.push(`dialog: ${d.message()}`);
-    d.dismiss().catch(() => {});
-  });
-  await page.goto(server.http + path);
-  return { page, problems };
-}
+/** A page at `path` (e.g. "/#dev"). */
+const openAt = (browser: Browser, server: WebServerProcess, path = "/") =>
+  open(browser, server, path);
 
 /** The rooms in the list, in order. */
 const roomsOf = (tab: Tab) => tab.page.locator("#rooms .room-name").allTextContents();
