@@ -6,7 +6,6 @@ import { Frame } from "./frame.ts";
 import type { Clock } from "./clock.ts";
 import {
   type Ban,
-  banCovers,
   banTarget,
   isoOrNone,
   type ModerationStore,
@@ -14,6 +13,7 @@ import {
   parseDuration,
 } from "./moderation_types.ts";
 import type { PasswordGate } from "./password_gate.ts";
+import { ModerationState } from "./moderation_state.ts";
 import type { Log } from "./peer.ts";
 import type { Member, Room } from "./room.ts";
 import { type Refusal, refuse } from "./rooms.ts";
@@ -58,15 +58,13 @@ const LONGEST_REASON = 300;
 export class Moderation {
   readonly #chat: Chat;
   readonly #o: ModerationOptions;
-  readonly #bans = new Map<string, Ban>();
-  readonly #mutes = new Map<string, Mute>();
+  readonly #state: ModerationState;
 
   constructor(chat: Chat, options: ModerationOptions) {
     this.#chat = chat;
     this.#o = options;
     const { bans, mutes, locked } = options.store.load();
-    for (const b of bans) this.#bans.set(b.target, b);
-    for (const m of mutes) this.#mutes.set(m.key, m);
+    this.#state = new ModerationState(options.clock, bans, mutes);
     for (const name of locked) {
       const room = chat.room(name);
       if (room) room.locked = true;
@@ -82,41 +80,29 @@ export class Moderation {
     return this.#o.clock.now();
   }
 
-  #live<T extends { until: number | null }>(x: T | undefined): T | null {
-    return x && (x.until === null || x.until > this.#now()) ? x : null;
-  }
-
   /** The ban that keeps this address out, if any. */
   bannedAddress(address: string): Ban | null {
-    for (const b of this.#bans.values()) {
-      if (!b.target.startsWith("name:") && this.#live(b) && banCovers(b, null, address)) return b;
-    }
-    return null;
+    return this.#state.bannedAddress(address);
   }
 
   /** The ban that keeps this name (or its address) out, if any. */
   banned(name: string, address: string): Ban | null {
-    for (const b of this.#bans.values()) {
-      if (this.#live(b) && banCovers(b, name, address)) return b;
-    }
-    return null;
+    return this.#state.banned(name, address);
   }
 
   /** What a banned connection is told. */
   bannedText(ban: Ban): string {
-    const until = ban.until === null ? "for good" : `until ${isoOrNone(ban.until)}`;
-    return `you are banned from this chat ${until}${ban.reason ? `: ${ban.reason}` : ""}`;
+    return this.#state.bannedText(ban);
   }
 
   /** The member's mute, if it is muted now. */
   muted(member: Member): Mute | null {
-    return this.#live(this.#mutes.get(nameKey(member.name)));
+    return this.#state.muted(member.name);
   }
 
   /** What a muted member is told when it talks. */
   mutedText(mute: Mute): string {
-    const until = mute.until === null ? "" : ` until ${isoOrNone(mute.until)}`;
-    return `you are muted by ${mute.by}${until}: your messages are not sent`;
+    return this.#state.mutedText(mute);
   }
 
   /** Checks the operator password; the member becomes an operator for this connection. */
@@ -201,7 +187,7 @@ export class Moderation {
     const not = this.#operator(by);
     if (not) return not;
     const t = banTarget(raw);
-    if (t.kind === "bad" || !this.#bans.has(t.key)) {
+    if (t.kind === "bad" || !this.#state.hasBan(t.key)) {
       return refuse("bad_request", `${raw} is not banned: /bans lists the bans`);
     }
     return this.#act(by, {
@@ -218,15 +204,7 @@ export class Moderation {
   bans(by: Member): BanSummary[] | Refusal {
     const not = this.#operator(by);
     if (not) return not;
-    const out: BanSummary[] = [];
-    for (const b of this.#bans.values()) {
-      if (!this.#live(b)) continue;
-      const s: BanSummary = { target: b.shown, by: b.by };
-      if (b.reason) s.reason = b.reason;
-      if (b.until !== null) s.until = isoOrNone(b.until);
-      out.push(s);
-    }
-    return out;
+    return this.#state.list();
   }
 
   mute(by: Member, name: string, duration?: string, reason?: string): Refusal | null {
@@ -251,7 +229,7 @@ export class Moderation {
   unmute(by: Member, name: string): Refusal | null {
     const not = this.#operator(by);
     if (not) return not;
-    if (!this.#live(this.#mutes.get(nameKey(name)))) {
+    if (!this.#state.muted(name)) {
       return refuse("bad_request", `${name} is not muted`);
     }
     return this.#act(by, {
@@ -318,7 +296,7 @@ export class Moderation {
         break;
       case "unban":
         store.deleteBan(a.target);
-        for (const b of this.#bans.values()) if (b.origin === a.target) store.deleteBan(b.target);
+        for (const b of this.#state.madeBy(a.target)) store.deleteBan(b.target);
         break;
       case "mute":
         store.saveMute({ key: nameKey(a.target), name: a.target, by: a.by, until: a.until });
@@ -382,11 +360,9 @@ export class Moderation {
         break;
       }
       case "ban": {
-        const ban = this.#banOf(a);
-        this.#bans.set(ban.target, ban);
+        this.#state.setBan(this.#banOf(a));
         for (const address of a.addresses ?? []) {
-          const b = this.#addressBanOf(a, address);
-          this.#bans.set(b.target, b);
+          this.#state.setBan(this.#addressBanOf(a, address));
         }
         const hit = [...chat.members()].filter((m) => this.banned(m.name, m.peer.address) !== null);
         const rooms = new Set<Room>();
@@ -396,19 +372,13 @@ export class Moderation {
         break;
       }
       case "unban":
-        this.#bans.delete(a.target);
-        for (const [k, b] of this.#bans) if (b.origin === a.target) this.#bans.delete(k);
+        this.#state.removeBan(a.target);
         break;
       case "mute":
       case "unmute": {
         if (a.action === "mute") {
-          this.#mutes.set(nameKey(a.target), {
-            key: nameKey(a.target),
-            name: a.target,
-            by: a.by,
-            until: a.until,
-          });
-        } else this.#mutes.delete(nameKey(a.target));
+          this.#state.setMute({ key: nameKey(a.target), name: a.target, by: a.by, until: a.until });
+        } else this.#state.removeMute(a.target);
         const target = chat.find(a.target);
         if (target) told = chat.tell([...target.rooms], event, notice());
         break;
