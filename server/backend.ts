@@ -4,6 +4,7 @@ import type { History } from "./core/history.ts";
 import type { Ledger } from "./core/ledger.ts";
 import type { ChatObserver } from "./core/observer.ts";
 import type { ModerationStore } from "./core/moderation_types.ts";
+import type { ReservationStore } from "./core/reservations.ts";
 import type { StorageStats } from "./transport/metrics.ts";
 
 /**
@@ -23,6 +24,8 @@ export interface Backend {
   readonly directory?: Directory;
   /** Where bans, mutes, locks and the moderation log are kept. */
   readonly moderation: ModerationStore;
+  /** Where reserved names are kept, each lasting `ttlMs` after its last use. */
+  reservationStore(ttlMs: number): ReservationStore;
   /** Append timings for /metrics, where the history is timed. */
   readonly storage?: StorageStats;
   /** Whether new members can be served now (for /healthz). */

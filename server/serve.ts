@@ -2,6 +2,7 @@ import { VERSION } from "../protocol/version.ts";
 import { type Clock, systemClock } from "./core/clock.ts";
 import type { Log } from "./core/peer.ts";
 import { Chat } from "./core/chat.ts";
+import { Reservations } from "./core/reservations.ts";
 import { Frame } from "./core/frame.ts";
 import type { ServeConfig } from "./config.ts";
 import { stderrLog } from "./log.ts";
@@ -94,6 +95,14 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
   const opGate = new PasswordGate({ password: opPassword, throttle, log });
   const chat = new Chat({
     moderation: { store: backend.moderation, gate: opGate },
+    reservations: new Reservations({
+      store: config.reserveNamesMs === null
+        ? null
+        : backend.reservationStore(config.reserveNamesMs),
+      ttlMs: config.reserveNamesMs ?? undefined,
+      clock,
+      log,
+    }),
     history: backend.history,
     ledger: backend.ledger,
     observer: backend.observer,

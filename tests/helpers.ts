@@ -262,7 +262,11 @@ export async function joinPlain(port: number, name: string, from?: string): Prom
   return c;
 }
 
-/** Connects in JSON mode as `name`; returns the client and its welcome event. */
+/**
+ * Connects in JSON mode as `name`; returns the client and its welcome event.
+ * The name is not reserved (`"reserve":false`) unless `extra` says
+ * `reserve: true`: tests join the same names again and again.
+ */
 export async function joinJson(
   port: number,
   name: string,
@@ -270,7 +274,7 @@ export async function joinJson(
 ): Promise<{ client: LineClient; welcome: Record<string, unknown> }> {
   const c = await LineClient.connect(port);
   await c.line(); // banner
-  await c.sendJson({ type: "hello", name, ...extra });
+  await c.sendJson({ type: "hello", name, reserve: false, ...extra });
   const welcome = await c.json();
   if (welcome.type !== "welcome") {
     throw new Error(`join as ${name} refused: ${JSON.stringify(welcome)}`);

@@ -36,6 +36,7 @@ export async function clusterBackend(config: ServeConfig, log: Log): Promise<Bac
     observer: node.presence,
     directory: node.directory,
     moderation: node.moderation,
+    reservationStore: (ttlMs) => node.reservationStore(ttlMs),
     healthy: () => node.healthy,
     describe: () =>
       `history: in Redis at ${

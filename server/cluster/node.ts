@@ -12,6 +12,7 @@ import { Presence } from "./presence.ts";
 import { connectRedis, durabilityWarnings, type RedisLink } from "./redis_connect.ts";
 import { RedisLedger } from "./redis_ledger.ts";
 import { RedisModerationStore } from "./redis_moderation.ts";
+import { RedisReservationStore } from "./redis_reservations.ts";
 
 /** A node's heartbeat and name leases live this long without a renewal. */
 export const LEASE_MS = 10_000;
@@ -37,6 +38,8 @@ export interface ClusterNode {
   readonly directory: ClusterDirectory;
   /** Bans, mutes, locks and the moderation log, in Redis. */
   readonly moderation: RedisModerationStore;
+  /** Reserved names in Redis, lasting `ttlMs` after their last use. */
+  reservationStore(ttlMs: number): RedisReservationStore;
   /** Whether Redis answers now (for /healthz). */
   readonly healthy: boolean;
   /** Mirrors the other nodes' members into `chat` and opens the default room; call once. */
@@ -155,6 +158,7 @@ export async function joinCluster(options: ClusterOptions): Promise<ClusterNode>
       presence,
       directory,
       moderation,
+      reservationStore: (ttlMs) => new RedisReservationStore(commands, ttlMs, log),
       get healthy() {
         return link.up;
       },

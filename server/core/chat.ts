@@ -1,5 +1,5 @@
 import type { LeaveReason, RoomSummary, ServerEvent } from "../../protocol/events.ts";
-import { nameKey, nameProblem } from "../../protocol/names.ts";
+import { foldName, nameKey, nameProblem } from "../../protocol/names.ts";
 import type { Clock } from "./clock.ts";
 import { Frame } from "./frame.ts";
 import type { History } from "./history.ts";
@@ -14,6 +14,7 @@ import { type Refusal, refuse, Rooms } from "./rooms.ts";
 import { NO_STORE } from "./moderation_types.ts";
 import { PasswordGate } from "./password_gate.ts";
 import { FailureThrottle } from "./failure_throttle.ts";
+import { Reservations } from "./reservations.ts";
 
 export type { Refusal };
 
@@ -31,6 +32,8 @@ export interface ChatOptions {
   observer?: ChatObserver;
   /** Bans, mutes and locks, and the operator password. @default nothing kept, no operators */
   moderation?: Omit<ModerationOptions, "clock" | "log">;
+  /** Reserved names (`--reserve-names`). @default none reserved */
+  reservations?: Reservations;
   /** The room everyone is placed in unless a hello names others. @default "lobby" */
   defaultRoom?: string;
   /** Most rooms that may exist. @default 1000 */
@@ -55,6 +58,8 @@ export interface JoinRequest {
   since?: number | Record<string, number>;
   /** The epoch `since` belongs to. */
   epoch?: string;
+  /** A key just issued for the name, sent once in the welcome. */
+  key?: string;
 }
 
 /**
@@ -82,6 +87,8 @@ export class Chat {
   #local = 0;
   /** Operators, bans, mutes, locks. */
   readonly moderation: Moderation;
+  /** Reserved names: sessions check them before they join. */
+  readonly reservations: Reservations;
   #closed = false;
 
   constructor(options: ChatOptions) {
@@ -101,6 +108,7 @@ export class Chat {
       this.#observer?.roomCreated(room);
     });
     this.defaultRoom = this.#rooms.ensure(options.defaultRoom ?? "lobby");
+    this.reservations = options.reservations ?? Reservations.off(options.clock);
     this.moderation = new Moderation(this, {
       store: options.moderation?.store ?? NO_STORE,
       gate: options.moderation?.gate ?? new PasswordGate({
@@ -153,7 +161,12 @@ export class Chat {
     if (problem) return refuse("bad_name", problem);
     const holder = this.#members.get(nameKey(name));
     if (holder && holder !== self) {
-      return refuse("name_taken", `the name ${name} is taken, choose another`);
+      return refuse(
+        "name_taken",
+        foldName(holder.name) === foldName(name)
+          ? `the name ${name} is taken, choose another`
+          : `the name ${name} looks like ${holder.name}, who is here: choose another`,
+      );
     }
     return null;
   }
@@ -279,6 +292,7 @@ export class Chat {
       epoch: this.#history.epoch,
     };
     if (reset) welcome.reset = true;
+    if (req.key !== undefined) welcome.key = req.key;
     const ops = inLobby ? this.defaultRoom.ops() : [];
     if (ops.length > 0) welcome.ops = ops;
     member.peer.send(new Frame(welcome));

@@ -2,6 +2,7 @@ import type { ServerEvent } from "../../protocol/events.ts";
 import { onlineList } from "../../protocol/plain.ts";
 import type { Chat, Refusal } from "./chat.ts";
 import { MODERATION_COMMANDS } from "./moderation_commands.ts";
+import { KEY_COMMAND, UNRESERVE_COMMAND } from "./reservation_commands.ts";
 import { type Member, Room } from "./room.ts";
 
 /** What a command can reach: the server, the member running it, and its connection. */
@@ -180,7 +181,7 @@ export const COMMANDS: readonly Command[] = [
 ];
 
 const BY_NAME = new Map<string, Command>();
-for (const c of [...COMMANDS, ...MODERATION_COMMANDS]) {
+for (const c of [...COMMANDS, KEY_COMMAND, ...MODERATION_COMMANDS, UNRESERVE_COMMAND]) {
   for (const n of [c.name, ...c.aliases]) BY_NAME.set(n, c);
 }
 
@@ -206,9 +207,9 @@ export function helpLines(): string[] {
   };
   return [
     "Commands:",
-    ...lines(COMMANDS),
+    ...lines([...COMMANDS, KEY_COMMAND]),
     "Operators:",
-    ...lines(MODERATION_COMMANDS),
+    ...lines([...MODERATION_COMMANDS, UNRESERVE_COMMAND]),
     "Anything else is a message to everyone; start it with // to send a line beginning with /.",
   ];
 }

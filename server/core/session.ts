@@ -1,7 +1,7 @@
 import type { ClientEvent, LeaveReason, ServerEvent } from "../../protocol/events.ts";
 import { parseClientEvent } from "../../protocol/events.ts";
 import { type SplitLine, TOO_LONG } from "../../protocol/line_splitter.ts";
-import { nameProblem, normalizeName } from "../../protocol/names.ts";
+import { nameKey, nameProblem, normalizeName } from "../../protocol/names.ts";
 import { sanitize } from "../../protocol/sanitize.ts";
 import { type CommandContext, findCommand, usage } from "./commands.ts";
 import { Frame, type Mode } from "./frame.ts";
@@ -10,6 +10,8 @@ import type { PasswordGate } from "./password_gate.ts";
 import type { Peer } from "./peer.ts";
 import type { Chat, JoinRequest, Refusal } from "./chat.ts";
 import { type Member, Room } from "./room.ts";
+import { unreserve } from "./reservation_commands.ts";
+import { after, type Maybe, type NameClaim, type Verdict } from "./reservations.ts";
 
 /** The banner every connection gets first. */
 export const BANNER = "Welcome to chat! Enter your name:";
@@ -32,7 +34,7 @@ export interface SessionOptions {
 }
 
 /** Where the handshake stands. */
-type Stage = "name" | "password" | "checking";
+type Stage = "name" | "password" | "checking" | "key";
 
 /**
  * One connection's conversation with the room, whatever its transport: the
@@ -58,6 +60,8 @@ export class Session implements Member {
   #authed: boolean;
   /** Plain mode: the name given, waiting for the password. */
   #pendingName = "";
+  /** The key given for the name being joined, and whether a free one is to be reserved. */
+  #claim: NameClaim = { reserve: false };
   readonly #ctx: CommandContext;
 
   constructor(chat: Chat, peer: Peer, options: SessionOptions) {
@@ -163,6 +167,7 @@ export class Session implements Member {
     const req: JoinRequest = { rooms: hello.rooms, since: hello.since, epoch: hello.epoch };
     this.roomAware = hello.rooms !== undefined || hello.epoch !== undefined ||
       (typeof hello.since === "object");
+    this.#claim = { key: hello.key, reserve: hello.reserve !== false };
     if (this.#authed) return this.#join(name, req);
     if (hello.password === undefined) {
       return this.#authFailed("this room needs a password: send it in hello.password");
@@ -172,9 +177,16 @@ export class Session implements Member {
 
   #plainHandshake(line: string): void | Promise<void> {
     if (line.trim() === "") return;
+    if (this.#stage === "key") {
+      // The line after "The name bob is reserved. Key:"; wrong, and the name is asked again.
+      this.#stage = "name";
+      this.#claim = { key: line.trim(), reserve: false };
+      return this.#join(this.#pendingName);
+    }
     if (this.#stage === "password") {
       return this.#authenticate(line, () => this.#join(this.#pendingName));
     }
+    this.#claim = { reserve: false };
     const name = normalizeName(line);
     if (this.#authed) return this.#join(name);
     // Only the form of the name before the password: who is in the room is
@@ -202,24 +214,74 @@ export class Session implements Member {
   }
 
   #join(name: string, req?: JoinRequest): void | Promise<void> {
-    const dir = this.#directory;
-    if (!dir) {
-      this.#joinNow(name, req);
-      return;
-    }
-    // A name another member of this node holds is refused without asking the cluster.
+    // A name another member of this node holds is refused without asking further.
     const local = this.#chat.checkName(name);
     if (local) return this.#refuse(local);
+    const names = this.#chat.reservations;
+    const dir = this.#directory;
+    if (!dir) {
+      // One node: the reservation is read at once, so the join happens in this turn.
+      const joined = after(names.check(name, this.#claim), (v) => this.#admit(name, v, req));
+      return joined instanceof Promise ? joined.then(() => {}) : undefined;
+    }
     return (async () => {
-      const refusal = await dir.claim(name) ??
-        await dir.open(req?.rooms ?? [this.#chat.defaultRoom.name]);
-      if (this.#ended || refusal) {
+      const refusal = await dir.claim(name);
+      // The lease held, the reservation is read: nobody else can join as `name` meanwhile.
+      const verdict = refusal || this.#ended ? null : await names.check(name, this.#claim);
+      const closed = verdict?.ok
+        ? await dir.open(req?.rooms ?? [this.#chat.defaultRoom.name])
+        : null;
+      if (this.#ended || refusal || closed || !verdict?.ok) {
         dir.release(name);
-        if (refusal) this.#refuse(refusal);
+        const why = refusal ?? closed;
+        if (why) this.#refuse(why);
+        else if (verdict && !verdict.ok && !this.#ended) this.#nameRefused(name, verdict);
         return;
       }
-      if (!this.#joinNow(name, req)) dir.release(name);
+      if (!await this.#admit(name, verdict, req)) dir.release(name);
     })();
+  }
+
+  /**
+   * Joins as `name` as its reservation allows, reserving a free name when
+   * the claim asks (the new key goes in the welcome); true when joined.
+   */
+  #admit(name: string, v: Verdict, req?: JoinRequest): Maybe<boolean> {
+    if (!v.ok) {
+      this.#nameRefused(name, v);
+      return false;
+    }
+    const names = this.#chat.reservations;
+    if (!v.issue) {
+      const joined = this.#joinNow(name, req);
+      if (joined && v.reserved) {
+        names.hold(this, name, this.#claim.key!);
+        names.used(name);
+      }
+      return joined;
+    }
+    return after(names.issue(name), (key) => {
+      if (this.#ended) {
+        if (key !== null) names.free(name);
+        return false;
+      }
+      const joined = this.#joinNow(name, key === null ? req : { ...req, key });
+      if (key !== null) {
+        if (joined) names.hold(this, name, key);
+        else names.free(name);
+      }
+      return joined;
+    });
+  }
+
+  /** A reserved name without its key: plain mode is asked for it (`Key:`), JSON mode refused. */
+  #nameRefused(name: string, v: Extract<Verdict, { ok: false }>): void {
+    if (this.#mode === "plain" && v.keyMissing) {
+      this.#pendingName = name;
+      this.#stage = "key";
+      return this.#send({ type: "notice", text: `The name ${name} is reserved. Key:` });
+    }
+    this.#refuse(v.refusal);
   }
 
   /** Joins the Chat; true when it let the member in. */
@@ -240,18 +302,42 @@ export class Session implements Member {
   #rename(name: string): void | Promise<void> {
     const dir = this.#directory;
     const local = this.#chat.checkName(name, this);
-    if (!dir || local || name === this.name) return this.#check(this.#chat.rename(this, name));
+    const names = this.#chat.reservations;
+    // A reserved name is taken only with its key: one this connection was given or gave.
+    const claim: NameClaim = { key: names.keyOf(this, name), reserve: false };
+    const same = nameKey(name) === nameKey(this.name);
+    if (!dir || local || name === this.name) {
+      if (local || same) return this.#check(local ?? this.#renamed(name));
+      const done = after(names.check(name, claim), (v) => {
+        this.#check(v.ok ? this.#renamed(name) : v.refusal);
+      });
+      return done instanceof Promise ? done : undefined;
+    }
     return (async () => {
       const refusal = await dir.claim(name);
       if (refusal || this.#ended) {
         if (!refusal) dir.release(name);
         return this.#check(refusal);
       }
-      const late = this.#chat.rename(this, name);
+      const v = same ? null : await names.check(name, claim);
+      if (this.#ended) return dir.release(name);
+      const late = v && !v.ok ? v.refusal : this.#renamed(name);
       // The old name is let go by the cluster once the rename is told; a refused one frees the new.
       if (late) dir.release(name);
       this.#check(late);
     })();
+  }
+
+  /** Renames in the Chat; a reserved name left behind counts as used now. */
+  #renamed(name: string): Refusal | null {
+    const old = this.name;
+    const refusal = this.#chat.rename(this, name);
+    if (!refusal) {
+      const names = this.#chat.reservations;
+      names.released(this, old);
+      if (names.keyOf(this, name) !== undefined) names.used(name);
+    }
+    return refusal;
   }
 
   #enter(raw: string, since?: number): void | Promise<void> {
@@ -363,6 +449,8 @@ export class Session implements Member {
         return this.#send({ type: "pong" });
       case "bye":
         return this.end("quit");
+      case "unreserve":
+        return unreserve(this.#ctx, sanitize(e.name));
       case "hello":
         return this.#refuse({
           code: "bad_request",
@@ -416,6 +504,7 @@ export class Session implements Member {
     if (this.#ended) return;
     this.#ended = true;
     if (this.#joined) this.#chat.leave(this, reason);
+    if (this.#joined) this.#chat.reservations.released(this, this.name);
     this.peer.close();
   }
 }

@@ -5,6 +5,7 @@ import { checkSchema, describeOpenError, lockFile, openDatabase } from "./databa
 import { migrate } from "./schema.ts";
 import { errorText, StorageError } from "./storage_error.ts";
 import { SqliteModerationStore } from "./sqlite_moderation.ts";
+import { SqliteReservationStore } from "./sqlite_reservations.ts";
 
 /** The path that keeps history in memory only. */
 export const MEMORY_DB = ":memory:";
@@ -185,6 +186,11 @@ export class SqliteHistory implements History {
   /** The same file's bans, mutes, locks and moderation log. */
   moderationStore(): SqliteModerationStore {
     return new SqliteModerationStore(this.#db, this.path);
+  }
+
+  /** The same file's reserved names; `ttlMs` is `--reserve-names`. */
+  reservationStore(ttlMs: number): SqliteReservationStore {
+    return new SqliteReservationStore(this.#db, this.path, ttlMs);
   }
 
   #room(name: string): RoomState {
