@@ -1,5 +1,6 @@
 import { type FlagSpec, parseFlags, renderHelp, UsageError } from "../cli/flags.ts";
 import { parseHosts, type ServerAddress } from "./hosts.ts";
+import { defaultKeysPath } from "./keys.ts";
 
 /** Everything `chat join` is configured with: parsed once, validated, frozen. */
 export interface JoinConfig {
@@ -20,6 +21,10 @@ export interface JoinConfig {
   readonly rooms: readonly string[];
   /** Where the room password comes from; null: asked for when needed (in a terminal). */
   readonly password: { readonly file: string } | { readonly value: string } | null;
+  /** `--key-file`: the one file holding this name's key; null: keys.json. */
+  readonly keyFile: string | null;
+  /** keys.json, where keys of reserved names are kept by server and name; null: no HOME. */
+  readonly keysPath: string | null;
 }
 
 /** The flags of `chat join`: parsing and --help both come from this table. */
@@ -77,6 +82,13 @@ export const JOIN_FLAGS: readonly FlagSpec[] = [
     default: "asked for",
     help: "file holding the room password (or the password in env CHAT_PASSWORD)",
   },
+  {
+    name: "key-file",
+    arg: "FILE",
+    default: "keys.json",
+    help: "read your name's key from FILE and keep a new one there, instead of " +
+      "$XDG_CONFIG_HOME/chat/keys.json (~/.config/chat); a pipe then reserves its name too",
+  },
 ];
 
 /**
@@ -120,6 +132,10 @@ export function parseJoinConfig(
     : env.CHAT_PASSWORD
     ? Object.freeze({ value: env.CHAT_PASSWORD })
     : null;
+  const keyFile = values["key-file"];
+  if (typeof keyFile === "string" && keyFile.trim() === "") {
+    throw new UsageError("--key-file cannot be empty, name the file that keeps the key");
+  }
   const rooms = ((values.room as string[] | undefined) ?? []).map((r) =>
     r.trim().replace(/^#/, "")
   );
@@ -132,6 +148,8 @@ export function parseJoinConfig(
     tls: values.tls === true || caFile !== null,
     caFile,
     password,
+    keyFile: typeof keyFile === "string" ? keyFile : null,
+    keysPath: defaultKeysPath(env),
   });
 }
 
@@ -153,6 +171,9 @@ export function joinHelp(): string {
       "What was not acked goes again with its message id, so the server stores it once; a line",
       "the server could not store for a moment is sent again by itself, for up to 2 min.",
       "A room password is asked for (without echo) in a terminal when the server needs one.",
+      "Your name is yours while you use it: the server gives it a key, kept for you in",
+      "~/.config/chat/keys.json (mode 0600) and sent when you join again. A pipe neither",
+      "reserves its name nor keeps a key, unless --key-file is given.",
     ],
     examples: [
       "chat join --name bob",

@@ -71,6 +71,14 @@ export interface OpenOptions {
   tls?: { caCerts: string[] };
 }
 
+/** Options of {@linkcode Link.handshake}. */
+export interface HandshakeOptions {
+  /** No answer this long: not a chat server. @default 15000 */
+  timeoutMs?: number;
+  /** The key kept for a name (a reserved one), to send with it when `askName` gave another name. */
+  keyFor?: (name: string) => string | undefined;
+}
+
 /** How often a {@linkcode Link.keepAlive} pings, and how long a silent server is given. */
 export const PING_EVERY_MS = 10_000;
 const SILENT_MS = 30_000;
@@ -249,14 +257,16 @@ export class Link {
   /**
    * The handshake: skips the banner, says hello, and returns the welcome.
    * A refused name asks `askName` for another (null gives up with
-   * {@linkcode NameRefused}); anything else the server refuses, or a close,
-   * throws {@linkcode ConnectError}.
+   * {@linkcode NameRefused}), which is sent with `keyFor`'s key for it;
+   * anything else the server refuses, or a close, throws
+   * {@linkcode ConnectError}.
    */
   async handshake(
     hello: Extract<ClientEvent, { type: "hello" }>,
     askName: (code: string, message: string) => Promise<string | null>,
-    timeoutMs = 15000,
+    options: HandshakeOptions = {},
   ): Promise<Welcome> {
+    const timeoutMs = options.timeoutMs ?? 15000;
     // Something that accepts connections but never answers is not a chat server.
     let timedOut = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -302,6 +312,9 @@ export class Link {
           }
           arm();
           hello = { ...hello, name };
+          const key = options.keyFor?.(name);
+          if (key === undefined) delete hello.key;
+          else hello.key = key;
           await this.send(hello);
           if (this.#closed) throw closedError();
           continue;

@@ -55,8 +55,21 @@ async function attempt(config: JoinConfig, secrets: JoinSecrets, index: number):
     const hello: Extract<ClientEvent, { type: "hello" }> = { type: "hello", name: config.name };
     if (secrets.password !== undefined) hello.password = secrets.password;
     if (config.rooms.length > 0) hello.rooms = [...config.rooms];
+    // A script on a throwaway machine would lose the key: it reserves its name
+    // only with --key-file; the key of a name already reserved is sent all the same.
+    if (config.keyFile === null) hello.reserve = false;
+    const key = secrets.keys.get(config.hosts[index], config.name);
+    if (key !== undefined) hello.key = key;
     const welcome = await link.handshake(hello, () => Promise.resolve(null));
     if (config.json) writeAll(Deno.stdout, JSON.stringify(welcome) + "\n");
+    if (welcome.key !== undefined) {
+      const failed = await secrets.keys.put(config.hosts[index], welcome.name, welcome.key);
+      if (failed) {
+        console.error(
+          `chat join: note: the name ${welcome.name} is reserved, but its key could not be kept (${failed}); the key is ${welcome.key}`,
+        );
+      }
+    }
     return { ok: true, link };
   } catch (err) {
     link.close();

@@ -1,16 +1,22 @@
 import { readFlagFile } from "../cli/read_text.ts";
 import type { JoinConfig } from "./args.ts";
 import type { OpenOptions } from "./connection.ts";
+import { KeysFile, type NameKeys, NO_KEYS, SingleKeyFile } from "./keys.ts";
 
 /** What `chat join` reads before connecting: the CA to trust and the room password. */
 export interface JoinSecrets {
   tls: OpenOptions["tls"];
   /** Undefined: not given; a terminal asks for it when the server needs one. */
   password: string | undefined;
+  /** The keys of reserved names: keys.json, or --key-file. */
+  keys: NameKeys;
+  /** Said once before joining (keys.json could not be read), or null. */
+  keysNote: string | null;
 }
 
 /**
- * Reads `--ca` and `--password-file` (or CHAT_PASSWORD). Throws an `Error`
+ * Reads `--ca`, `--password-file` (or CHAT_PASSWORD) and the name keys
+ * (`--key-file`, or keys.json). Throws an `Error`
  * whose message names the file and what is wrong with it.
  */
 export async function loadJoinSecrets(config: JoinConfig): Promise<JoinSecrets> {
@@ -39,5 +45,11 @@ export async function loadJoinSecrets(config: JoinConfig): Promise<JoinSecrets> 
       );
     }
   }
-  return { tls, password };
+  let keys: NameKeys = NO_KEYS;
+  let keysNote: string | null = null;
+  if (config.keyFile !== null) keys = await SingleKeyFile.open(config.keyFile);
+  else if (config.keysPath !== null) {
+    ({ keys, note: keysNote } = await KeysFile.open(config.keysPath, config.hosts));
+  }
+  return { tls, password, keys, keysNote };
 }

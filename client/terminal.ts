@@ -13,7 +13,8 @@ import {
   NameRefused,
   parseServerLine,
 } from "./connection.ts";
-import { formatAddress } from "./hosts.ts";
+import { formatAddress, type ServerAddress } from "./hosts.ts";
+import type { NameKeys } from "./keys.ts";
 import type { JoinSecrets } from "./secrets.ts";
 import { EventView } from "./event_view.ts";
 import { Renderer } from "./render.ts";
@@ -44,6 +45,9 @@ class TerminalClient {
   readonly #config: JoinConfig;
   readonly #tls: JoinSecrets["tls"];
   #password: string | undefined;
+  /** The keys of reserved names, sent in each hello and kept from each welcome. */
+  readonly #keys: NameKeys;
+  #keysNote: string | null;
   /** The index in `config.hosts` of the server we are on (or trying). */
   #at = 0;
   readonly #screen: Screen;
@@ -74,6 +78,8 @@ class TerminalClient {
     this.#config = config;
     this.#tls = secrets.tls;
     this.#password = secrets.password;
+    this.#keys = secrets.keys;
+    this.#keysNote = secrets.keysNote;
     this.#name = config.name;
     this.#screen = new Screen((line) =>
       complete(line, this.#view.members, this.#view.rooms.list().map((r) => r.name))
@@ -117,6 +123,20 @@ class TerminalClient {
     this.#print(this.#render.notice(text));
   }
 
+  /** Keeps the key a welcome brought (the name was just reserved), and says where. */
+  async #keep(server: ServerAddress, name: string, key: string): Promise<void> {
+    const failed = await this.#keys.put(server, name, key);
+    if (this.#config.json) return;
+    if (failed) {
+      return this.#error(
+        `the name ${name} is now yours, but its key could not be kept (${failed}). Keep it yourself: ${key}`,
+      );
+    }
+    this.#notice(
+      `the name ${name} is yours while you use it; its key is kept in ${this.#keys.where}`,
+    );
+  }
+
   #error(text: string): void {
     this.#render.options.columns = this.#screen.columns;
     this.#print(this.#render.error(text));
@@ -139,6 +159,7 @@ class TerminalClient {
       this.#name = answer.trim();
     }
     this.#render.options.me = this.#name;
+    if (this.#keysNote) this.#error(this.#keysNote);
     const first = await this.#connectFirst();
     if (typeof first === "number") return this.#finish(first);
     if (typeof first === "string") return this.#finish(0); // left while joining
@@ -242,6 +263,9 @@ class TerminalClient {
       return `cannot connect to ${where} (${err.message})`;
     }
     const hello = this.#view.rooms.hello(this.#name, [...this.#config.rooms]);
+    const server = this.#config.hosts[this.#at];
+    const key = this.#keys.get(server, this.#name);
+    if (key !== undefined) hello.key = key;
     if (this.#password !== undefined) hello.password = this.#password;
     let welcome;
     this.#joining = link;
@@ -251,7 +275,7 @@ class TerminalClient {
         this.#error(message);
         const answer = await this.#screen.ask("Choose another name: ");
         return answer === null ? null : answer.trim();
-      });
+      }, { keyFor: (name) => this.#keys.get(server, name) });
     } catch (err) {
       link.close();
       if (this.#quitting) return "leaving";
@@ -285,6 +309,7 @@ class TerminalClient {
     );
     if (!this.#config.json) this.#print(lines);
     this.#setName(welcome.name);
+    if (welcome.key !== undefined) await this.#keep(server, welcome.name, welcome.key);
     // What was sent and never acked is sent again, with its id, unless the
     // resumed histories (the welcome's and each room's) show that it arrived.
     const others = (welcome.rooms ?? []).filter((r) => nameKey(r) !== nameKey(welcome.room ?? ""));

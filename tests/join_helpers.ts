@@ -6,6 +6,20 @@ const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
+/**
+ * The XDG_CONFIG_HOME every `chat join` of these tests gets unless a test
+ * gives its own: its keys.json never lands in the real ~/.config/chat.
+ * Removed when the test process ends.
+ */
+export const CONFIG_HOME: string = Deno.makeTempDirSync({ prefix: "chat-join-config-" });
+globalThis.addEventListener("unload", () => {
+  try {
+    Deno.removeSync(CONFIG_HOME, { recursive: true });
+  } catch {
+    // already gone
+  }
+});
+
 /** What a finished `chat join` printed and returned. */
 export interface JoinResult {
   code: number;
@@ -23,7 +37,7 @@ export async function runJoinPiped(
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, "join", ...args],
     cwd: REPO_ROOT,
-    env: { NO_COLOR: "1", ...env },
+    env: { NO_COLOR: "1", XDG_CONFIG_HOME: CONFIG_HOME, ...env },
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
@@ -91,8 +105,13 @@ export class Terminal {
     this.session = session;
   }
 
-  /** Starts the client in a new session, `width` x `height` cells. */
-  static async start(args: string[], width = 100, height = 30): Promise<Terminal> {
+  /** Starts the client in a new session, `width` x `height` cells, with `env` added. */
+  static async start(
+    args: string[],
+    width = 100,
+    height = 30,
+    env: Record<string, string> = {},
+  ): Promise<Terminal> {
     const session = `join${++counter}`;
     const quoted = [Deno.execPath(), "run", "-A", MAIN, "join", ...args]
       .map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
@@ -107,6 +126,10 @@ export class Terminal {
       String(height),
       "-e",
       "TERM=xterm-256color",
+      ...Object.entries({ XDG_CONFIG_HOME: CONFIG_HOME, ...env }).flatMap(([k, v]) => [
+        "-e",
+        `${k}=${v}`,
+      ]),
       "-c",
       REPO_ROOT,
       // CI exports NO_COLOR; the terminal tests look at colours and attributes too.

@@ -9,7 +9,14 @@ import { displayWidth, wrapCells } from "../client/width.ts";
 // The terminal client's pure parts: no sockets, no terminal.
 
 Deno.test("flags and environment: defaults, CHAT_HOST/CHAT_PORT, flags win", () => {
-  const plain = { tls: false, caFile: null, password: null, rooms: [] };
+  const plain = {
+    tls: false,
+    caFile: null,
+    password: null,
+    rooms: [],
+    keyFile: null,
+    keysPath: null,
+  };
   assert.deepEqual(parseJoinConfig([], {}), {
     name: "",
     hosts: [{ host: "127.0.0.1", port: 8080 }],

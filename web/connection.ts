@@ -1,5 +1,6 @@
 import type { ClientEvent, ServerEvent } from "../protocol/events.ts";
 import { RoomTracker } from "../protocol/room_tracker.ts";
+import { NameKeys } from "./name_keys.ts";
 
 /** Where the connection stands, for the status line. */
 export type Status = "connecting" | "online" | "waiting" | "closed";
@@ -37,10 +38,15 @@ export class Connection {
   #attempt = 0;
   #taken = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** The keys of reserved names, kept in localStorage for this server. */
+  readonly #keys: NameKeys;
+  readonly #server: string;
 
-  constructor(url: string, handlers: ConnectionHandlers) {
+  constructor(url: string, handlers: ConnectionHandlers, keys: NameKeys = new NameKeys()) {
     this.#url = url;
     this.#h = handlers;
+    this.#keys = keys;
+    this.#server = new URL(url).host;
   }
 
   /** The rooms we are in, the current one, and the last seq seen in each. */
@@ -134,6 +140,8 @@ export class Connection {
   #hello(): void {
     const hello: ClientEvent = this.#rooms.hello(this.#name);
     if (this.#password !== undefined) hello.password = this.#password;
+    const key = this.#keys.get(this.#server, this.#name);
+    if (key !== undefined) hello.key = key;
     this.#ws?.send(JSON.stringify(hello));
   }
 
@@ -144,6 +152,7 @@ export class Connection {
         this.#welcomed = true;
         this.#everJoined = true;
         this.#name = e.name;
+        if (e.key !== undefined) this.#keys.put(this.#server, e.name, e.key);
         this.#attempt = 0;
         this.#taken = 0;
         this.#h.status("online");
