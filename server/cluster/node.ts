@@ -166,6 +166,7 @@ export async function joinCluster(options: ClusterOptions): Promise<ClusterNode>
         chat = c;
         lostHandler = lost;
         c.moderation.share = (action) => presence.moderated(action);
+        c.moderation.shareOperator = (member) => presence.operator(member);
         await presence.attach(c, alive);
         const refusal = await directory.open([defaultRoom]);
         if (refusal) throw new Error(refusal.message);

@@ -282,10 +282,7 @@ export class Presence implements ChatObserver {
         return;
       case "op": {
         const m = get(e.name);
-        if (m && !m.operator) {
-          m.operator = true;
-          chat.operatorChanged(m);
-        }
+        if (m) chat.moderation.operatorElsewhere(m);
         return;
       }
     }

@@ -13,7 +13,7 @@ import { type Member, Room } from "./room.ts";
 import { type Refusal, refuse, Rooms } from "./rooms.ts";
 import { NO_STORE } from "./moderation_types.ts";
 import { PasswordGate } from "./password_gate.ts";
-import { FailureThrottle } from "./failure_throttle.ts";
+import { type JoinRequest, roomEvent, sinceFor, welcomeEvent } from "./join_request.ts";
 import { Reservations } from "./reservations.ts";
 
 export type { Refusal };
@@ -50,17 +50,7 @@ export interface ChatOptions {
   version: string;
 }
 
-/** What a member asks for when it joins the server. */
-export interface JoinRequest {
-  /** The rooms to be in; absent: the default room. */
-  rooms?: string[];
-  /** Last seq seen: a number for the default room, or by room. */
-  since?: number | Record<string, number>;
-  /** The epoch `since` belongs to. */
-  epoch?: string;
-  /** A key just issued for the name, sent once in the welcome. */
-  key?: string;
-}
+export type { JoinRequest };
 
 /**
  * The server's one owner of members and rooms. Every method is synchronous,
@@ -111,10 +101,7 @@ export class Chat {
     this.reservations = options.reservations ?? Reservations.off(options.clock);
     this.moderation = new Moderation(this, {
       store: options.moderation?.store ?? NO_STORE,
-      gate: options.moderation?.gate ?? new PasswordGate({
-        password: null,
-        throttle: new FailureThrottle(options.clock),
-      }),
+      gate: options.moderation?.gate ?? PasswordGate.none(options.clock),
       share: options.moderation?.share,
       clock: options.clock,
       log: this.#log,
@@ -196,41 +183,6 @@ export class Chat {
       : this.#history.since(room.name, since, this.#maxResume);
   }
 
-  /**
-   * Sends an event once to every member of any of `rooms` (a client that
-   * knows nothing of rooms gets `notice` as a notice instead); returns who
-   * was told.
-   */
-  tell(rooms: readonly Room[], event: ServerEvent, notice: string): Set<Member> {
-    this.#relay.flush();
-    const frame = new Frame(event);
-    const plain = new Frame({ type: "notice", text: notice });
-    const told = new Set<Member>();
-    for (const room of rooms) {
-      for (const m of room.members) {
-        if (told.has(m)) continue;
-        told.add(m);
-        m.peer.send(m.peer.mode === "plain" || m.roomAware ? frame : plain, m.current !== room);
-      }
-    }
-    return told;
-  }
-
-  /** A member became an operator: its rooms get their members again, with `ops`. */
-  operatorChanged(member: Member): void {
-    this.#relay.flush();
-    for (const room of member.rooms) {
-      const names = room.names();
-      const frame = new Frame({ type: "members", room: room.name, names, ops: room.ops() });
-      // Plain members see a notice instead of a who list they did not ask for.
-      const plain = new Frame({ type: "notice", text: `${member.name} is now an operator` });
-      for (const m of room.members) {
-        m.peer.send(m.peer.mode === "plain" ? plain : frame, m.current !== room);
-      }
-    }
-    if (!member.remote) this.#observer?.operator?.(member);
-  }
-
   /** Sends an event to every member of `room` (prefixing it where the room is not current). */
   #broadcast(room: Room, event: ServerEvent, except?: Member): void {
     const frame = new Frame(event);
@@ -263,14 +215,7 @@ export class Chat {
     }
     this.#relay.flush();
     const reset = req.epoch !== undefined && req.epoch !== this.#history.epoch;
-    const since = (room: Room): number | undefined => {
-      if (reset || req.since === undefined) return undefined;
-      if (typeof req.since === "number") return room === this.defaultRoom ? req.since : undefined;
-      for (const [k, v] of Object.entries(req.since)) {
-        if (nameKey(k.replace(/^#/, "")) === room.key) return v;
-      }
-      return undefined;
-    };
+    const since = (room: Room) => sinceFor(req, reset, room, this.defaultRoom);
     this.#members.set(nameKey(member.name), member);
     for (const room of rooms) {
       this.#broadcast(room, { type: "join", room: room.name, ts: this.#ts(), name: member.name });
@@ -281,20 +226,16 @@ export class Chat {
     if (member.remote) return null;
     this.#local++;
     const inLobby = member.rooms.has(this.defaultRoom);
-    const welcome: ServerEvent = {
-      type: "welcome",
+    const welcome = welcomeEvent({
       name: member.name,
-      members: inLobby ? this.defaultRoom.names() : [],
+      defaultRoom: this.defaultRoom,
+      rooms,
       history: inLobby ? this.#history_of(this.defaultRoom, since(this.defaultRoom)) : [],
-      server: { name: "chat", version: this.#version },
-      room: this.defaultRoom.name,
-      rooms: rooms.map((r) => r.name),
+      version: this.#version,
       epoch: this.#history.epoch,
-    };
-    if (reset) welcome.reset = true;
-    if (req.key !== undefined) welcome.key = req.key;
-    const ops = inLobby ? this.defaultRoom.ops() : [];
-    if (ops.length > 0) welcome.ops = ops;
+      reset,
+      key: req.key,
+    });
     member.peer.send(new Frame(welcome));
     for (const room of rooms) {
       if (room !== this.defaultRoom) this.#sendRoom(member, room, since(room));
@@ -305,17 +246,7 @@ export class Chat {
   }
 
   #sendRoom(member: Member, room: Room, since?: number): void {
-    const event: Extract<ServerEvent, { type: "room" }> = {
-      type: "room",
-      room: room.name,
-      topic: room.topic,
-      members: room.names(),
-      history: this.#history_of(room, since),
-    };
-    const ops = room.ops();
-    if (ops.length > 0) event.ops = ops;
-    if (room.locked) event.locked = true;
-    member.peer.send(new Frame(event, member.name));
+    member.peer.send(new Frame(roomEvent(room, this.#history_of(room, since)), member.name));
   }
 
   /**

@@ -14,27 +14,13 @@ import {
 } from "./moderation_types.ts";
 import type { PasswordGate } from "./password_gate.ts";
 import { ModerationState } from "./moderation_state.ts";
+import { bansOf, type ModerationAction, storeAction } from "./moderation_action.ts";
+
+export type { ModerationAction };
+import { showOperator, tell } from "./announce.ts";
 import type { Log } from "./peer.ts";
 import type { Member, Room } from "./room.ts";
 import { type Refusal, refuse } from "./rooms.ts";
-
-/**
- * What an operator did, as every node applies it: the origin node checks
- * and stores it; every node (the origin too) updates its state, shows it
- * to its own members and enforces it on them.
- */
-export interface ModerationAction {
-  action: ModerationEvent["action"];
-  /** The ban key ("name:bob", "addr:…", "cidr:…"), the member's name, or the room. */
-  target: string;
-  /** As shown to people. */
-  shown: string;
-  by: string;
-  reason: string;
-  until: number | null;
-  /** Address bans a name ban made (their origin is the name ban). */
-  addresses?: string[];
-}
 
 /** Options of {@linkcode Moderation}. */
 export interface ModerationOptions {
@@ -45,6 +31,8 @@ export interface ModerationOptions {
   log: Log;
   /** Told each action this node's operators take (a cluster tells the other nodes). */
   share?: (action: ModerationAction) => void;
+  /** Told when a member of this node becomes an operator (likewise). */
+  shareOperator?: (member: Member) => void;
 }
 
 const LONGEST_REASON = 300;
@@ -71,9 +59,21 @@ export class Moderation {
     }
   }
 
-  /** Where a cluster tells the other nodes; set once at start. */
+  /** Where a cluster tells the other nodes what operators do; set once at start. */
   set share(fn: (action: ModerationAction) => void) {
     this.#o.share = fn;
+  }
+
+  /** Where a cluster tells the other nodes who became an operator; set once at start. */
+  set shareOperator(fn: (member: Member) => void) {
+    this.#o.shareOperator = fn;
+  }
+
+  /** Another node's member became an operator: shown here as for one of ours. */
+  operatorElsewhere(member: Member): void {
+    if (member.operator) return;
+    member.operator = true;
+    showOperator(this.#chat, member);
   }
 
   #now(): number {
@@ -119,7 +119,8 @@ export class Moderation {
     if (!member.operator) {
       member.operator = true;
       this.#o.log("info", `${member.name} is now an operator (${member.peer.label})`);
-      this.#chat.operatorChanged(member);
+      showOperator(this.#chat, member);
+      this.#o.shareOperator?.(member);
     }
     return null;
   }
@@ -268,7 +269,7 @@ export class Moderation {
   /** This node's operator acted: store and log it, tell the cluster, apply it. */
   #act(by: Member, a: ModerationAction): Refusal | null {
     try {
-      this.#store(a);
+      storeAction(this.#o.store, a, this.#state.madeBy(a.target), this.#now());
     } catch (err) {
       this.#o.log("error", `could not store a moderation action: ${(err as Error).message}`);
       return refuse(
@@ -285,53 +286,6 @@ export class Moderation {
     // The operator hears what it did, in a room of the target or not.
     if (!told.has(by)) by.peer.send(new Frame(event, by.name));
     return null;
-  }
-
-  #store(a: ModerationAction): void {
-    const { store } = this.#o;
-    switch (a.action) {
-      case "ban":
-        store.saveBan(this.#banOf(a));
-        for (const address of a.addresses ?? []) store.saveBan(this.#addressBanOf(a, address));
-        break;
-      case "unban":
-        store.deleteBan(a.target);
-        for (const b of this.#state.madeBy(a.target)) store.deleteBan(b.target);
-        break;
-      case "mute":
-        store.saveMute({ key: nameKey(a.target), name: a.target, by: a.by, until: a.until });
-        break;
-      case "unmute":
-        store.deleteMute(nameKey(a.target));
-        break;
-      case "lock":
-      case "unlock":
-        store.setLocked(a.target, a.action === "lock");
-        break;
-    }
-    store.log({
-      ts: new Date(this.#now()).toISOString(),
-      by: a.by,
-      action: a.action,
-      target: a.shown,
-      reason: a.reason,
-      until: isoOrNone(a.until) ?? null,
-      room: a.action === "lock" || a.action === "unlock" ? a.target : null,
-    });
-  }
-
-  #banOf(a: ModerationAction): Ban {
-    return { target: a.target, shown: a.shown, by: a.by, reason: a.reason, until: a.until };
-  }
-
-  #addressBanOf(a: ModerationAction, address: string): Ban {
-    const t = banTarget(address);
-    return {
-      ...this.#banOf(a),
-      target: t.kind === "addr" ? t.key : address,
-      shown: t.kind === "bad" ? address : t.shown,
-      origin: a.target,
-    };
   }
 
   /**
@@ -355,19 +309,16 @@ export class Moderation {
       case "kick": {
         const target = chat.find(a.target);
         if (!target) break;
-        told = chat.tell([...target.rooms], event, notice());
+        told = tell(chat, [...target.rooms], event, notice());
         if (!target.remote) this.#out(target);
         break;
       }
       case "ban": {
-        this.#state.setBan(this.#banOf(a));
-        for (const address of a.addresses ?? []) {
-          this.#state.setBan(this.#addressBanOf(a, address));
-        }
+        for (const ban of bansOf(a)) this.#state.setBan(ban);
         const hit = [...chat.members()].filter((m) => this.banned(m.name, m.peer.address) !== null);
         const rooms = new Set<Room>();
         for (const m of hit) for (const r of m.rooms) rooms.add(r);
-        told = chat.tell([...rooms], event, notice());
+        told = tell(chat, [...rooms], event, notice());
         for (const m of hit) if (!m.remote) this.#out(m);
         break;
       }
@@ -380,7 +331,7 @@ export class Moderation {
           this.#state.setMute({ key: nameKey(a.target), name: a.target, by: a.by, until: a.until });
         } else this.#state.removeMute(a.target);
         const target = chat.find(a.target);
-        if (target) told = chat.tell([...target.rooms], event, notice());
+        if (target) told = tell(chat, [...target.rooms], event, notice());
         break;
       }
       case "lock":
@@ -389,7 +340,7 @@ export class Moderation {
         if (!room) break;
         room.locked = a.action === "lock";
         event.room = room.name;
-        told = chat.tell([room], event, notice());
+        told = tell(chat, [room], event, notice());
         break;
       }
       case "unreserve":

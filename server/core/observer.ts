@@ -15,6 +15,4 @@ export interface ChatObserver {
   renamed(member: Member, old: string): void;
   topicSet(member: Member, room: Room, text: string): void;
   roomCreated(room: Room): void;
-  /** The member proved the operator password. */
-  operator?(member: Member): void;
 }

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { FailureThrottle } from "./failure_throttle.ts";
+import type { Clock } from "./clock.ts";
+import { FailureThrottle } from "./failure_throttle.ts";
 import type { Log } from "./peer.ts";
 
 /** Options of a {@linkcode PasswordGate}. */
@@ -37,6 +38,11 @@ export class PasswordGate {
     this.#throttle = options.throttle;
     this.#log = options.log ?? (() => {});
     this.#sleep = options.sleep ?? realSleep;
+  }
+
+  /** A gate with no password (nobody needs one; for operators: nobody can become one). */
+  static none(clock: Clock): PasswordGate {
+    return new PasswordGate({ password: null, throttle: new FailureThrottle(clock) });
   }
 
   /** Replaces the password (a reload); null opens the room. */
