@@ -13,10 +13,17 @@ export interface CommandContext {
   send(event: ServerEvent): void;
   /** Sends a plain notice line ("* …") to this member only. */
   notice(text: string): void;
-  /** Sends an error to this member only. */
-  refuse(refusal: Refusal): void;
-  /** Posts a room message (or an action) from this member. */
-  say(text: string, action: boolean): void;
+  /** Sends an error to this member only (with the `ref` of the request it answers). */
+  refuse(refusal: Refusal, ref?: string): void;
+  /**
+   * Posts a room message (or an action) from this member: to `room`, else
+   * its current room (plain) or the default room (JSON).
+   */
+  say(text: string, action: boolean, ref?: string, room?: string, id?: string): void;
+  /** The room `raw` names (one the member is in), else `fallback`; null after refusing. */
+  room(raw: string | undefined, fallback: Room | null, ref?: string): Room | null;
+  /** The client pinged (a transport may expect it to keep doing so). */
+  pinged(): void;
   /** Leaves the room and closes the connection. */
   quit(): void;
   /** Renames the member (waiting, in a cluster, for the name to be free everywhere). */

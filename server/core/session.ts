@@ -1,16 +1,16 @@
-import type { ClientEvent, LeaveReason, ServerEvent } from "../../protocol/events.ts";
+import type { LeaveReason, ServerEvent } from "../../protocol/events.ts";
 import { parseClientEvent } from "../../protocol/events.ts";
 import { type SplitLine, TOO_LONG } from "../../protocol/line_splitter.ts";
 import { nameKey, nameProblem, normalizeName } from "../../protocol/names.ts";
 import { sanitize } from "../../protocol/sanitize.ts";
 import { type CommandContext, findCommand, usage } from "./commands.ts";
+import { handleJson } from "./json_events.ts";
 import { Frame, type Mode } from "./frame.ts";
 import type { Directory } from "./directory.ts";
 import type { PasswordGate } from "./password_gate.ts";
 import type { Peer } from "./peer.ts";
 import type { Chat, JoinRequest, Refusal } from "./chat.ts";
 import { type Member, Room } from "./room.ts";
-import { unreserve } from "./reservation_commands.ts";
 import { after, type Maybe, type NameClaim, type Verdict } from "./reservations.ts";
 
 /** The banner every connection gets first. */
@@ -78,8 +78,10 @@ export class Session implements Member {
       member: this,
       send: (event) => this.#send(event),
       notice: (text) => this.#send({ type: "notice", text }),
-      refuse: (r) => this.#refuse(r),
-      say: (text, action) => this.#say(text, action),
+      refuse: (r, ref) => this.#refuse(r, ref),
+      say: (text, action, ref, room, id) => this.#say(text, action, ref, room, id),
+      room: (raw, fallback, ref) => this.#room(raw, fallback, ref),
+      pinged: () => this.peer.onPing?.(),
       quit: () => this.end("quit"),
       rename: (name) => this.#rename(name),
       op: (password) => this.#op(password),
@@ -379,84 +381,7 @@ export class Session implements Member {
     if (!parsed.ok) {
       return this.#refuse({ code: "bad_request", message: parsed.message }, parsed.ref);
     }
-    const e: ClientEvent = parsed.event;
-    const chat = this.#chat;
-    switch (e.type) {
-      case "say":
-      case "me":
-        if (e.room !== undefined) this.roomAware = true;
-        return this.#say(e.text, e.type === "me", e.ref, e.room, e.id);
-      case "dm": {
-        const text = sanitize(e.text);
-        if (text.trim() === "") {
-          return this.#refuse({ code: "bad_request", message: "the message is empty" }, e.ref);
-        }
-        return this.#check(chat.dm(this, sanitize(e.to), text, e.ref), e.ref);
-      }
-      case "op":
-        return this.#op(e.password);
-      case "kick":
-        return this.#check(chat.moderation.kick(this, sanitize(e.name), sanitize(e.reason ?? "")));
-      case "ban":
-        return this.#check(
-          chat.moderation.ban(this, sanitize(e.target), e.duration, sanitize(e.reason ?? "")),
-        );
-      case "unban":
-        return this.#check(chat.moderation.unban(this, sanitize(e.target)));
-      case "bans": {
-        const bans = chat.moderation.bans(this);
-        return Array.isArray(bans) ? this.#send({ type: "bans", bans }) : this.#refuse(bans);
-      }
-      case "mute":
-        return this.#check(chat.moderation.mute(this, sanitize(e.name), e.duration));
-      case "unmute":
-        return this.#check(chat.moderation.unmute(this, sanitize(e.name)));
-      case "lock": {
-        const room = this.#room(e.room, this.current ?? chat.defaultRoom);
-        if (room) this.#check(chat.moderation.lock(this, room, e.locked));
-        return;
-      }
-      case "nick":
-        return this.#rename(normalizeName(e.name));
-      case "who": {
-        const room = this.#room(e.room, chat.defaultRoom);
-        if (!room) return;
-        const ops = room.ops();
-        return this.#send(
-          ops.length > 0
-            ? { type: "members", room: room.name, names: room.names(), ops }
-            : { type: "members", room: room.name, names: room.names() },
-        );
-      }
-      case "enter":
-        this.roomAware = true;
-        // Room names are checked, not cleaned, like names: escapes get bad_room.
-        return this.#enter(e.room, e.since);
-      case "part":
-        this.roomAware = true;
-        return this.#check(chat.part(this, e.room));
-      case "rooms":
-        this.roomAware = true;
-        return this.#send({ type: "rooms", rooms: chat.roomList() });
-      case "topic": {
-        this.roomAware = true;
-        const room = this.#room(e.room, null);
-        if (room) this.#check(chat.setTopic(this, room, sanitize(e.text).trim()));
-        return;
-      }
-      case "ping":
-        this.peer.onPing?.();
-        return this.#send({ type: "pong" });
-      case "bye":
-        return this.end("quit");
-      case "unreserve":
-        return unreserve(this.#ctx, sanitize(e.name));
-      case "hello":
-        return this.#refuse({
-          code: "bad_request",
-          message: `you have already joined as ${this.name}`,
-        });
-    }
+    return handleJson(this.#ctx, parsed.event);
   }
 
   /** Sends the refusal, if any. */

@@ -1,0 +1,97 @@
+import type { ClientEvent } from "../../protocol/events.ts";
+import { normalizeName } from "../../protocol/names.ts";
+import { sanitize } from "../../protocol/sanitize.ts";
+import type { CommandContext } from "./commands.ts";
+import { unreserve } from "./reservation_commands.ts";
+import type { Refusal } from "./rooms.ts";
+
+function check(ctx: CommandContext, refusal: Refusal | null, ref?: string): void {
+  if (refusal) ctx.refuse(refusal, ref);
+}
+
+/**
+ * One JSON-mode event of a joined member, turned into what it asks for:
+ * the JSON twin of the plain commands table. Names are cleaned like plain
+ * lines; room names are checked, not cleaned (escapes get bad_room).
+ */
+export function handleJson(ctx: CommandContext, e: ClientEvent): void | Promise<void> {
+  const chat = ctx.chat;
+  const me = ctx.member;
+  switch (e.type) {
+    case "say":
+    case "me":
+      if (e.room !== undefined) me.roomAware = true;
+      return ctx.say(e.text, e.type === "me", e.ref, e.room, e.id);
+    case "dm": {
+      const text = sanitize(e.text);
+      if (text.trim() === "") {
+        return ctx.refuse({ code: "bad_request", message: "the message is empty" }, e.ref);
+      }
+      return check(ctx, chat.dm(me, sanitize(e.to), text, e.ref), e.ref);
+    }
+    case "op":
+      return ctx.op(e.password);
+    case "kick":
+      return check(ctx, chat.moderation.kick(me, sanitize(e.name), sanitize(e.reason ?? "")));
+    case "ban":
+      return check(
+        ctx,
+        chat.moderation.ban(me, sanitize(e.target), e.duration, sanitize(e.reason ?? "")),
+      );
+    case "unban":
+      return check(ctx, chat.moderation.unban(me, sanitize(e.target)));
+    case "bans": {
+      const bans = chat.moderation.bans(me);
+      return Array.isArray(bans) ? ctx.send({ type: "bans", bans }) : ctx.refuse(bans);
+    }
+    case "mute":
+      return check(ctx, chat.moderation.mute(me, sanitize(e.name), e.duration));
+    case "unmute":
+      return check(ctx, chat.moderation.unmute(me, sanitize(e.name)));
+    case "lock": {
+      const room = ctx.room(e.room, me.current ?? chat.defaultRoom);
+      if (room) check(ctx, chat.moderation.lock(me, room, e.locked));
+      return;
+    }
+    case "nick":
+      return ctx.rename(normalizeName(e.name));
+    case "who": {
+      const room = ctx.room(e.room, chat.defaultRoom);
+      if (!room) return;
+      const ops = room.ops();
+      return ctx.send(
+        ops.length > 0
+          ? { type: "members", room: room.name, names: room.names(), ops }
+          : { type: "members", room: room.name, names: room.names() },
+      );
+    }
+    case "enter":
+      me.roomAware = true;
+      // Room names are checked, not cleaned, like names: escapes get bad_room.
+      return ctx.enter(e.room, e.since);
+    case "part":
+      me.roomAware = true;
+      return check(ctx, chat.part(me, e.room));
+    case "rooms":
+      me.roomAware = true;
+      return ctx.send({ type: "rooms", rooms: chat.roomList() });
+    case "topic": {
+      me.roomAware = true;
+      const room = ctx.room(e.room, null);
+      if (room) check(ctx, chat.setTopic(me, room, sanitize(e.text).trim()));
+      return;
+    }
+    case "ping":
+      ctx.pinged();
+      return ctx.send({ type: "pong" });
+    case "bye":
+      return ctx.quit();
+    case "unreserve":
+      return unreserve(ctx, sanitize(e.name));
+    case "hello":
+      return ctx.refuse({
+        code: "bad_request",
+        message: `you have already joined as ${me.name}`,
+      });
+  }
+}
