@@ -3,6 +3,7 @@ import type { Clock } from "./clock.ts";
 import { Frame, FrameRun } from "./frame.ts";
 import type { Draft, Entry, Ledger, LedgerSink } from "./ledger.ts";
 import type { Peer } from "./peer.ts";
+import { Barriers, type Held } from "./barriers.ts";
 import type { Member, Room } from "./room.ts";
 
 /**
@@ -20,29 +21,25 @@ export class Relay implements LedgerSink {
   readonly #clock: Clock;
   #pending: Draft[] = [];
   #scheduled = false;
-  /**
-   * After a member's message with an id was refused in a room, its later
-   * messages there are refused too until that id comes again (or a while
-   * passed): a client that resends in order then keeps its order, instead
-   * of a line it had already sent overtaking the one being retried.
-   */
-  readonly #barriers = new WeakMap<Member, Map<Room, { id: string; until: number }>>();
+  readonly #barriers: Barriers;
 
   constructor(ledger: Ledger, clock: Clock) {
     this.#ledger = ledger;
     this.#clock = clock;
+    this.#barriers = new Barriers(clock);
     ledger.bind(this);
   }
 
   /** Queues a message; it is stored, relayed and acked once the ledger has it. */
   post(room: Room, from: Member, text: string, action: boolean, ref?: string, id?: string): void {
-    const barrier = this.#barriers.get(from)?.get(room);
-    if (barrier) {
-      if (id === barrier.id || this.#clock.now() > barrier.until) {
-        this.#barriers.get(from)!.delete(room);
-      } else {
-        return this.#refuse(from, ref, UNSTORED_BEHIND);
-      }
+    // A sender's message that follows one of its refused ones keeps its place.
+    const verdict = this.#barriers.admit(from, room, id);
+    if (verdict === "refuse") return this.#refuse(from, ref, UNSTORED_BEHIND);
+    if (verdict === "hold") {
+      return this.#barriers.hold(from, room, {
+        ref,
+        post: () => this.post(room, from, text, action, ref, id),
+      });
     }
     const message: Draft["message"] = {
       type: "message",
@@ -74,16 +71,11 @@ export class Relay implements LedgerSink {
   }
 
   refused(drafts: Draft[], message: string): void {
-    const until = this.#clock.now() + BARRIER_MS;
     for (const d of drafts) {
       this.#refuse(d.from, d.ref, message);
-      if (d.id === undefined) continue;
-      let byRoom = this.#barriers.get(d.from);
-      if (!byRoom) this.#barriers.set(d.from, byRoom = new Map());
-      const b = byRoom.get(d.room);
-      // Refreshed while the client keeps retrying the message that set it.
-      if (!b) byRoom.set(d.room, { id: d.id, until });
-      else if (b.id === d.id) b.until = until;
+      for (const h of this.#barriers.refused(d.from, d.room, d.id)) {
+        this.#refuse(d.from, h.ref, UNSTORED_BEHIND);
+      }
     }
   }
 
@@ -92,6 +84,12 @@ export class Relay implements LedgerSink {
   }
 
   deliver(room: Room, entries: Entry[]): void {
+    const released: Held[] = [];
+    for (const e of entries) {
+      if (e.draft?.id !== undefined) {
+        released.push(...this.#barriers.stored(e.draft.from, room, e.draft.id));
+      }
+    }
     // A resend's ack goes to its sender alone, in its place among the others.
     let from = 0;
     for (let i = 0; i < entries.length; i++) {
@@ -102,6 +100,7 @@ export class Relay implements LedgerSink {
       from = i + 1;
     }
     if (from < entries.length) this.#fanOut(room, from === 0 ? entries : entries.slice(from));
+    for (const h of released) h.post();
   }
 
   #fanOut(room: Room, entries: Entry[]): void {
@@ -130,12 +129,6 @@ export class Relay implements LedgerSink {
   }
 }
 
-/**
- * How long a refused message's id holds back its sender's later ones in
- * that room, from its last refusal: clients that resend do so within 5 s;
- * one that does not is not held back for long.
- */
-const BARRIER_MS = 10_000;
 const UNSTORED_BEHIND =
   "an earlier message of yours was not stored yet: send it again first, then this one";
 
