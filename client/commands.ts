@@ -1,8 +1,12 @@
 import type { ClientEvent } from "../protocol/events.ts";
+import { OPERATOR_COMMANDS } from "./operator_commands.ts";
 
 /** What one line typed at the prompt asks for. */
 export type Action =
-  | { kind: "send"; event: ClientEvent }
+  /** `secret`: the line holds a password: off the screen and out of the history. */
+  | { kind: "send"; event: ClientEvent; secret?: true }
+  /** `/op` alone: ask for the operator password without echo. */
+  | { kind: "op" }
   | { kind: "switch"; room: string }
   | { kind: "topic" }
   | { kind: "help" }
@@ -21,6 +25,8 @@ export interface ClientCommand {
   minArgs: number;
   /** What the arguments complete to (Tab): member names or room names. */
   completes?: "rooms";
+  /** An operator's command (or /op): listed apart in /help. */
+  operator?: true;
   /**
    * `words` are the whitespace-split arguments, `rest` the raw text after
    * the command, `current` the current room.
@@ -130,6 +136,7 @@ export const CLIENT_COMMANDS: readonly ClientCommand[] = [
       return { kind: "send", event: r ? { type: "who", room: r } : { type: "who" } };
     },
   },
+  ...OPERATOR_COMMANDS,
   {
     name: "help",
     aliases: [],
@@ -192,15 +199,22 @@ export function parseInput(line: string, current?: string): Action {
 
 /** The /help text, one line per command, then the keys. */
 export function helpLines(): string[] {
-  const rows = CLIENT_COMMANDS.map((c) => {
+  const row = (c: ClientCommand) => {
     const names = [usageOf(c), ...c.aliases.map((a) => "/" + a)].join(", ");
     return [names, c.help];
-  });
-  const width = Math.max(...rows.map(([u]) => u.length));
+  };
+  const rows = CLIENT_COMMANDS.filter((c) => !c.operator).map(row);
+  const ops = CLIENT_COMMANDS.filter((c) => c.operator).map(row);
+  // Long usages (/ban's) would push every help text far right: they get their own line.
+  const width = Math.max(...[...rows, ...ops].map(([u]) => u.length).filter((n) => n <= 24));
+  const line = ([u, h]: string[]) =>
+    u.length > width ? [`  ${u}`, `  ${"".padEnd(width)}  ${h}`] : [`  ${u.padEnd(width)}  ${h}`];
   return [
     "Commands:",
-    ...rows.map(([u, h]) => `  ${u.padEnd(width)}  ${h}`),
+    ...rows.flatMap(line),
     `  ${"//TEXT".padEnd(width)}  send a message that starts with /`,
+    "Operators (after /op):",
+    ...ops.flatMap(line),
     "Keys: Tab completes names and commands, Up/Down recall what you sent, Ctrl-C leaves.",
   ];
 }

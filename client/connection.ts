@@ -53,6 +53,17 @@ export class AuthRefused extends Error {
   }
 }
 
+/**
+ * The server refused us with `banned` (the message says why and until
+ * when): joining again will not help. Exit 1.
+ */
+export class Banned extends ConnectError {
+  override name = "Banned";
+  constructor(message: string) {
+    super(message, false);
+  }
+}
+
 /** A line from the server: the event (null for a non-JSON line) and its text. */
 export interface Incoming {
   event: ServerEvent | null;
@@ -293,6 +304,8 @@ export class Link {
       const plainError = /^! (\w+): (.*)$/.exec(banner);
       if (plainError) {
         this.close();
+        // So does a banned address (a name ban is told after the hello).
+        if (plainError[1] === "banned") throw new Banned(plainError[2]);
         throw new ConnectError(`${plainError[1]}: ${plainError[2]}`, true);
       }
       await this.send(hello);
@@ -323,6 +336,7 @@ export class Link {
         if (event.code === "auth_failed") {
           throw new AuthRefused(event.message, hello.password !== undefined);
         }
+        if (event.code === "banned") throw new Banned(event.message);
         throw new ConnectError(`${event.code}: ${event.message}`, event.code === "server_full");
       }
     } finally {

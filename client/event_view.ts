@@ -2,6 +2,8 @@ import type { ChatMessage, ServerEvent } from "../protocol/events.ts";
 import { nameKey } from "../protocol/names.ts";
 import type { ResendQueue } from "../protocol/resend_queue.ts";
 import { RoomTracker } from "../protocol/room_tracker.ts";
+import { sanitize } from "../protocol/sanitize.ts";
+import { ModerationView } from "./moderation_view.ts";
 import { mentions, type Rendered, Renderer } from "./render.ts";
 
 type Welcome = Extract<ServerEvent, { type: "welcome" }>;
@@ -16,14 +18,21 @@ export class EventView {
   readonly rooms: RoomTracker = new RoomTracker();
   readonly render: Renderer;
   readonly #outbox: ResendQueue;
+  /** Operators, locks, moderation lines, and whether we were kicked. */
+  readonly moderation: ModerationView;
   name: string;
   /** A room we asked to enter (/join): it becomes current when its event comes. */
   #entering: string | null = null;
+  /** `rooms` answers still to come that we asked for quietly (see {@linkcode askedRooms}). */
+  #quietRooms = 0;
+  /** `members` answers still to come to our /who (others come when someone becomes an operator). */
+  #askedWho = 0;
 
   constructor(render: Renderer, outbox: ResendQueue, name: string) {
     this.render = render;
     this.#outbox = outbox;
     this.name = name;
+    this.moderation = new ModerationView(render);
   }
 
   /** The room tag for an event of `room`: undefined when it is the current one. */
@@ -54,6 +63,20 @@ export class EventView {
       `${retrying ? ` (retrying ${retrying})` : ""}> `;
   }
 
+  /**
+   * We asked for the room list without the user asking (it tells the server
+   * that this client knows rooms, so that it sends moderation and topic
+   * events instead of plain notices): its answer is not shown.
+   */
+  askedRooms(): void {
+    this.#quietRooms++;
+  }
+
+  /** We sent a `who`: its `members` answer is shown in full. */
+  askedWho(): void {
+    this.#askedWho++;
+  }
+
   /** We asked to enter `room`: switch to it when the server confirms. */
   entering(room: string): void {
     this.#entering = nameKey(room);
@@ -68,6 +91,8 @@ export class EventView {
   welcome(w: Welcome, first: boolean, server?: string): string[] {
     this.name = w.name;
     this.render.options.me = w.name;
+    const wasOp = this.moderation.ops.isOperator(this.name, true);
+    this.moderation.take(w, w.name);
     const reset = this.rooms.welcome(w);
     const history = this.rooms.fresh(this.rooms.defaultRoom ?? undefined, w.history ?? []);
     const tag = this.#tag(this.rooms.defaultRoom ?? undefined);
@@ -91,6 +116,9 @@ export class EventView {
         } in #${this.rooms.defaultRoom} while away, ${w.members.length} online`,
       ),
     );
+    if (wasOp && !this.moderation.ops.isOperator(w.name, true)) {
+      lines.push(...this.render.notice("you are no longer an operator here: /op again"));
+    }
     return lines;
   }
 
@@ -100,6 +128,8 @@ export class EventView {
    * with --json, like the keepalive's pongs).
    */
   event(e: ServerEvent): Rendered | null | false {
+    const newOps = e.type === "members" ? this.moderation.ops.newOps(e) : [];
+    this.moderation.take(e, this.name);
     switch (e.type) {
       case "message": {
         const mention = nameKey(e.from) !== nameKey(this.name) && mentions(e.text, this.name);
@@ -153,7 +183,7 @@ export class EventView {
         }
         if (e.ref !== undefined) this.#outbox.settle(e.ref);
         else if (e.code === "line_too_long") this.#outbox.settleOldest();
-        return this.render.event(e);
+        return this.moderation.error(e) ?? this.render.event(e);
       }
       case "join": {
         const r = this.rooms.get(e.room ?? this.rooms.defaultRoom ?? undefined);
@@ -175,6 +205,8 @@ export class EventView {
         }
         const r = this.rooms.get(room);
         if (r) r.members = r.members.filter((n) => nameKey(n) !== nameKey(e.name));
+        // "bob was kicked by alice" said it already.
+        if (e.reason === "kicked" && this.moderation.ops.justRemoved(e.name)) return null;
         return this.render.event(e, this.#tag(room));
       }
       case "nick":
@@ -189,13 +221,34 @@ export class EventView {
       case "members": {
         const r = this.rooms.get(e.room ?? this.rooms.defaultRoom ?? undefined);
         if (r) r.members = [...(e.names ?? [])];
-        return this.render.event(e, this.#tag(e.room));
+        if (this.#askedWho > 0) {
+          this.#askedWho--;
+          return this.render.event(e, this.#tag(e.room));
+        }
+        // Not an answer: the server tells the room that someone became an operator.
+        const lines = newOps.filter((n) => nameKey(n) !== nameKey(this.name))
+          .flatMap((n) =>
+            this.render.notice(`${sanitize(n)} is now an operator`, undefined, this.#tag(e.room))
+          );
+        return lines.length > 0 ? { lines, bell: false } : null;
       }
       case "topic": {
         const r = this.rooms.get(e.room);
         if (r) r.topic = e.text;
         return this.render.event(e, this.#tag(e.room));
       }
+      case "moderation":
+        return this.moderation.moderation(
+          e,
+          this.name,
+          e.room === undefined ? undefined : this.#tag(e.room),
+        );
+      case "rooms":
+        if (this.#quietRooms > 0) {
+          this.#quietRooms--;
+          return false;
+        }
+        return this.render.event(e);
       case "pong":
         return false;
       default:
@@ -207,8 +260,12 @@ export class EventView {
   topicLines(): string[] {
     const r = this.rooms.current;
     if (!r) return this.render.notice("you are in no room: /join ROOM");
+    const locked = this.moderation.ops.locked(r.name);
     return this.render.notice(
-      r.topic ? `Topic of #${r.name}: ${r.topic}` : `#${r.name} has no topic; /topic TEXT sets it`,
+      (r.topic
+        ? `Topic of #${r.name}: ${r.topic}`
+        : `#${r.name} has no topic; /topic TEXT sets it`) +
+        (locked ? " (locked: only operators can change it)" : ""),
     );
   }
 }

@@ -1,6 +1,8 @@
 import type { ClientEvent } from "../protocol/events.ts";
 import { LineSplitter, TOO_LONG } from "../protocol/line_splitter.ts";
+import { removal, removalText } from "../protocol/op_tracker.ts";
 import { ResendQueue } from "../protocol/resend_queue.ts";
+import { sanitize } from "../protocol/sanitize.ts";
 import type { JoinConfig } from "./args.ts";
 import {
   AuthRefused,
@@ -138,6 +140,8 @@ export async function runPipe(config: JoinConfig, secrets: JoinSecrets): Promise
   let sent = 0;
   let acked = 0;
   let refused = 0;
+  /** An operator kicked or banned us: the lost connection is not failed over. */
+  let removed = false;
   let inputDone = false;
   const finished = Promise.withResolvers<void>();
   const checkDone = () => {
@@ -179,6 +183,9 @@ export async function runPipe(config: JoinConfig, secrets: JoinSecrets): Promise
           } else console.error(`chat join: ${e.message} (${e.code})`);
         } else if (e.type === "shutdown" && !config.json) {
           console.error(`chat join: server: ${e.message}`);
+        } else if (e.type === "moderation" && removal(e, config.name) && !removed) {
+          removed = true;
+          console.error(`chat join: ${sanitize(removalText(e))}`);
         }
       }
       if (out) writeAll(Deno.stdout, out);
@@ -249,7 +256,7 @@ export async function runPipe(config: JoinConfig, secrets: JoinSecrets): Promise
     link = null;
     linked = Promise.withResolvers<Link | null>();
     const lostFrom = whereOf(at);
-    if (hosts.length < 2) {
+    if (hosts.length < 2 || removed) {
       outbox.clear();
       linked.resolve(null);
       return fail(lostMessage(lostFrom));

@@ -1,5 +1,6 @@
 import type { ChatMessage, ServerEvent } from "../protocol/events.ts";
 import { nameKey } from "../protocol/names.ts";
+import { bansText, moderationText } from "../protocol/plain.ts";
 import { sanitize } from "../protocol/sanitize.ts";
 import { displayWidth, wrapCells } from "./width.ts";
 
@@ -60,6 +61,12 @@ export function mentions(text: string, name: string): boolean {
 
 // The server already strips control characters; a client must not trust that.
 const clean = (v: unknown): string => sanitize(typeof v === "string" ? v : String(v ?? ""));
+
+/** The names, each operator's marked: "alice (op)". */
+export function withOps(names: readonly string[], ops: readonly string[] | undefined): string[] {
+  const op = new Set((ops ?? []).map(nameKey));
+  return names.map((n) => op.has(nameKey(n)) ? `${n} (op)` : n);
+}
 
 /** Renders events to terminal lines. */
 export class Renderer {
@@ -147,7 +154,7 @@ export class Renderer {
       case "message":
         return this.message(e, room);
       case "room": {
-        const names = e.members.map(clean);
+        const names = withOps(e.members, e.ops).map(clean);
         const lines = e.history.flatMap((m) => this.message(m, room).lines);
         lines.push(
           ...notice(
@@ -172,7 +179,7 @@ export class Renderer {
         );
       case "welcome": {
         const lines = e.history.flatMap((m) => this.message(m).lines);
-        const names = (e.members ?? []).map(clean);
+        const names = withOps(e.members ?? [], e.ops).map(clean);
         lines.push(
           ...this.notice(
             `Welcome, ${clean(e.name)}! ${names.length} online: ${names.join(", ")}. ` +
@@ -203,7 +210,7 @@ export class Renderer {
       case "nick":
         return one(this.notice(`${clean(e.from)} is now ${clean(e.to)}`, e.ts));
       case "members": {
-        const names = (e.names ?? []).map(clean);
+        const names = withOps(e.names ?? [], e.ops).map(clean);
         return one(notice(`${names.length} online: ${names.join(", ")}`));
       }
       case "error":
@@ -212,6 +219,22 @@ export class Renderer {
         return one(this.notice(`server: ${clean(e.message)}`));
       case "notice":
         return one(this.notice(`server: ${clean(e.text)}`));
+      case "moderation":
+        return one(notice(moderationText({
+          ...e,
+          target: clean(e.target),
+          by: clean(e.by),
+          reason: e.reason === undefined ? undefined : clean(e.reason),
+          until: e.until === undefined ? undefined : clean(e.until),
+        })));
+      case "bans":
+        return one(notice(bansText((e.bans ?? []).map((b) => ({
+          ...b,
+          target: clean(b.target),
+          by: clean(b.by),
+          reason: b.reason === undefined ? undefined : clean(b.reason),
+          until: b.until === undefined ? undefined : clean(b.until),
+        })))));
       case "ack":
       case "pong":
         return null;

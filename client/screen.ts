@@ -13,7 +13,11 @@ export class Screen {
   readonly rl: readline.Interface;
   #asking = false;
 
-  constructor(completer: (line: string) => [string[], string]) {
+  /**
+   * `secret`: while the line being typed matches it, what its second group
+   * matched is shown as "*"s (e.g. the password of "/op PASSWORD").
+   */
+  constructor(completer: (line: string) => [string[], string], secret?: RegExp) {
     this.rl = readline.createInterface({
       input: process.stdin,
       output: process.stdout,
@@ -23,6 +27,30 @@ export class Screen {
       removeHistoryDuplicates: true,
       tabSize: 4,
     });
+    if (secret) this.#mask(secret);
+  }
+
+  /** Shows the secret part of a matching line as "*"s, one per cell, as it is typed or redrawn. */
+  #mask(secret: RegExp): void {
+    // readline echoes through this method: a character typed at the end of
+    // the line is written alone, anything else redraws prompt and line.
+    const rl = this.rl as unknown as { _writeToOutput(s: string): void; line: string };
+    const echo = rl._writeToOutput;
+    const stars = (t: string) => "*".repeat(displayWidth(t));
+    rl._writeToOutput = (s: string) => {
+      const m = secret.exec(rl.line);
+      if (!m) return echo.call(rl, s);
+      const open = m.index + m[1].length;
+      const line = rl.line.slice(0, open) + stars(m[2]) + rl.line.slice(open + m[2].length);
+      const prompt = this.rl.getPrompt();
+      if (s === prompt + rl.line) return echo.call(rl, prompt + line);
+      if (s.length > 0 && rl.line.endsWith(s)) {
+        const at = rl.line.length - s.length;
+        const shown = at >= open ? stars(s) : s.slice(0, open - at) + stars(s.slice(open - at));
+        return echo.call(rl, shown);
+      }
+      echo.call(rl, s);
+    };
   }
 
   /** The terminal width in cells. */
@@ -59,6 +87,12 @@ export class Screen {
     readline.moveCursor(process.stdout, 0, -rows);
     readline.cursorTo(process.stdout, 0);
     readline.clearScreenDown(process.stdout);
+  }
+
+  /** Drops the line just entered from the history Up recalls (it held a secret). */
+  forget(line: string): void {
+    const rl = this.rl as unknown as { history: string[] };
+    if (rl.history[0] === line) rl.history.shift();
   }
 
   /** Asks a question on the input line; resolves with the answer (null on Ctrl-C/Ctrl-D). */

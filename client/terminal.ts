@@ -1,12 +1,15 @@
 import process from "node:process";
 import type { ChatMessage } from "../protocol/events.ts";
 import { nameKey } from "../protocol/names.ts";
+import { removalText } from "../protocol/op_tracker.ts";
 import { ResendQueue, type Sendable } from "../protocol/resend_queue.ts";
+import { sanitize } from "../protocol/sanitize.ts";
 import type { JoinConfig } from "./args.ts";
 import { complete, helpLines, parseInput } from "./commands.ts";
 import {
   AuthRefused,
   backoffDelays,
+  Banned,
   ConnectError,
   connectHint,
   Link,
@@ -29,6 +32,9 @@ import { Screen } from "./screen.ts";
 export async function runTerminal(config: JoinConfig, secrets: JoinSecrets): Promise<number> {
   return await new TerminalClient(config, secrets).run();
 }
+
+/** A line that holds the operator password: shown as "*"s while typed. */
+const SECRET_LINE = /^(\s*\/op\s+)(.*)$/is;
 
 /** Wrong passwords typed at the prompt before giving up. */
 const PASSWORD_TRIES = 3;
@@ -73,6 +79,8 @@ class TerminalClient {
   #joining: Link | null = null;
   #quitting = false;
   readonly #quit = Promise.withResolvers<void>();
+  /** After a kick: Enter on an empty line resolves it with true (join again). */
+  #comeBack: PromiseWithResolvers<boolean> | null = null;
 
   constructor(config: JoinConfig, secrets: JoinSecrets) {
     this.#config = config;
@@ -81,8 +89,9 @@ class TerminalClient {
     this.#keys = secrets.keys;
     this.#keysNote = secrets.keysNote;
     this.#name = config.name;
-    this.#screen = new Screen((line) =>
-      complete(line, this.#view.members, this.#view.rooms.list().map((r) => r.name))
+    this.#screen = new Screen(
+      (line) => complete(line, this.#view.members, this.#view.rooms.list().map((r) => r.name)),
+      SECRET_LINE,
     );
     this.#render = new Renderer({
       me: this.#name,
@@ -167,10 +176,15 @@ class TerminalClient {
     let link: Link | null = first;
     const many = this.#config.hosts.length > 1;
     while (!this.#quitting) {
+      let now = false;
       if (link) {
         await this.#pump(link);
         if (this.#quitting) break;
         this.#link = null;
+        const after = await this.#afterRemoval();
+        if (after === "leave") break;
+        if (after === "exit") return this.#finish(1);
+        now = after === "now";
       }
       // The backoff starts over after each successful connection; with
       // several servers it is waited before each round of them all.
@@ -178,12 +192,15 @@ class TerminalClient {
       link = null;
       let why = `the connection to ${this.#where()} was lost`;
       while (!this.#quitting && link === null) {
-        const ms = next.next().value;
-        const to = many ? ` to ${this.#where(this.#at + 1)}` : "";
-        this.#notice(
-          `${why}; reconnecting${to} in ${(ms / 1000).toFixed(1)} s… (Ctrl-C leaves)`,
-        );
-        await Promise.race([new Promise((r) => setTimeout(r, ms)), this.#quit.promise]);
+        if (!now) {
+          const ms = next.next().value;
+          const to = many ? ` to ${this.#where(this.#at + 1)}` : "";
+          this.#notice(
+            `${why}; reconnecting${to} in ${(ms / 1000).toFixed(1)} s… (Ctrl-C leaves)`,
+          );
+          await Promise.race([new Promise((r) => setTimeout(r, ms)), this.#quit.promise]);
+        }
+        now = false;
         for (let k = 0; k < this.#config.hosts.length && !this.#quitting; k++) {
           this.#at = (this.#at + 1) % this.#config.hosts.length;
           const got = await this.#connect(false);
@@ -288,6 +305,12 @@ class TerminalClient {
         if (first) {
           return { message: `cannot join ${where}: ${err.message}`, hint: "", next: err.transient };
         }
+        if (err instanceof Banned) {
+          // Trying again would only be refused again.
+          this.#screen.close();
+          console.error(`chat join: cannot join ${where}: ${err.message}`);
+          return 1;
+        }
         return `cannot join ${where} (${err.message})`;
       }
       throw err;
@@ -300,6 +323,13 @@ class TerminalClient {
     }
     this.#link = link;
     link.keepAlive();
+    if (first && hello.rooms === undefined) {
+      // Says that we know rooms (a hello naming rooms would too): the server
+      // then sends moderation and topic events, not notices meant for clients
+      // that know none. Its answer is not shown.
+      this.#view.askedRooms();
+      link.send({ type: "rooms" });
+    }
     this.#render.options.columns = this.#screen.columns;
     if (this.#config.json) this.#print([JSON.stringify(welcome)]);
     const lines = this.#view.welcome(
@@ -364,10 +394,52 @@ class TerminalClient {
     }
   }
 
+  /**
+   * After the server closed on us because we were kicked: waits for Enter
+   * (join again, once; see the README) or Ctrl-C. After a ban, joining again
+   * would be refused: the client ends (exit 1).
+   */
+  async #afterRemoval(): Promise<"none" | "now" | "leave" | "exit"> {
+    const r = this.#view.moderation.removed;
+    if (!r) return "none";
+    this.#view.moderation.removed = null;
+    if (r.action === "ban") {
+      this.#screen.close();
+      process.stdout.write("\n"); // below the prompt
+      console.error(`chat join: ${sanitize(removalText(r))}`);
+      return "exit";
+    }
+    this.#notice("press Enter to join again, Ctrl-C to leave");
+    this.#comeBack = Promise.withResolvers<boolean>();
+    const again = await Promise.race([
+      this.#comeBack.promise,
+      this.#quit.promise.then(() => false),
+    ]);
+    this.#comeBack = null;
+    return again ? "now" : "leave";
+  }
+
+  /** `/op` alone: asks for the operator password without echo, and sends it. */
+  async #askOp(): Promise<void> {
+    const answer = await this.#screen.askSecret("Operator password: ");
+    if (answer === null || answer === "" || this.#quitting) return this.#refreshPrompt();
+    if (!this.#link) return this.#notice("not connected: /op again when the connection is back");
+    this.#link.send({ type: "op", password: answer });
+    this.#refreshPrompt();
+  }
+
   #onInput(line: string): void {
     if (this.#quitting) return;
+    if (this.#comeBack) {
+      if (line.trim() === "") return this.#comeBack.resolve(true);
+      if (parseInput(line).kind === "quit") return this.#leave();
+      return this.#notice("you were kicked: press Enter to join again, Ctrl-C to leave");
+    }
     const action = parseInput(line, this.#view.rooms.current?.name);
-    if (action.kind === "send" && !this.#config.json) this.#screen.eraseEntered(line);
+    if (action.kind === "send" && action.secret) this.#screen.forget(line);
+    if (action.kind === "send" && (!this.#config.json || action.secret)) {
+      this.#screen.eraseEntered(line);
+    }
     switch (action.kind) {
       case "nothing":
         this.#screen.rl.prompt(true);
@@ -376,6 +448,8 @@ class TerminalClient {
         return this.#leave();
       case "help":
         return this.#print(helpLines());
+      case "op":
+        return void this.#askOp();
       case "switch":
         return this.#switch(action.room);
       case "topic":
@@ -401,6 +475,7 @@ class TerminalClient {
           return this.#notice(`not connected to ${this.#where()}: try again when it is back`);
         }
         if (e.type === "enter") this.#view.entering(e.room);
+        if (e.type === "who") this.#view.askedWho();
         this.#link.send(e);
         this.#screen.rl.prompt(true);
       }

@@ -37,8 +37,9 @@ browserTest("two pages and a TCP client chat in every direction, with DMs", asyn
     const members = await alice.page.locator("#members li").allTextContents();
     assert.deepEqual(members, ["alice (you)", "bob", "carol"]);
 
-    // A DM by clicking a name: the composer is prefilled.
+    // A DM from a name's menu in the members list: the composer is prefilled.
     await alice.page.locator("#members button", { hasText: "bob" }).click();
+    await alice.page.getByRole("menuitem", { name: "Direct message" }).click();
     assert.equal(await alice.page.getByLabel("Message", { exact: true }).inputValue(), "/msg bob ");
     await alice.page.getByLabel("Message", { exact: true }).press("End");
     await alice.page.keyboard.type("just between us");

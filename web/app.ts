@@ -12,7 +12,9 @@
 import { Connection } from "./connection.ts";
 import { topicInput } from "./input.ts";
 import { joinForm } from "./join_form.ts";
+import { memberMenu } from "./member_menu.ts";
 import { members } from "./members.ts";
+import { moderation } from "./moderation.ts";
 import { findElements } from "./page.ts";
 import { resumeHandlers } from "./resume.ts";
 import { roomFromHash } from "./room_hash.ts";
@@ -28,7 +30,10 @@ import { MessageLog } from "./view.ts";
 const page = findElements();
 const log = new MessageLog(page.log, page.jump);
 const roomList = new RoomList(page.rooms, { pick: (name) => rooms.pick(name) });
-const topicBar = new TopicBar(page.topic, (room, text) => send.act(topicInput(text, room)));
+const topicBar = new TopicBar(page.topic, (room, text) => send.act(topicInput(text, room)), {
+  // A locked room's topic is set by operators only.
+  canEdit: (room) => !state.ops.locked(room.name) || state.amOp(),
+});
 
 const wsUrl = `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`;
 const conn = new Connection(wsUrl, {
@@ -43,6 +48,8 @@ const rooms = roomSwitcher({ page, state, log, roomList, topicBar, members: memb
 const send = sending({ page, state, log, roomList, rooms, join });
 const title = unreadTitle(state);
 const resume = resumeHandlers({ page, state, log, rooms });
+const mod = moderation({ page, state, log, topicBar, members: memberList, join });
+memberMenu({ elements: page.menu, memberList: page.memberList, textInput: page.textInput, state });
 const events = serverEvents({
   page,
   state,
@@ -53,7 +60,14 @@ const events = serverEvents({
   join,
   title,
   resume,
+  moderation: mod,
 });
+
+// "/op PASSWORD" is shown as dots while it is typed.
+const markSecret = () =>
+  page.textInput.classList.toggle("secret", /^\s*\/op\s/i.test(page.textInput.value));
+page.textInput.addEventListener("input", markSecret);
+page.composer.addEventListener("submit", markSecret);
 
 addEventListener("online", () => conn.retryNow());
 

@@ -169,8 +169,12 @@ export class Connection {
           }
           this.#forget();
         }
-        // A full server may have room again later; a wrong password will not be right.
-        if (e.code === "auth_failed" || (e.code === "server_full" && !resumed)) {
+        // A full server may have room again later; a wrong password will not be
+        // right, nor will a ban lift by itself soon. (A wrong /op is no reason to stop.)
+        if (
+          (e.code === "auth_failed" && !this.#welcomed) || e.code === "banned" ||
+          (e.code === "server_full" && !resumed)
+        ) {
           this.#wanted = false;
         }
         break;

@@ -1,4 +1,5 @@
 import type { ClientEvent } from "../protocol/events.ts";
+import { OPERATOR_COMMANDS } from "./operator_commands.ts";
 
 /** What the composer's text (or the room and topic fields) asks for. */
 export type InputAction =
@@ -11,7 +12,7 @@ export type InputAction =
   | { kind: "none" };
 
 /** One slash command of the page: /help is rendered from this table. */
-interface PageCommand {
+export interface PageCommand {
   name: string;
   aliases: string[];
   /** Arguments, as /help shows them: "NAME TEXT". */
@@ -21,6 +22,8 @@ interface PageCommand {
   minArgs: number;
   /** At most this many words (a name cannot hold a space). */
   maxArgs?: number;
+  /** An operator's command (or /op): listed apart by /help. */
+  operator?: true;
   /** `rest` is the text after the command, `room` the current room. */
   run(words: string[], rest: string, room: string | undefined): InputAction;
 }
@@ -131,6 +134,7 @@ const TABLE: readonly PageCommand[] = [
     maxArgs: 1,
     run: (w) => ({ kind: "send", event: { type: "nick", name: w[0] } }),
   },
+  ...OPERATOR_COMMANDS,
   {
     name: "help",
     aliases: [],
@@ -149,14 +153,21 @@ const TABLE: readonly PageCommand[] = [
   },
 ];
 
-/** The commands and keys the page understands, for its /help: [usage, help]. */
+const helpRow = (c: PageCommand): [string, string] => {
+  const also = c.aliases.length > 0 ? ` (also /${c.aliases.join(", /")})` : "";
+  return [`/${c.name}${c.args ? ` ${c.args}` : ""}`, `${c.help}${also}`];
+};
+
+/**
+ * The commands and keys the page understands, for its /help: [usage, help];
+ * a row with no help is a heading.
+ */
 export const COMMANDS: readonly [string, string][] = [
-  ...TABLE.map((c): [string, string] => {
-    const also = c.aliases.length > 0 ? ` (also /${c.aliases.join(", /")})` : "";
-    return [`/${c.name}${c.args ? ` ${c.args}` : ""}`, `${c.help}${also}`];
-  }),
+  ...TABLE.filter((c) => !c.operator).map(helpRow),
   ["//TEXT", "send a message that starts with /"],
   ["Alt+Up / Alt+Down", "the previous / next room in the list"],
+  ["Operators (after /op):", ""],
+  ...TABLE.filter((c) => c.operator).map(helpRow),
 ];
 
 /**

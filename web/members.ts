@@ -13,7 +13,7 @@ export interface Members {
 /** Sets up the members list, and the clicks on names. */
 export function members(page: PageElements, state: PageState): Members {
   const { memberList, memberCount, textInput } = page;
-  const { tracker, me } = state;
+  const { tracker, me, ops } = state;
 
   /** The current room's members. */
   function renderMembers(): void {
@@ -25,8 +25,21 @@ export function members(page: PageElements, state: PageState): Members {
       const li = document.createElement("li");
       const b = nameButton(n);
       b.tabIndex = 0;
-      b.title = `Send ${n} a private message`;
       li.append(b);
+      if (ops.isOp(tracker().current?.name, n)) {
+        // Shown as "op"; read as "operator" (the title says it too).
+        const badge = document.createElement("abbr");
+        badge.className = "op-badge";
+        badge.title = "operator";
+        badge.textContent = "op";
+        li.append(" ", badge);
+      }
+      if (n !== me()) {
+        // Its menu (member_menu.ts): a private message, and for operators kick, ban, mute.
+        b.title = `${n}: private message${state.amOp() ? ", kick, ban, mute" : ""}`;
+        b.setAttribute("aria-haspopup", "menu");
+        b.setAttribute("aria-expanded", "false");
+      }
       if (n === me()) {
         const you = document.createElement("span");
         you.className = "you";
@@ -37,10 +50,11 @@ export function members(page: PageElements, state: PageState): Members {
     }));
   }
 
-  // A click on any name starts a private message to it.
+  // A click on any name in the log starts a private message to it (the
+  // members list opens a menu instead: member_menu.ts).
   document.addEventListener("click", (e) => {
     const b = (e.target as HTMLElement).closest?.(".who") as HTMLElement | null;
-    if (!b?.dataset.name || b.dataset.name === me()) return;
+    if (!b?.dataset.name || b.dataset.name === me() || memberList.contains(b)) return;
     textInput.value = `/msg ${b.dataset.name} `;
     textInput.focus();
   });

@@ -4,6 +4,7 @@
  * their own element groups (the room list, the topic bar) get theirs as the
  * group their constructor takes.
  */
+import type { MemberMenuElements } from "./member_menu.ts";
 import type { RoomListElements } from "./room_list.ts";
 import type { TopicBarElements } from "./topic_bar.ts";
 
@@ -34,6 +35,8 @@ export interface PageElements {
   jump: HTMLButtonElement;
   rooms: RoomListElements;
   topic: TopicBarElements;
+  /** A member's menu and the kick, ban and mute dialog. */
+  menu: MemberMenuElements;
 }
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -70,6 +73,20 @@ export function findElements(): PageElements {
       show: $<HTMLButtonElement>("topic"),
       form: $<HTMLFormElement>("topic-form"),
       input: $<HTMLInputElement>("topic-input"),
+    },
+    menu: {
+      menu: $<HTMLElement>("member-menu"),
+      dialog: $<HTMLDialogElement>("mod-dialog"),
+      form: $<HTMLFormElement>("mod-form"),
+      title: $<HTMLElement>("mod-title"),
+      durationRow: $<HTMLElement>("mod-duration-row"),
+      duration: $<HTMLInputElement>("mod-duration"),
+      durationHelp: $<HTMLElement>("mod-duration-help"),
+      reasonRow: $<HTMLElement>("mod-reason-row"),
+      reason: $<HTMLInputElement>("mod-reason"),
+      error: $<HTMLElement>("mod-error"),
+      submit: $<HTMLButtonElement>("mod-submit"),
+      cancel: $<HTMLButtonElement>("mod-cancel"),
     },
   };
 }

@@ -44,7 +44,7 @@ export function sending(d: SendingDeps): Sending {
         return false;
       case "help":
         log.add(log.system("Commands:"), true);
-        for (const [u, h] of COMMANDS) log.add(log.system(`${u}  ${h}`), true);
+        for (const [u, h] of COMMANDS) log.add(log.system(h ? `${u}  ${h}` : u), true);
         return true;
       case "quit":
         conn.quit();
@@ -85,6 +85,7 @@ export function sending(d: SendingDeps): Sending {
           enter(ev.room);
           return true;
         }
+        if (ev.type === "who" && conn.joined) state.askedWho++;
         // A say or me gets a ref and an id from the outbox, which keeps it until
         // its ack: sent again (same id) after server_error and after a reconnect.
         const out = ev.type === "say" || ev.type === "me" ? outbox.add(ev) : ev;

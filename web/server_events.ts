@@ -9,6 +9,7 @@ import { nameKey } from "../protocol/names.ts";
 import type { Status } from "./connection.ts";
 import type { JoinForm } from "./join_form.ts";
 import type { Members } from "./members.ts";
+import type { Moderation } from "./moderation.ts";
 import { mentions, same } from "./names.ts";
 import type { PageElements } from "./page.ts";
 import { hashFor } from "./room_hash.ts";
@@ -30,6 +31,7 @@ export interface ServerEventsDeps {
   join: JoinForm;
   title: UnreadTitle;
   resume: Resume;
+  moderation: Moderation;
 }
 
 /** The page's handlers for its connection (`ConnectionHandlers` in connection.ts). */
@@ -52,6 +54,9 @@ export function serverEvents(d: ServerEventsDeps): ServerEvents {
   const { welcome, entered } = d.resume;
 
   function onEvent(e: ServerEvent, resumed: boolean): void {
+    // Operators and locks first: the handlers below draw with them.
+    const newOps = e.type === "members" ? state.ops.newOps(e) : [];
+    state.ops.take(e);
     switch (e.type) {
       case "welcome":
         return welcome(e, resumed);
@@ -117,9 +122,18 @@ export function serverEvents(d: ServerEventsDeps): ServerEvents {
       case "members": {
         const r = roomOf(e.room);
         if (r) r.members = [...e.names];
-        const where = !r || r === tracker().current ? "online" : `in #${r.name}`;
-        log.add(log.system(`${e.names.length} ${where}: ${e.names.join(", ")}`));
-        return renderMembers();
+        if (state.askedWho > 0) {
+          state.askedWho--;
+          const where = !r || r === tracker().current ? "online" : `in #${r.name}`;
+          log.add(log.system(`${e.names.length} ${where}: ${e.names.join(", ")}`));
+        } else {
+          // Not an answer to /who: someone became an operator (maybe us).
+          for (const n of newOps) {
+            if (!same(n, me())) log.addTo(keyOf(e.room), log.system(`${n} is now an operator`));
+          }
+        }
+        // The badges, the menus, and a locked topic.
+        return d.moderation.refresh();
       }
       case "topic": {
         const r = tracker().get(e.room);
@@ -158,6 +172,10 @@ export function serverEvents(d: ServerEventsDeps): ServerEvents {
         // Before the welcome it is the banner, for line clients: the page has its own form.
         if (conn.joined) log.add(log.system(e.text));
         return;
+      case "moderation":
+        return d.moderation.moderation(e);
+      case "bans":
+        return d.moderation.bans(e.bans);
       case "pong":
         return;
     }
@@ -192,7 +210,14 @@ export function serverEvents(d: ServerEventsDeps): ServerEvents {
       return;
     }
     r.members = r.members.filter((n) => !same(n, name));
-    log.addTo(key, log.system(`${name} left${reason === "slow" ? " (too slow to keep up)" : ""}`));
+    // A kick's or a ban's leave: "bob was kicked by alice" said it.
+    const told = reason === "kicked" && d.moderation.toldLeave(name);
+    const why = reason === "slow"
+      ? " (too slow to keep up)"
+      : reason === "kicked"
+      ? " (kicked)"
+      : "";
+    if (!told) log.addTo(key, log.system(`${name} left${why}`));
     if (r === tracker().current) renderMembers();
   }
 
@@ -230,7 +255,10 @@ export function serverEvents(d: ServerEventsDeps): ServerEvents {
       log.add(log.system(m, true), true);
       return;
     }
-    log.add(log.system(`${message} (${code})`, true), true);
+    log.add(
+      log.system(d.moderation.errorText(code, message) ?? `${message} (${code})`, true),
+      true,
+    );
   }
 
   function onStatus(s: Status, retryMs?: number): void {

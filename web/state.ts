@@ -6,6 +6,7 @@
  * state of its own at the top level.
  */
 import { nameKey } from "../protocol/names.ts";
+import { OpTracker } from "../protocol/op_tracker.ts";
 import { ResendQueue } from "../protocol/resend_queue.ts";
 import type { RoomTracker, RoomView } from "../protocol/room_tracker.ts";
 import type { Connection } from "./connection.ts";
@@ -43,8 +44,12 @@ export class PageState {
   wanted: string | null;
   /** `rooms` answers still to come that we asked for ourselves (for the room suggestions). */
   quietRooms = 0;
+  /** `members` answers still to come to a /who (others: someone became an operator). */
+  askedWho = 0;
   /** Rooms whose history comes back (a `room` event) after a reconnect's welcome. */
   readonly resuming = new Set<string>();
+  /** Who is an operator in each room, and which rooms are locked. */
+  readonly ops = new OpTracker();
 
   /** `wanted`: the room the address names as the page opens, if any. */
   constructor(conn: Connection, wanted: string | null) {
@@ -68,6 +73,8 @@ export class PageState {
   readonly tracker = (): RoomTracker => this.conn.rooms;
   /** Our name. */
   readonly me = (): string => this.conn.name;
+  /** True when we are an operator (on this connection). */
+  readonly amOp = (): boolean => this.ops.isOperator(this.conn.name, true);
   /** The room an event is of (no room: the default one), as a key. */
   readonly keyOf = (room: string | undefined): string =>
     nameKey(room ?? this.tracker().defaultRoom ?? "");

@@ -11,6 +11,12 @@ export interface TopicBarElements {
   input: HTMLInputElement;
 }
 
+/** Options of {@linkcode TopicBar}. */
+export interface TopicBarOptions {
+  /** False when we may not change `room`'s topic (it is locked). @default always true */
+  canEdit?: (room: RoomView) => boolean;
+}
+
 /**
  * The current room's name and topic. The topic is a button: activating it
  * (click, Enter, Space) turns it into a field; Enter saves, Escape (or
@@ -18,11 +24,17 @@ export interface TopicBarElements {
  */
 export class TopicBar {
   readonly #e: TopicBarElements;
+  readonly #canEdit: (room: RoomView) => boolean;
   #room: RoomView | undefined;
 
   /** `save` is called with the room and the new topic ("" clears it). */
-  constructor(elements: TopicBarElements, save: (room: string, text: string) => void) {
+  constructor(
+    elements: TopicBarElements,
+    save: (room: string, text: string) => void,
+    options: TopicBarOptions = {},
+  ) {
     this.#e = elements;
+    this.#canEdit = options.canEdit ?? (() => true);
     const { show, form, input } = elements;
     show.addEventListener("click", () => this.edit());
     form.addEventListener("submit", (e) => {
@@ -52,7 +64,7 @@ export class TopicBar {
   /** Starts editing the current room's topic. */
   edit(): void {
     const room = this.#room;
-    if (!room) return;
+    if (!room || !this.#canEdit(room)) return;
     const { show, form, input } = this.#e;
     input.value = room.topic;
     input.setAttribute("aria-label", `Topic of #${room.name} (Enter saves, Escape cancels)`);
@@ -82,6 +94,21 @@ export class TopicBar {
       show.removeAttribute("aria-label");
       return;
     }
+    if (!this.#canEdit(room)) {
+      // Locked: shown, not editable (an operator unlocks it with /unlock).
+      if (this.editing) this.#stop(false);
+      show.classList.add("locked");
+      show.setAttribute("aria-disabled", "true");
+      show.textContent = room.topic || "No topic";
+      show.title = `${room.topic ? `${room.topic}\n` : ""}(locked: only operators can change it)`;
+      show.setAttribute(
+        "aria-label",
+        `${room.topic ? `Topic: ${room.topic}` : "No topic"}. Locked: only operators can change it`,
+      );
+      return;
+    }
+    show.classList.remove("locked");
+    show.removeAttribute("aria-disabled");
     show.textContent = room.topic || "No topic yet: click to set one";
     show.title = room.topic ? `${room.topic}\n(click to edit)` : "Set a topic";
     show.setAttribute(
