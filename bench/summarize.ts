@@ -146,6 +146,9 @@ export function summarize(all: Row[], mid: string): string {
     const idle = (c: string) => {
       const r = get(peer, c)[0];
       if (!r) return "–";
+      if (r.registration_failures > 0) {
+        return `${f(r.server_rss_kb_per_client, 1)} (${r.registration_failures} not registered)`;
+      }
       return r.open_at_end === r.clients
         ? f(r.server_rss_kb_per_client, 1)
         : `${f(r.server_rss_kb_per_client, 1)} (${r.open_at_end}/${r.clients} open)`;
@@ -256,10 +259,18 @@ export function summarize(all: Row[], mid: string): string {
       const r = get("chat", c)[0];
       if (!r) continue;
       p(
+        // A figure sampled before everyone was welcomed counts fewer members than it divides by.
         `| ${c}: memory | ≤ 20 kB per client | ${
           f(r.server_rss_kb_per_client, 2)
-        } kB (${r.open_at_end}/${r.clients} open, RSS ${k(r.server_rss_kb_end)} kB) | ${
-          yes(r.server_rss_kb_per_client <= 20 && r.open_at_end === r.clients)
+        } kB (${r.open_at_end}/${r.clients} open, RSS ${k(r.server_rss_kb_end)} kB${
+          r.registration_failures > 0 || r.join_wait_timed_out
+            ? `; ${r.registration_failures} not registered within the join wait: not a valid sample`
+            : ""
+        }) | ${
+          yes(
+            r.server_rss_kb_per_client <= 20 && r.open_at_end === r.clients &&
+              !(r.registration_failures > 0) && !r.join_wait_timed_out,
+          )
         } |`,
       );
     }

@@ -33,8 +33,8 @@ export interface Tab {
   problems: string[];
 }
 
-/** A page at `path` (e.g. "/#dev"), with every console error, page error and dialog recorded. */
-export async function open(browser: Browser, server: WebServerProcess, path = "/"): Promise<Tab> {
+/** A new page (not yet opened anywhere), with every console error, page error and dialog recorded. */
+export async function newTab(browser: Browser): Promise<Tab> {
   const page = await browser.newPage({
     viewport: { width: 900, height: 560 },
     locale: "en-GB",
@@ -49,8 +49,14 @@ export async function open(browser: Browser, server: WebServerProcess, path = "/
     problems.push(`dialog: ${d.message()}`);
     d.dismiss().catch(() => {});
   });
-  await page.goto(server.http + path);
   return { page, problems };
+}
+
+/** A page at `path` (e.g. "/#dev"), with every console error, page error and dialog recorded. */
+export async function open(browser: Browser, server: WebServerProcess, path = "/"): Promise<Tab> {
+  const tab = await newTab(browser);
+  await tab.page.goto(server.http + path);
+  return tab;
 }
 
 /** Joins by keyboard alone: the name field has focus, type, Enter. */

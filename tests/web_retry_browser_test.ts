@@ -8,7 +8,15 @@
 // server are the real ones.
 import assert from "node:assert/strict";
 import type { Browser, WebSocketRoute } from "playwright-core";
-import { browserTest, join, messageTexts, say, type Tab, waitForLine } from "./browser_helpers.ts";
+import {
+  browserTest,
+  join,
+  messageTexts,
+  newTab,
+  say,
+  type Tab,
+  waitForLine,
+} from "./browser_helpers.ts";
 import { joinJson, type LineClient } from "./helpers.ts";
 import { startWebServer, type WebServerProcess } from "./web_helpers.ts";
 
@@ -28,16 +36,8 @@ async function openRouted(
   server: WebServerProcess,
   fromPage: (f: Frame, ws: WebSocketRoute, toServer: WebSocketRoute) => boolean,
 ): Promise<Tab> {
-  const page = await browser.newPage({
-    viewport: { width: 900, height: 560 },
-    locale: "en-GB",
-    timezoneId: "UTC",
-  });
-  const problems: string[] = [];
-  page.on("console", (m) => {
-    if (m.type() === "error") problems.push(`console: ${m.text()}`);
-  });
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  const tab = await newTab(browser);
+  const { page } = tab;
   await page.routeWebSocket(/\/ws$/, (ws) => {
     const toServer = ws.connectToServer();
     ws.onMessage((m) => {
@@ -45,7 +45,7 @@ async function openRouted(
     });
   });
   await page.goto(server.http + "/");
-  return { page, problems };
+  return tab;
 }
 
 /** The message events a JSON client gets until the answer to a `who` (so: all of them so far). */
