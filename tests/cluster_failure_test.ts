@@ -262,3 +262,27 @@ Deno.test("chat join in pipe mode through a Redis kill -9 and restart: every lin
   await watch.close();
   assert.deepEqual(bugs(cluster.nodes), []);
 });
+
+Deno.test("a Redis that could lose acked messages is named at start: appendonly no, appendfsync everysec", async () => {
+  for (
+    const [opts, want] of [
+      [{ appendonly: false }, /appendonly no: acknowledged messages are lost when Redis restarts/],
+      [{ appendfsync: "everysec" as const }, /appendfsync/],
+    ] as const
+  ) {
+    await using redis = await startRedis(opts);
+    const node = await startServer(["--redis", redis.url], { lines: 2 });
+    try {
+      await waitFor(() => node.stderr.some((l) => want.test(l)), "the warning", 5000);
+      assert.ok(node.stderr.some((l) => /WARN/.test(l) && want.test(l)), node.stderr.join("\n"));
+    } finally {
+      await node.stop("SIGKILL");
+    }
+  }
+  // With both set right, no such warning.
+  await using good = await startRedis();
+  const node = await startServer(["--redis", good.url], { lines: 2 });
+  await new Promise((r) => setTimeout(r, 300));
+  await node.stop();
+  assert.ok(!node.stderr.some((l) => /appendonly|appendfsync/.test(l)), node.stderr.join("\n"));
+});
