@@ -15,6 +15,8 @@ export interface CommandContext {
   notice(text: string): void;
   /** Sends an error to this member only (with the `ref` of the request it answers). */
   refuse(refusal: Refusal, ref?: string): void;
+  /** Sends the refusal, if there is one. */
+  check(refusal: Refusal | null, ref?: string): void;
   /**
    * Posts a room message (or an action) from this member: to `room`, else
    * its current room (plain) or the default room (JSON).
@@ -53,17 +55,6 @@ function afterFirstWord(rest: string): string {
 }
 
 /** The room `raw` names (one the member is in), or its current room; null after refusing. */
-function roomOf(ctx: CommandContext, raw: string | undefined): Room | null {
-  const room = ctx.chat.inRoom(ctx.member, raw, ctx.member.current);
-  if (room instanceof Room) return room;
-  ctx.refuse(room);
-  return null;
-}
-
-function check(ctx: CommandContext, refusal: Refusal | null): void {
-  if (refusal) ctx.refuse(refusal);
-}
-
 /** The slash commands of plain mode, in the order /help lists them. */
 export const COMMANDS: readonly Command[] = [
   {
@@ -73,7 +64,7 @@ export const COMMANDS: readonly Command[] = [
     help: "send a private message",
     minArgs: 2,
     run(ctx, words, rest) {
-      check(ctx, ctx.chat.dm(ctx.member, words[0], afterFirstWord(rest)));
+      ctx.check(ctx.chat.dm(ctx.member, words[0], afterFirstWord(rest)));
     },
   },
   {
@@ -137,7 +128,7 @@ export const COMMANDS: readonly Command[] = [
     help: "show or set the current room's topic",
     minArgs: 0,
     run(ctx, _words, rest) {
-      const room = roomOf(ctx, undefined);
+      const room = ctx.room(undefined, ctx.member.current);
       if (!room) return;
       if (rest === "") {
         return ctx.notice(
@@ -146,7 +137,7 @@ export const COMMANDS: readonly Command[] = [
             : `Topic of #${room.name}: ${room.topic}`,
         );
       }
-      check(ctx, ctx.chat.setTopic(ctx.member, room, rest));
+      ctx.check(ctx.chat.setTopic(ctx.member, room, rest));
     },
   },
   {
@@ -156,7 +147,7 @@ export const COMMANDS: readonly Command[] = [
     help: "list who is in a room (default: the current one)",
     minArgs: 0,
     run(ctx, words) {
-      const room = roomOf(ctx, words[0]);
+      const room = ctx.room(words[0], ctx.member.current);
       if (!room) return;
       const ops = new Set(room.ops());
       const names = room.names().map((n) => ops.has(n) ? `${n} (op)` : n);

@@ -3,11 +3,6 @@ import { normalizeName } from "../../protocol/names.ts";
 import { sanitize } from "../../protocol/sanitize.ts";
 import type { CommandContext } from "./commands.ts";
 import { unreserve } from "./reservation_commands.ts";
-import type { Refusal } from "./rooms.ts";
-
-function check(ctx: CommandContext, refusal: Refusal | null, ref?: string): void {
-  if (refusal) ctx.refuse(refusal, ref);
-}
 
 /**
  * One JSON-mode event of a joined member, turned into what it asks for:
@@ -27,30 +22,29 @@ export function handleJson(ctx: CommandContext, e: ClientEvent): void | Promise<
       if (text.trim() === "") {
         return ctx.refuse({ code: "bad_request", message: "the message is empty" }, e.ref);
       }
-      return check(ctx, chat.dm(me, sanitize(e.to), text, e.ref), e.ref);
+      return ctx.check(chat.dm(me, sanitize(e.to), text, e.ref), e.ref);
     }
     case "op":
       return ctx.op(e.password);
     case "kick":
-      return check(ctx, chat.moderation.kick(me, sanitize(e.name), sanitize(e.reason ?? "")));
+      return ctx.check(chat.moderation.kick(me, sanitize(e.name), sanitize(e.reason ?? "")));
     case "ban":
-      return check(
-        ctx,
+      return ctx.check(
         chat.moderation.ban(me, sanitize(e.target), e.duration, sanitize(e.reason ?? "")),
       );
     case "unban":
-      return check(ctx, chat.moderation.unban(me, sanitize(e.target)));
+      return ctx.check(chat.moderation.unban(me, sanitize(e.target)));
     case "bans": {
       const bans = chat.moderation.bans(me);
       return Array.isArray(bans) ? ctx.send({ type: "bans", bans }) : ctx.refuse(bans);
     }
     case "mute":
-      return check(ctx, chat.moderation.mute(me, sanitize(e.name), e.duration));
+      return ctx.check(chat.moderation.mute(me, sanitize(e.name), e.duration));
     case "unmute":
-      return check(ctx, chat.moderation.unmute(me, sanitize(e.name)));
+      return ctx.check(chat.moderation.unmute(me, sanitize(e.name)));
     case "lock": {
       const room = ctx.room(e.room, me.current ?? chat.defaultRoom);
-      if (room) check(ctx, chat.moderation.lock(me, room, e.locked));
+      if (room) ctx.check(chat.moderation.lock(me, room, e.locked));
       return;
     }
     case "nick":
@@ -71,14 +65,14 @@ export function handleJson(ctx: CommandContext, e: ClientEvent): void | Promise<
       return ctx.enter(e.room, e.since);
     case "part":
       me.roomAware = true;
-      return check(ctx, chat.part(me, e.room));
+      return ctx.check(chat.part(me, e.room));
     case "rooms":
       me.roomAware = true;
       return ctx.send({ type: "rooms", rooms: chat.roomList() });
     case "topic": {
       me.roomAware = true;
       const room = ctx.room(e.room, null);
-      if (room) check(ctx, chat.setTopic(me, room, sanitize(e.text).trim()));
+      if (room) ctx.check(chat.setTopic(me, room, sanitize(e.text).trim()));
       return;
     }
     case "ping":

@@ -1,12 +1,6 @@
 import { bansText } from "../../protocol/plain.ts";
-import type { Command, CommandContext } from "./commands.ts";
+import type { Command } from "./commands.ts";
 import { parseDuration } from "./moderation_types.ts";
-import { Room } from "./room.ts";
-import type { Refusal } from "./rooms.ts";
-
-function check(ctx: CommandContext, refusal: Refusal | null): void {
-  if (refusal) ctx.refuse(refusal);
-}
 
 /** Everything after the first `n` words of `rest`. */
 function after(rest: string, n: number): string {
@@ -17,13 +11,6 @@ function after(rest: string, n: number): string {
 function durationAndReason(words: string[], rest: string): [string | undefined, string] {
   if (words.length > 1 && parseDuration(words[1]) !== null) return [words[1], after(rest, 2)];
   return [undefined, after(rest, 1)];
-}
-
-function roomArg(ctx: CommandContext, raw: string | undefined): Room | null {
-  const room = ctx.chat.inRoom(ctx.member, raw, ctx.member.current);
-  if (room instanceof Room) return room;
-  ctx.refuse(room);
-  return null;
 }
 
 /** The operators' slash commands (and /op), listed by /help after the others. */
@@ -45,7 +32,7 @@ export const MODERATION_COMMANDS: readonly Command[] = [
     help: "operators: disconnect NAME",
     minArgs: 1,
     run(ctx, words, rest) {
-      check(ctx, ctx.chat.moderation.kick(ctx.member, words[0], after(rest, 1)));
+      ctx.check(ctx.chat.moderation.kick(ctx.member, words[0], after(rest, 1)));
     },
   },
   {
@@ -56,7 +43,7 @@ export const MODERATION_COMMANDS: readonly Command[] = [
     minArgs: 1,
     run(ctx, words, rest) {
       const [duration, reason] = durationAndReason(words, rest);
-      check(ctx, ctx.chat.moderation.ban(ctx.member, words[0], duration, reason));
+      ctx.check(ctx.chat.moderation.ban(ctx.member, words[0], duration, reason));
     },
   },
   {
@@ -66,7 +53,7 @@ export const MODERATION_COMMANDS: readonly Command[] = [
     help: "operators: lift a ban",
     minArgs: 1,
     run(ctx, words) {
-      check(ctx, ctx.chat.moderation.unban(ctx.member, words[0]));
+      ctx.check(ctx.chat.moderation.unban(ctx.member, words[0]));
     },
   },
   {
@@ -89,7 +76,7 @@ export const MODERATION_COMMANDS: readonly Command[] = [
     minArgs: 1,
     run(ctx, words, rest) {
       const [duration, reason] = durationAndReason(words, rest);
-      check(ctx, ctx.chat.moderation.mute(ctx.member, words[0], duration, reason));
+      ctx.check(ctx.chat.moderation.mute(ctx.member, words[0], duration, reason));
     },
   },
   {
@@ -99,7 +86,7 @@ export const MODERATION_COMMANDS: readonly Command[] = [
     help: "operators: let NAME talk again",
     minArgs: 1,
     run(ctx, words) {
-      check(ctx, ctx.chat.moderation.unmute(ctx.member, words[0]));
+      ctx.check(ctx.chat.moderation.unmute(ctx.member, words[0]));
     },
   },
   {
@@ -109,8 +96,8 @@ export const MODERATION_COMMANDS: readonly Command[] = [
     help: "operators: only operators may set the room's topic",
     minArgs: 0,
     run(ctx, words) {
-      const room = roomArg(ctx, words[0]);
-      if (room) check(ctx, ctx.chat.moderation.lock(ctx.member, room, true));
+      const room = ctx.room(words[0], ctx.member.current);
+      if (room) ctx.check(ctx.chat.moderation.lock(ctx.member, room, true));
     },
   },
   {
@@ -120,8 +107,8 @@ export const MODERATION_COMMANDS: readonly Command[] = [
     help: "operators: anyone in the room may set its topic again",
     minArgs: 0,
     run(ctx, words) {
-      const room = roomArg(ctx, words[0]);
-      if (room) check(ctx, ctx.chat.moderation.lock(ctx.member, room, false));
+      const room = ctx.room(words[0], ctx.member.current);
+      if (room) ctx.check(ctx.chat.moderation.lock(ctx.member, room, false));
     },
   },
 ];

@@ -79,6 +79,7 @@ export class Session implements Member {
       send: (event) => this.#send(event),
       notice: (text) => this.#send({ type: "notice", text }),
       refuse: (r, ref) => this.#refuse(r, ref),
+      check: (r, ref) => this.#check(r, ref),
       say: (text, action, ref, room, id) => this.#say(text, action, ref, room, id),
       room: (raw, fallback, ref) => this.#room(raw, fallback, ref),
       pinged: () => this.peer.onPing?.(),
