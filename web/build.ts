@@ -33,10 +33,20 @@ async function bundle(): Promise<string> {
     if (code !== 0) {
       throw new Error(`deno bundle failed:\n${new TextDecoder().decode(stderr)}`);
     }
-    return await Deno.readTextFile(out);
+    return machineFree(await Deno.readTextFile(out));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/**
+ * Rewrites the bundler's path comments for npm modules (`// ../../root/.cache/
+ * deno/npm/registry.npmjs.org/pkg/1.0.0/x.json`) to `// npm:pkg/1.0.0/x.json`:
+ * the relative path depends on where the checkout and DENO_DIR are, and the
+ * output must be the same on every machine for the freshness check.
+ */
+function machineFree(js: string): string {
+  return js.replace(/^\/\/ [^\n]*?\/npm\/[^/\n]+\/([^\n]+)$/gm, "// npm:$1");
 }
 
 /** The generated module's text. */
