@@ -17,6 +17,10 @@ export interface ServeConfig {
   readonly webPort: number;
   /** False with --no-web: no HTTP listener at all. */
   readonly web: boolean;
+  /** The IRC port (`--irc-port`); null: no IRC. */
+  readonly ircPort: number | null;
+  /** The server's name in IRC replies. */
+  readonly serverName: string;
   /** The room everyone is placed in at first. */
   readonly defaultRoom: string;
   readonly maxRooms: number;
@@ -224,6 +228,8 @@ export function parseServeConfig(
     port: intIn("port", get("port"), 0, 65535),
     webPort: intIn("web-port", get("web-port"), 0, 65535),
     web: values["no-web"] !== true,
+    ircPort: get("irc-port") === "off" ? null : intIn("irc-port", get("irc-port"), 0, 65535),
+    serverName: serverName(get("server-name")),
     defaultRoom: roomName(get("default-room")),
     maxRooms: intIn("max-rooms", get("max-rooms"), 1, 1_000_000),
     history: intIn("history", get("history"), 0, 1_000_000),
@@ -249,6 +255,29 @@ export function parseServeConfig(
     redis: redisUrl(get("redis"), values.db !== undefined || env.CHAT_DB !== undefined),
     reserveNamesMs: reserveNames(get("reserve-names")),
   });
+}
+
+/**
+ * `--server-name`: one word of letters, digits, `.`, `-` and `_` (it is the
+ * prefix of every IRC reply); by default the machine's host name.
+ */
+function serverName(raw: string): string {
+  if (raw === "the host name") {
+    let host = "chat";
+    try {
+      host = Deno.hostname();
+    } catch {
+      // no permission to read it: "chat" will do
+    }
+    return /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(host) ? host : "chat";
+  }
+  const name = raw.trim();
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name)) {
+    throw new UsageError(
+      `--server-name must be one word of letters, digits, ".", "-" and "_" (like chat.example.org), got "${raw}"`,
+    );
+  }
+  return name;
 }
 
 /** `chat serve --help`, generated from the flag table. */

@@ -19,6 +19,8 @@ import { readPassword, SecretError } from "./secrets.ts";
 import { TlsServer } from "./transport/tls_server.ts";
 import { loadTlsPair, type TlsPair, TlsPairError } from "./transport/tls_pair.ts";
 import type { Acceptor } from "./transport/tcp.ts";
+import { ircConnections } from "./irc/irc_conn.ts";
+import { ircServer } from "./irc/server_info.ts";
 
 /** The server could not start; the message says why and what to do. Exit 1. */
 export class StartError extends Error {
@@ -164,9 +166,26 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
       throw new StartError(`cannot serve the web page on ${config.host}:${config.webPort}: ${why}`);
     }
   }
+  let irc: (Acceptor & { close(): void; addr: Deno.Addr }) | undefined;
+  let tlsIrc: TlsServer | undefined;
+  if (config.ircPort !== null) {
+    try {
+      irc = pair
+        ? tlsIrc = await TlsServer.listen(config.host, config.ircPort, pair)
+        : Deno.listen({ hostname: config.host, port: config.ircPort });
+    } catch (err) {
+      listener.close();
+      tlsWeb?.close();
+      await web?.shutdown();
+      await backend.stop();
+      const why = reason(err).replace("--port", "--irc-port");
+      throw new StartError(`cannot listen for IRC on ${config.host}:${config.ircPort}: ${why}`);
+    }
+  }
   const addr = listener.addr as Deno.NetAddr;
   print(`chat listening on ${pair ? "tls" : "tcp"}://${hostPort(addr)}`);
   if (web) print(`chat web on ${web.scheme}://${hostPort(web.addr)}`);
+  if (irc) print(`chat irc on ${pair ? "ircs" : "irc"}://${hostPort(irc.addr as Deno.NetAddr)}`);
   print(backend.describe());
   log("info", `chat ${VERSION} ready; history kept ${describeRetain(config.retain)}`);
   if (pair) log("info", `TLS: ${pair.subject}, valid until ${pair.notAfter.toISOString()}`);
@@ -182,13 +201,21 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
   };
   globalThis.addEventListener("unhandledrejection", lastResort);
   const reload = () =>
-    reloadSecrets(config, { gate, opGate, log, listeners: [tlsTcp, tlsWeb] }).catch((err) =>
+    reloadSecrets(config, { gate, opGate, log, listeners: [tlsTcp, tlsWeb, tlsIrc] }).catch((err) =>
       log("error", `reload failed: ${err instanceof Error ? err.message : err}`)
     );
   options.reload?.addEventListener("reload", reload);
   const sweeper = setInterval(() => hub.sweep(), SWEEP_MS);
   Deno.unrefTimer(sweeper);
   const accepting = acceptLoop(listener, hub, pair ? "tls" : "tcp");
+  const ircAccepting = irc
+    ? acceptLoop(
+      irc,
+      hub,
+      pair ? "ircs" : "irc",
+      ircConnections(ircServer(config.serverName, VERSION, config.maxRooms)),
+    )
+    : Promise.resolve();
   if (options.signal && !options.signal.aborted) {
     options.signal.addEventListener("abort", () => stopped.resolve(), { once: true });
   } else stopped.resolve();
@@ -198,12 +225,14 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
   hub.closing = true;
   clearInterval(sweeper);
   listener.close();
+  irc?.close();
   const message = lostCluster
     ? "this server lost the chat cluster, reconnect to another"
     : "server is shutting down, bye";
   chat.shutdown(message);
   hub.closeAll(new Frame({ type: "shutdown", message }));
   await accepting;
+  await ircAccepting;
   await hub.drain(2000);
   await web?.shutdown();
   await backend.stop();

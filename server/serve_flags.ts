@@ -24,6 +24,20 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     help: "no web page, WebSocket, /healthz or /metrics",
   },
   {
+    name: "irc-port",
+    arg: "PORT",
+    default: "off",
+    env: "CHAT_IRC_PORT",
+    help: "IRC port: irssi, WeeChat, HexChat and bots join the same rooms (0 = any free port)",
+  },
+  {
+    name: "server-name",
+    arg: "NAME",
+    default: "the host name",
+    env: "CHAT_SERVER_NAME",
+    help: "the name the server gives itself in IRC replies",
+  },
+  {
     name: "tls-cert",
     arg: "FILE",
     default: "none",

@@ -7,6 +7,15 @@ const encoder = new TextEncoder();
 export type Mode = "plain" | "json";
 
 /**
+ * A transport's own encoding of events (IRC's), made once per frame and
+ * shared by every member the frame goes to. Only for events whose bytes
+ * do not depend on who reads them.
+ */
+export interface FrameEncoder {
+  encode(event: ServerEvent): Uint8Array | null;
+}
+
+/**
  * A server event with its encodings, each made at most once and only when
  * some member needs it: a broadcast to 1000 members is encoded once per mode,
  * and every member is handed the same bytes.
@@ -19,6 +28,8 @@ export class Frame {
   #plainText: string | null | undefined;
   #plain: Uint8Array | null | undefined;
   #tagged: Uint8Array | null | undefined;
+  /** Other encoders' bytes: encoder, bytes, encoder, bytes… (a transport has one or two). */
+  #other: (FrameEncoder | Uint8Array | null)[] | undefined;
 
   /** `viewer` is only for frames sent to one member (see {@linkcode renderPlain}). */
   constructor(event: ServerEvent, viewer?: string) {
@@ -65,6 +76,17 @@ export class Frame {
         : encoder.encode(text.replace(/^(?=.)/gm, `[#${room}] `));
     }
     return this.#tagged;
+  }
+
+  /** What `encoder` makes of the event, encoded at most once per encoder. */
+  encoded(encoder: FrameEncoder): Uint8Array | null {
+    const other = this.#other ??= [];
+    for (let i = 0; i < other.length; i += 2) {
+      if (other[i] === encoder) return other[i + 1] as Uint8Array | null;
+    }
+    const bytes = encoder.encode(this.event);
+    other.push(encoder, bytes);
+    return bytes;
   }
 
   /** The bytes for a stream connection in `mode`; `tagged`: see {@linkcode taggedLine}. */

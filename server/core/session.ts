@@ -1,4 +1,4 @@
-import type { LeaveReason, ServerEvent } from "../../protocol/events.ts";
+import type { ClientEvent, LeaveReason, ServerEvent } from "../../protocol/events.ts";
 import { parseClientEvent } from "../../protocol/events.ts";
 import { type SplitLine, TOO_LONG } from "../../protocol/line_splitter.ts";
 import { nameKey, nameProblem, normalizeName } from "../../protocol/names.ts";
@@ -31,6 +31,8 @@ export interface SessionOptions {
   onJoin?: () => void;
   /** What names and rooms wait for in a cluster; absent on one node. */
   directory?: Directory;
+  /** False: no banner (IRC clients speak first). @default true */
+  banner?: boolean;
 }
 
 /** Where the handshake stands. */
@@ -52,6 +54,7 @@ export class Session implements Member {
   readonly #gate: PasswordGate | undefined;
   readonly #onJoin: (() => void) | undefined;
   readonly #directory: Directory | undefined;
+  readonly #banner: boolean;
   #mode: Mode | null = null;
   #joined = false;
   #ended = false;
@@ -71,6 +74,7 @@ export class Session implements Member {
     this.#gate = options.gate;
     this.#onJoin = options.onJoin;
     this.#directory = options.directory;
+    this.#banner = options.banner ?? true;
     this.#authed = !options.gate?.required;
     if (options.mode) this.#mode = peer.mode = options.mode;
     this.#ctx = {
@@ -111,7 +115,7 @@ export class Session implements Member {
       this.end("disconnect");
       return;
     }
-    this.peer.send(new Frame({ type: "notice", text: BANNER }));
+    if (this.#banner) this.peer.send(new Frame({ type: "notice", text: BANNER }));
   }
 
   #send(event: ServerEvent): void {
@@ -159,13 +163,25 @@ export class Session implements Member {
     if (this.#mode === "plain") return this.#plainHandshake(line);
     const parsed = parseClientEvent(line);
     if (!parsed.ok) return this.#refuse({ code: "bad_request", message: parsed.message });
-    if (parsed.event.type !== "hello") {
+    return this.#hello(parsed.event);
+  }
+
+  /**
+   * Handles one client event already parsed (a transport that speaks
+   * another protocol, IRC, builds them): the hello, then what it asks for.
+   */
+  event(e: ClientEvent): void | Promise<void> {
+    if (this.#ended) return;
+    return this.#joined ? handleJson(this.#ctx, e) : this.#hello(e);
+  }
+
+  #hello(hello: ClientEvent): void | Promise<void> {
+    if (hello.type !== "hello") {
       return this.#refuse({
         code: "bad_request",
         message: 'join first: {"type":"hello","name":"YOUR_NAME"}',
       });
     }
-    const hello = parsed.event;
     const name = normalizeName(hello.name);
     const req: JoinRequest = { rooms: hello.rooms, since: hello.since, epoch: hello.epoch };
     this.roomAware = hello.rooms !== undefined || hello.epoch !== undefined ||

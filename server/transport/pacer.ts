@@ -1,7 +1,15 @@
 import type { SplitLine } from "../../protocol/line_splitter.ts";
 import type { Clock } from "../core/clock.ts";
 import { type RateLimit, TokenBucket } from "../core/rate_limit.ts";
-import type { Session } from "../core/session.ts";
+
+/** What a pacer feeds: a chat Session, or a transport's adapter around one (IRC). */
+export interface LineHandler {
+  /** Returns a promise while the line cannot be answered yet; later lines wait for it. */
+  handle(line: SplitLine): void | Promise<void>;
+  readonly ended: boolean;
+  /** Flood control started holding lines back: tell the client once. */
+  rateLimited(): void;
+}
 
 /**
  * Feeds a batch of lines to a session, no faster than its rate limit. Lines
@@ -23,7 +31,7 @@ export class Pacer {
   }
 
   /** Handles every line; returns a promise only when it has to wait. */
-  feed(session: Session, lines: SplitLine[]): Promise<void> | undefined {
+  feed(session: LineHandler, lines: SplitLine[]): Promise<void> | undefined {
     const bucket = this.#bucket;
     if (bucket && this.#told && bucket.full) this.#told = false;
     for (let i = 0; i < lines.length; i++) {
@@ -33,13 +41,13 @@ export class Pacer {
     }
   }
 
-  async #after(busy: Promise<void>, session: Session, lines: SplitLine[], from: number) {
+  async #after(busy: Promise<void>, session: LineHandler, lines: SplitLine[], from: number) {
     await busy;
     if (session.ended || from >= lines.length) return;
     await this.feed(session, lines.slice(from));
   }
 
-  async #slow(session: Session, lines: SplitLine[], from: number, bucket: TokenBucket) {
+  async #slow(session: LineHandler, lines: SplitLine[], from: number, bucket: TokenBucket) {
     this.#onSlow();
     if (!this.#told) {
       this.#told = true;

@@ -5,7 +5,7 @@ import { Frame } from "../core/frame.ts";
 import { Session } from "../core/session.ts";
 import { handshakeDeadline } from "./handshake.ts";
 import type { Hub } from "./hub.ts";
-import { Pacer } from "./pacer.ts";
+import { type LineHandler, Pacer } from "./pacer.ts";
 import { type StreamConn, StreamPeer } from "./stream_peer.ts";
 import { TlsConn } from "./tls_server.ts";
 
@@ -31,7 +31,12 @@ export interface Acceptor {
  * logged and retried: they never stop the server. With `scheme` "tls" each
  * connection's TLS handshake is done before it gets the banner.
  */
-export async function acceptLoop(listener: Acceptor, hub: Hub, scheme = "tcp"): Promise<void> {
+export async function acceptLoop(
+  listener: Acceptor,
+  hub: Hub,
+  scheme = "tcp",
+  handle: (conn: Conn, hub: Hub, scheme: string) => Promise<void> = handleConnection,
+): Promise<void> {
   while (!hub.closing) {
     let conn: Conn;
     try {
@@ -42,7 +47,7 @@ export async function acceptLoop(listener: Acceptor, hub: Hub, scheme = "tcp"): 
       await new Promise((r) => setTimeout(r, 100));
       continue;
     }
-    handleConnection(conn, hub, scheme).catch((err) => {
+    handle(conn, hub, scheme).catch((err) => {
       hub.log("error", `connection task failed: ${err instanceof Error ? err.stack : err}`);
       try {
         conn.close();
@@ -53,11 +58,11 @@ export async function acceptLoop(listener: Acceptor, hub: Hub, scheme = "tcp"): 
   }
 }
 
-function isTls(conn: Conn): conn is TlsConn {
+export function isTls(conn: Conn): conn is TlsConn {
   return conn instanceof TlsConn;
 }
 
-function tuneSocket(conn: Conn): void {
+export function tuneSocket(conn: Conn): void {
   // TLS sockets are tuned by the TLS server itself.
   if (!("setNoDelay" in conn)) return;
   try {
@@ -95,8 +100,19 @@ export async function tlsHandshake(
   return false;
 }
 
-/** Tells a refused connection why, in plain text in place of the banner, and closes it. */
-async function refuse(conn: Conn, peer: StreamPeer, message: string, hub: Hub, label: string) {
+/**
+ * Tells a refused connection why, in place of the banner, and closes it:
+ * `say` queues the words (chat's `! server_full: …`, IRC's ERROR).
+ */
+export async function refuse(
+  conn: Conn,
+  peer: StreamPeer,
+  message: string,
+  hub: Hub,
+  label: string,
+  say: (message: string) => void = (message) =>
+    peer.send(new Frame({ type: "error", code: "server_full", message })),
+) {
   if (isTls(conn)) {
     // Saying why needs a TLS handshake: bounded, so refusals cannot pile up.
     if (tlsRefusals >= MAX_TLS_REFUSALS) return peer.destroy();
@@ -107,9 +123,39 @@ async function refuse(conn: Conn, peer: StreamPeer, message: string, hub: Hub, l
       tlsRefusals--;
     }
   }
-  peer.send(new Frame({ type: "error", code: "server_full", message }));
+  say(message);
   peer.close();
   peer.readerDone();
+}
+
+/**
+ * Reads the client's bytes until it closes (or is dropped), handing each
+ * batch of lines to `handler` no faster than `pacer` lets it. Throws what
+ * the socket throws.
+ */
+export async function pump(
+  conn: Conn,
+  peer: StreamPeer,
+  splitter: LineSplitter,
+  pacer: Pacer,
+  handler: LineHandler,
+): Promise<void> {
+  let buf = new Uint8Array(MIN_READ);
+  while (!peer.destroyed) {
+    const n = await conn.read(buf);
+    if (n === null) break;
+    peer.heard = true;
+    // A read that fills the buffer resolves at once while the client keeps
+    // sending: without a turn of the event loop, other sockets' pending
+    // writes (WebSocket frames) and timers would wait until it stops.
+    if (n === buf.length) await new Promise((r) => setImmediate(r));
+    const lines = splitter.push(buf.subarray(0, n));
+    // Idle connections keep a small buffer; busy ones grow it to read more per call.
+    if (n === buf.length && buf.length < MAX_READ) buf = new Uint8Array(buf.length * 4);
+    if (handler.ended || lines.length === 0) continue;
+    const wait = pacer.feed(handler, lines);
+    if (wait) await wait;
+  }
 }
 
 /** One connection, from banner to close. */
@@ -146,7 +192,6 @@ export async function handleConnection(conn: Conn, hub: Hub, scheme: string): Pr
   });
   const splitter = new LineSplitter(config.maxLine);
   const pacer = new Pacer(config.rateLimit, hub.clock, () => stats.rateLimited++);
-  let buf = new Uint8Array(MIN_READ);
   try {
     const started = hub.clock.now();
     if (isTls(conn) && !(await tlsHandshake(conn, config.handshakeTimeoutMs, hub, label))) {
@@ -155,21 +200,7 @@ export async function handleConnection(conn: Conn, hub: Hub, scheme: string): Pr
     session.start();
     const left = config.handshakeTimeoutMs - (hub.clock.now() - started);
     timer = handshakeDeadline(hub, session, peer, left);
-    while (!peer.destroyed) {
-      const n = await conn.read(buf);
-      if (n === null) break;
-      peer.heard = true;
-      // A read that fills the buffer resolves at once while the client keeps
-      // sending: without a turn of the event loop, other sockets' pending
-      // writes (WebSocket frames) and timers would wait until it stops.
-      if (n === buf.length) await new Promise((r) => setImmediate(r));
-      const lines = splitter.push(buf.subarray(0, n));
-      // Idle connections keep a small buffer; busy ones grow it to read more per call.
-      if (n === buf.length && buf.length < MAX_READ) buf = new Uint8Array(buf.length * 4);
-      if (session.ended || lines.length === 0) continue;
-      const wait = pacer.feed(session, lines);
-      if (wait) await wait;
-    }
+    await pump(conn, peer, splitter, pacer, session);
   } catch (err) {
     if (!(err instanceof Deno.errors.BadResource || err instanceof Deno.errors.ConnectionReset)) {
       hub.log("debug", `${peer.label} read failed: ${err instanceof Error ? err.message : err}`);
