@@ -86,14 +86,20 @@ export function withoutTags(line: string): string {
 
 /**
  * One line as sent: `params` are written as given, the last one with a
- * colon when it needs one (empty, a space, or a leading colon).
+ * colon when it needs one (empty, a space, or a leading colon) or when
+ * `trailing` says it is text (numerics: clients' parsers expect it).
  */
-export function formatIrc(prefix: string, command: string, params: readonly string[]): string {
+export function formatIrc(
+  prefix: string,
+  command: string,
+  params: readonly string[],
+  trailing = false,
+): string {
   let line = prefix === "" ? command : `:${prefix} ${command}`;
   for (let i = 0; i < params.length; i++) {
     const p = params[i];
     const last = i === params.length - 1;
-    if (last && (p === "" || p.includes(" ") || p.startsWith(":"))) line += ` :${p}`;
+    if (last && (trailing || p === "" || p.includes(" ") || p.startsWith(":"))) line += ` :${p}`;
     else line += ` ${p}`;
   }
   return line;

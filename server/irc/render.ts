@@ -102,7 +102,7 @@ export class IrcEncoder implements FrameEncoder {
 
 /** A numeric reply from the server: `:server 433 nick params…`. */
 export function numeric(server: string, code: string, me: string, ...params: string[]): string {
-  return formatIrc(server, code, [me || "*", ...params]) + "\r\n";
+  return formatIrc(server, code, [me || "*", ...params], params.length > 0) + "\r\n";
 }
 
 /**
