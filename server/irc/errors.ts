@@ -71,7 +71,7 @@ export function errorLines(
     }
     default: {
       const what = command === "" ? text : `${command}: ${text}`;
-      return formatIrc(server, "NOTICE", [me, what]) + "\r\n";
+      return formatIrc(server, "NOTICE", [me, what], true) + "\r\n";
     }
   }
 }

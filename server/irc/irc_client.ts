@@ -84,9 +84,9 @@ export class IrcClient implements LineHandler {
     return this.session.joined;
   }
 
-  /** The client's nick in replies. */
+  /** The client's nick in replies: `*` until registered (as IRCv3 and most servers say). */
   get me(): string {
-    return this.session.joined ? this.session.name : this.#nick || "*";
+    return this.session.joined ? this.session.name : "*";
   }
 
   rateLimited(): void {
@@ -109,7 +109,7 @@ export class IrcClient implements LineHandler {
 
   /** A NOTICE from the server to this client. */
   notice(text: string): void {
-    this.write(formatIrc(this.server.name, "NOTICE", [this.me, text]) + "\r\n");
+    this.write(formatIrc(this.server.name, "NOTICE", [this.me, text], true) + "\r\n");
   }
 
   /** A line (without CRLF) as a direct reply. */

@@ -63,7 +63,7 @@ function ctcpReply(c: IrcClient, target: string, command: string, arg: string): 
   const body = answer[command] === undefined
     ? `ERRMSG ${command} :unknown CTCP request`
     : `${command}${answer[command] === "" ? "" : " " + answer[command]}`;
-  c.line(formatIrc(hostmask(target), "NOTICE", [c.me, `\x01${body}\x01`]));
+  c.line(formatIrc(hostmask(target), "NOTICE", [c.me, `\x01${body}\x01`], true));
 }
 
 /** PRIVMSG and NOTICE: to channels (a room message) and to nicks (a DM). */

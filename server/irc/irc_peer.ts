@@ -185,7 +185,7 @@ export class IrcPeer implements Peer {
         if (this.context?.command === "OPER" && e.text === "You are now an operator.") {
           return numeric(server, "381", me, "You are now an IRC operator");
         }
-        return formatIrc(server, "NOTICE", [me, e.text]) + "\r\n";
+        return formatIrc(server, "NOTICE", [me, e.text], true) + "\r\n";
       case "shutdown":
         return `ERROR :Closing Link: ${e.message}\r\n`;
       case "bans":
@@ -233,7 +233,7 @@ export class IrcPeer implements Peer {
     const k = this.#kick;
     const by = k && nameKey(k.target) === nameKey(name) ? k.by : this.server.name;
     const prefix = by === this.server.name ? by : hostmask(by);
-    return formatIrc(prefix, "KICK", [channel(room), name, k?.reason || "Kicked"]) + "\r\n";
+    return formatIrc(prefix, "KICK", [channel(room), name, k?.reason || "Kicked"], true) + "\r\n";
   }
 
   #moderation(e: ModerationEvent): string {
@@ -244,7 +244,7 @@ export class IrcPeer implements Peer {
       case "ban": {
         this.#kick = e;
         let out = e.action === "ban"
-          ? formatIrc(server, "NOTICE", [this.nick, moderationText(e)]) + "\r\n"
+          ? formatIrc(server, "NOTICE", [this.nick, moderationText(e)], true) + "\r\n"
           : "";
         if (member && nameKey(e.target) === nameKey(member.name)) {
           // We are the one removed: our channels see us kicked, then the link closes.
@@ -260,7 +260,7 @@ export class IrcPeer implements Peer {
           e.action === "lock" ? "+t" : "-t",
         ]) + "\r\n";
       default:
-        return formatIrc(server, "NOTICE", [this.nick, moderationText(e)]) + "\r\n";
+        return formatIrc(server, "NOTICE", [this.nick, moderationText(e)], true) + "\r\n";
     }
   }
 

@@ -86,13 +86,13 @@ export class IrcEncoder implements FrameEncoder {
         }
         if (e.reason === "kicked") return null;
         return `${timeTag(e.ts, this.timed)}${
-          formatIrc(hostmask(e.name), "QUIT", [QUIT_TEXT[e.reason]])
+          formatIrc(hostmask(e.name), "QUIT", [QUIT_TEXT[e.reason]], true)
         }\r\n`;
       case "nick":
         return `${timeTag(e.ts, this.timed)}${formatIrc(hostmask(e.from), "NICK", [e.to])}\r\n`;
       case "topic":
         return `${timeTag(e.ts, this.timed)}${
-          formatIrc(hostmask(e.from), "TOPIC", [channel(e.room), e.text])
+          formatIrc(hostmask(e.from), "TOPIC", [channel(e.room), e.text], true)
         }\r\n`;
       default:
         return null;
@@ -177,11 +177,11 @@ export function replayLines(
   let out = formatIrc(server, "NOTICE", [
     target,
     `Replaying the last ${n === 1 ? "message" : `${n} messages`}:`,
-  ]) + "\r\n";
+  ], true) + "\r\n";
   for (const m of history) {
     const when = m.ts.slice(0, 16).replace("T", " ");
     const said = m.action ? `* ${m.from} ${m.text}` : `<${m.from}> ${m.text}`;
     out += privmsgLines(server, target, `[${when}] ${said}`, false, "", "NOTICE");
   }
-  return out + formatIrc(server, "NOTICE", [target, "End of replay."]) + "\r\n";
+  return out + formatIrc(server, "NOTICE", [target, "End of replay."], true) + "\r\n";
 }
