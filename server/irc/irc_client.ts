@@ -263,7 +263,7 @@ const REGISTRATION: Record<string, IrcCommand> = {
     min: 0,
     run: (c, m) => {
       if (m.params.length === 0) return c.reply("409", "No origin specified");
-      c.line(formatIrc(c.server.name, "PONG", [c.server.name, m.params[0]]));
+      c.line(formatIrc(c.server.name, "PONG", [c.server.name, m.params[0]], true));
     },
   },
   // Any line is a sign of life; a PONG says nothing more.
