@@ -54,6 +54,8 @@ Deno.test("bad flag values: one line naming the flag, exit 2", async () => {
     [["--rate-limit", "fast"], /--rate-limit must be RATE or RATE:BURST/],
     [["--log-level", "loud"], /--log-level must be one of debug, info, warn, error/],
     [["--bogus"], /Unknown option '--bogus'/],
+    [["--irc-port", "70000"], /--irc-port must be a whole number from 0 to 65535, got "70000"/],
+    [["--server-name", "two words"], /--server-name must be one word of letters, digits/],
   ];
   for (const [args, re] of cases) {
     const r = await chat(["serve", ...args]);
@@ -81,6 +83,31 @@ Deno.test("a port in use: one clear line, exit 1", async () => {
       r.stderr,
       new RegExp(
         `cannot listen on 127.0.0.1:${server.port}: the address is already in use, pick another --port`,
+      ),
+    );
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("an IRC port in use: one clear line naming --irc-port, exit 1", async () => {
+  const server = await startServer();
+  try {
+    const r = await chat([
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--no-web",
+      "--irc-port",
+      String(server.port),
+    ]);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `cannot listen for IRC on 127.0.0.1:${server.port}: the address is already in use, pick another --irc-port`,
       ),
     );
   } finally {
