@@ -62,6 +62,12 @@ Deno.test("registration errors: 451 before it, 431, 432, 433 (then a new NICK wo
     await c.expect(/ 376 /);
     await c.send("FROBNICATE x");
     await c.expect(/ 421 bob FROBNICATE :Unknown command/);
+    // QUIT before registering ends the connection too.
+    const early = await IrcTestClient.connect(s.ircPort);
+    await early.send("NICK early");
+    await early.send("QUIT :changed my mind");
+    await early.expect(/^ERROR :Closing Link: \* \(Quit: changed my mind\)/);
+    await early.closed();
     await c.send("USER again 0 * :x");
     await c.expect(/ 462 bob :/);
     await c.send("PASS late");

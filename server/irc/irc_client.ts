@@ -203,7 +203,7 @@ export class IrcClient implements LineHandler {
   /** Says goodbye the IRC way, then leaves. */
   quit(message: string): void {
     this.line(`ERROR :Closing Link: ${this.me} (${message})`);
-    this.session.event({ type: "bye" });
+    this.session.end("quit");
   }
 
   #heard(): void {
