@@ -1,7 +1,7 @@
 import type { ClientEvent, LeaveReason, ServerEvent } from "../../protocol/events.ts";
 import { parseClientEvent } from "../../protocol/events.ts";
 import { type SplitLine, TOO_LONG } from "../../protocol/line_splitter.ts";
-import { nameKey, nameProblem, normalizeName } from "../../protocol/names.ts";
+import { nameProblem, normalizeName } from "../../protocol/names.ts";
 import { sanitize } from "../../protocol/sanitize.ts";
 import { type CommandContext, findCommand, usage } from "./commands.ts";
 import { handleJson } from "./json_events.ts";
@@ -12,6 +12,7 @@ import type { Peer } from "./peer.ts";
 import type { Chat, JoinRequest, Refusal } from "./chat.ts";
 import { type Member, Room } from "./room.ts";
 import { after, type Maybe, type NameClaim, type Verdict } from "./reservations.ts";
+import { rename } from "./rename.ts";
 
 /** The banner every connection gets first. */
 export const BANNER = "Welcome to chat! Enter your name:";
@@ -88,7 +89,14 @@ export class Session implements Member {
       room: (raw, fallback, ref) => this.#room(raw, fallback, ref),
       pinged: () => this.peer.onPing?.(),
       quit: () => this.end("quit"),
-      rename: (name) => this.#rename(name),
+      rename: (name) =>
+        rename({
+          chat,
+          member: this,
+          directory: this.#directory,
+          ended: () => this.#ended,
+          check: (r) => this.#check(r),
+        }, name),
       op: (password) => this.#op(password),
       enter: (room, since) => this.#enter(room, since),
     };
@@ -316,47 +324,6 @@ export class Session implements Member {
     this.#joined = true;
     this.#onJoin?.();
     return true;
-  }
-
-  #rename(name: string): void | Promise<void> {
-    const dir = this.#directory;
-    const local = this.#chat.checkName(name, this);
-    const names = this.#chat.reservations;
-    // A reserved name is taken only with its key: one this connection was given or gave.
-    const claim: NameClaim = { key: names.keyOf(this, name), reserve: false };
-    const same = nameKey(name) === nameKey(this.name);
-    if (!dir || local || name === this.name) {
-      if (local || same) return this.#check(local ?? this.#renamed(name));
-      const done = after(names.check(name, claim), (v) => {
-        this.#check(v.ok ? this.#renamed(name) : v.refusal);
-      });
-      return done instanceof Promise ? done : undefined;
-    }
-    return (async () => {
-      const refusal = await dir.claim(name);
-      if (refusal || this.#ended) {
-        if (!refusal) dir.release(name);
-        return this.#check(refusal);
-      }
-      const v = same ? null : await names.check(name, claim);
-      if (this.#ended) return dir.release(name);
-      const late = v && !v.ok ? v.refusal : this.#renamed(name);
-      // The old name is let go by the cluster once the rename is told; a refused one frees the new.
-      if (late) dir.release(name);
-      this.#check(late);
-    })();
-  }
-
-  /** Renames in the Chat; a reserved name left behind counts as used now. */
-  #renamed(name: string): Refusal | null {
-    const old = this.name;
-    const refusal = this.#chat.rename(this, name);
-    if (!refusal) {
-      const names = this.#chat.reservations;
-      names.released(this, old);
-      if (names.keyOf(this, name) !== undefined) names.used(name);
-    }
-    return refusal;
   }
 
   #enter(raw: string, since?: number): void | Promise<void> {
