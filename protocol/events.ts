@@ -31,8 +31,22 @@ export type ErrorCode =
   | "not_operator"
   | "banned"
   | "muted"
+  | "too_large"
+  | "upload_failed"
   // Added by this implementation: a message could not be stored (disk full, I/O error).
   | "server_error";
+
+/** A shared file, as a room message's `file` field describes it. */
+export interface FileInfo {
+  name: string;
+  size: number;
+  /** Hex SHA-256 of the bytes. */
+  sha256: string;
+  /** The MIME type the server serves it with (from the name, never from the uploader). */
+  type: string;
+  /** Where anyone in the room downloads it (`GET`). */
+  url: string;
+}
 
 /** A room message as stored in history and sent to members. */
 export interface ChatMessage {
@@ -44,6 +58,8 @@ export interface ChatMessage {
   from: string;
   text: string;
   action?: true;
+  /** A file shared by this message (its text is the file's name). */
+  file?: FileInfo;
 }
 
 /** One room as `rooms` lists it. */
@@ -95,6 +111,17 @@ export type ServerEvent =
   }
   | { type: "topic"; room: string; ts: string; from: string; text: string }
   | { type: "rooms"; rooms: RoomSummary[] }
+  | {
+    type: "upload";
+    ref?: string;
+    /** The one-time URL to `PUT` exactly `size` bytes to. */
+    url: string;
+    room: string;
+    name: string;
+    size: number;
+    /** When the URL stops working (ISO time). */
+    expires: string;
+  }
   | { type: "pong" }
   | ModerationEvent
   | { type: "bans"; bans: BanSummary[] }
@@ -161,6 +188,7 @@ export type ClientEvent =
   | { type: "mute"; name: string; duration?: string }
   | { type: "unmute"; name: string }
   | { type: "lock"; room?: string; locked: boolean }
+  | { type: "upload"; room?: string; name: string; size: number; ref?: string }
   | { type: "unreserve"; name: string };
 
 /** The result of reading one JSON-mode line. */
@@ -336,6 +364,19 @@ export function parseClientEvent(line: string): ParsedClientEvent {
         ok: true,
         event: { type: "lock", room: o.room as string | undefined, locked: o.locked },
       };
+    }
+    case "upload": {
+      if (!isString(o.name)) return bad('upload needs the file\'s "name"');
+      if (!isSeq(o.size)) return bad('upload needs the file\'s "size" in bytes');
+      if (o.room !== undefined && !isString(o.room)) return bad('"room" must be a room name');
+      const event: Extract<ClientEvent, { type: "upload" }> = {
+        type: "upload",
+        name: o.name,
+        size: o.size,
+        ref,
+      };
+      if (isString(o.room)) event.room = o.room;
+      return { ok: true, event };
     }
     case undefined:
       return bad('missing "type" field');

@@ -2,7 +2,24 @@ import type { BanSummary, ChatMessage, ModerationEvent, ServerEvent } from "./ev
 
 /** One message of history or of the room, as a plain-mode line (without "\n"). */
 export function plainMessage(m: ChatMessage): string {
+  if (m.file) return `* ${m.from} shared ${m.file.name} (${fileSize(m.file.size)}): ${m.file.url}`;
   return m.action ? `* ${m.from} ${m.text}` : `${m.from}: ${m.text}`;
+}
+
+/**
+ * "47.1 kB" for 48213 bytes, "3.2 MB", "512 B": units of 1024 with one
+ * decimal, as PROTOCOL.md's example shows a size.
+ */
+export function fileSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["kB", "MB", "GB", "TB"];
+  let v = bytes / 1024;
+  let i = 0;
+  while (v >= 1023.95 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
 }
 
 /** "3 online: alice, bob, carol" */
@@ -77,6 +94,8 @@ export function renderPlain(event: ServerEvent, viewer?: string): string | null 
       return event.text === ""
         ? `* ${event.from} cleared the topic\n`
         : `* ${event.from} set the topic: ${event.text}\n`;
+    case "upload":
+      return `* Upload ${event.name} with: curl -T FILE ${event.url}  (one use, exactly ${event.size} bytes, until ${event.expires})\n`;
     case "rooms":
       return `* Rooms: ${event.rooms.map((r) => `#${r.name} (${r.members})`).join(", ")}\n`;
     case "dm":

@@ -24,6 +24,11 @@ export interface Backend {
   readonly directory?: Directory;
   /** Where bans, mutes, locks and the moderation log are kept. */
   readonly moderation: ModerationStore;
+  /**
+   * Whether message `seq` of `room` is still kept: a shared file is deleted
+   * once its message is gone (retention).
+   */
+  kept(room: string, seq: number): boolean | Promise<boolean>;
   /** Where reserved names are kept, each lasting `ttlMs` after its last use. */
   reservationStore(ttlMs: number): ReservationStore;
   /** Append timings for /metrics, where the history is timed. */

@@ -21,6 +21,12 @@ export interface ServeConfig {
   readonly ircPort: number | null;
   /** The server's name in IRC replies. */
   readonly serverName: string;
+  /** The web side's public URL (`--web-url`), or null: made from the listening address. */
+  readonly webUrl: string | null;
+  /** Where shared files are kept (`--files-dir`); null: beside --db (or a temporary one). */
+  readonly filesDir: string | null;
+  readonly maxFileSize: number;
+  readonly maxFilesBytes: number;
   /** The room everyone is placed in at first. */
   readonly defaultRoom: string;
   readonly maxRooms: number;
@@ -66,11 +72,14 @@ function intIn(flag: string, raw: string, min: number, max: number): number {
 }
 
 function bytes(flag: string, raw: string, min: number): number {
-  const m = /^(\d+)([kKmM]?)$/.exec(raw.trim());
+  const m = /^(\d+)([kKmMgG]?)$/.exec(raw.trim());
   if (!m) {
-    throw new UsageError(`--${flag} must be a size in bytes like 4096, 64k or 1m, got "${raw}"`);
+    throw new UsageError(
+      `--${flag} must be a size in bytes like 4096, 64k, 1m or 1g, got "${raw}"`,
+    );
   }
-  const n = Number(m[1]) * ({ "": 1, k: 1024, m: 1 << 20 }[m[2].toLowerCase()] ?? 1);
+  const n = Number(m[1]) *
+    ({ "": 1, k: 1024, m: 1 << 20, g: 1 << 30 }[m[2].toLowerCase()] ?? 1);
   if (n < min) throw new UsageError(`--${flag} must be at least ${min} bytes, got "${raw}"`);
   return n;
 }
@@ -230,6 +239,10 @@ export function parseServeConfig(
     web: values["no-web"] !== true,
     ircPort: get("irc-port") === "off" ? null : intIn("irc-port", get("irc-port"), 0, 65535),
     serverName: serverName(get("server-name")),
+    webUrl: webUrl(get("web-url")),
+    filesDir: get("files-dir") === "beside --db" ? null : nonEmpty("files-dir", get("files-dir")),
+    maxFileSize: bytes("max-file-size", get("max-file-size"), 1),
+    maxFilesBytes: bytes("max-files-bytes", get("max-files-bytes"), 1),
     defaultRoom: roomName(get("default-room")),
     maxRooms: intIn("max-rooms", get("max-rooms"), 1, 1_000_000),
     history: intIn("history", get("history"), 0, 1_000_000),
@@ -278,6 +291,28 @@ function serverName(raw: string): string {
     );
   }
   return name;
+}
+
+function nonEmpty(flag: string, raw: string): string {
+  if (raw.trim() === "") throw new UsageError(`--${flag} cannot be empty`);
+  return raw;
+}
+
+/** `--web-url`: an http(s) URL without a path, query or fragment; no trailing slash. */
+function webUrl(raw: string): string | null {
+  if (raw === "http(s)://HOST:WEB-PORT") return null;
+  let u: URL;
+  try {
+    u = new URL(raw.trim());
+  } catch {
+    u = new URL("x:");
+  }
+  if ((u.protocol !== "http:" && u.protocol !== "https:") || u.search || u.hash) {
+    throw new UsageError(
+      `--web-url must be an http:// or https:// address like https://chat.example.org, got "${raw}"`,
+    );
+  }
+  return u.href.replace(/\/+$/, "");
 }
 
 /** `chat serve --help`, generated from the flag table. */

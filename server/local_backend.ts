@@ -38,6 +38,7 @@ export function localBackend(config: ServeConfig, clock: Clock, log: Log): Backe
     history: timed,
     storage: timed.stats,
     moderation: history.moderationStore(),
+    kept: (room, seq) => history.kept(room, seq),
     reservationStore: (ttlMs) => history.reservationStore(ttlMs),
     healthy: () => true,
     describe: () => historyLine(history),

@@ -21,6 +21,7 @@ import { loadTlsPair, type TlsPair, TlsPairError } from "./transport/tls_pair.ts
 import type { Acceptor } from "./transport/tcp.ts";
 import { ircConnections } from "./irc/irc_conn.ts";
 import { ircServer } from "./irc/server_info.ts";
+import { FilesError, type SharedFiles, shareFiles } from "./files/share_files.ts";
 
 /** The server could not start; the message says why and what to do. Exit 1. */
 export class StartError extends Error {
@@ -144,10 +145,13 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
   }
   let web: WebServer | undefined;
   let tlsWeb: TlsServer | undefined;
+  let files: SharedFiles | undefined;
   if (config.web) {
     try {
       if (pair) tlsWeb = await TlsServer.listen(config.host, config.webPort, pair);
+      files = await shareFiles(config, { chat, kept: backend.kept, clock, log });
       web = startWeb(hub, {
+        files: files.web,
         hostname: config.host,
         port: config.webPort,
         metrics: {
@@ -155,13 +159,17 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
           storage: backend.storage,
           healthy: backend.healthy,
           startedAt: clock.now(),
+          extra: () => files?.metrics() ?? "",
         },
         tls: tlsWeb,
       });
+      files.listening(web.addr as Deno.NetAddr, web.scheme);
     } catch (err) {
       listener.close();
       tlsWeb?.close();
+      await files?.stop();
       await backend.stop();
+      if (err instanceof FilesError) throw new StartError(err.message);
       const why = reason(err).replace("--port", "--web-port");
       throw new StartError(`cannot serve the web page on ${config.host}:${config.webPort}: ${why}`);
     }
@@ -235,6 +243,7 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
   await ircAccepting;
   await hub.drain(2000);
   await web?.shutdown();
+  await files?.stop();
   await backend.stop();
   globalThis.removeEventListener("unhandledrejection", lastResort);
   log("info", "bye");

@@ -38,6 +38,32 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     help: "the name the server gives itself in IRC replies",
   },
   {
+    name: "web-url",
+    arg: "URL",
+    default: "http(s)://HOST:WEB-PORT",
+    env: "CHAT_WEB_URL",
+    help: "the web side's address as users reach it, for file links (https://chat.example.org)",
+  },
+  {
+    name: "files-dir",
+    arg: "DIR",
+    default: "beside --db",
+    env: "CHAT_FILES_DIR",
+    help: "where shared files are kept (in a cluster: storage every node shares)",
+  },
+  {
+    name: "max-file-size",
+    arg: "BYTES",
+    default: "25m",
+    help: "largest file that may be shared",
+  },
+  {
+    name: "max-files-bytes",
+    arg: "BYTES",
+    default: "1g",
+    help: "space all shared files may take; when full, uploads are refused",
+  },
+  {
     name: "tls-cert",
     arg: "FILE",
     default: "none",

@@ -36,6 +36,7 @@ export async function clusterBackend(config: ServeConfig, log: Log): Promise<Bac
     observer: node.presence,
     directory: node.directory,
     moderation: node.moderation,
+    kept: (room, seq) => node.history.kept(room, seq),
     reservationStore: (ttlMs) => node.reservationStore(ttlMs),
     healthy: () => node.healthy,
     describe: () =>

@@ -50,6 +50,13 @@ export class ClusterHistory implements History {
     }
   }
 
+  /** Whether the room's stream still holds message `seq` (trimming removes the oldest). */
+  async kept(room: string, seq: number): Promise<boolean> {
+    const id = `0-${seq}`;
+    const r = await this.#commands.send(["XRANGE", keys.log(nameKey(room)), id, id]);
+    return Array.isArray(r) && r.length > 0;
+  }
+
   /** Reads the rooms Redis knows (name, topic, counter), for a node starting up. */
   static async loadRooms(commands: Commands): Promise<RoomRecord[]> {
     const flat = await commands.send(["HGETALL", keys.rooms]) as string[] | Record<string, string>;

@@ -15,6 +15,8 @@ import { NO_STORE } from "./moderation_types.ts";
 import { PasswordGate } from "./password_gate.ts";
 import { type JoinRequest, roomEvent, sinceFor, welcomeEvent } from "./join_request.ts";
 import { Reservations } from "./reservations.ts";
+import { type FileSharing, NO_FILES } from "./files.ts";
+import type { FileInfo } from "../../protocol/events.ts";
 
 export type { Refusal };
 
@@ -34,6 +36,8 @@ export interface ChatOptions {
   moderation?: Omit<ModerationOptions, "clock" | "log">;
   /** Reserved names (`--reserve-names`). @default none reserved */
   reservations?: Reservations;
+  /** File sharing (the web side's). @default off */
+  files?: FileSharing;
   /** The room everyone is placed in unless a hello names others. @default "lobby" */
   defaultRoom?: string;
   /** Most rooms that may exist. @default 1000 */
@@ -79,6 +83,8 @@ export class Chat {
   readonly moderation: Moderation;
   /** Reserved names: sessions check them before they join. */
   readonly reservations: Reservations;
+  /** Where uploads are granted; set once at start (the web side makes it after the Chat). */
+  files: FileSharing;
   #closed = false;
 
   constructor(options: ChatOptions) {
@@ -99,6 +105,7 @@ export class Chat {
     });
     this.defaultRoom = this.#rooms.ensure(options.defaultRoom ?? "lobby");
     this.reservations = options.reservations ?? Reservations.off(options.clock);
+    this.files = options.files ?? NO_FILES;
     this.moderation = new Moderation(this, {
       store: options.moderation?.store ?? NO_STORE,
       gate: options.moderation?.gate ?? PasswordGate.none(options.clock),
@@ -328,6 +335,15 @@ export class Chat {
     id?: string,
   ): void {
     this.#relay.post(room, member, text, action, ref, id);
+  }
+
+  /**
+   * Posts the message that shares a file (its text is the file's name);
+   * `stored` is told its seq once it is stored, so that retention can
+   * delete the file with it.
+   */
+  share(member: Member, room: Room, file: FileInfo, ref?: string, stored?: (seq: number) => void) {
+    this.#relay.post(room, member, file.name, false, ref, undefined, { file, stored });
   }
 
   /** Publishes pending messages now: called before any direct reply, to keep replies in order. */

@@ -3,6 +3,7 @@ import { onlineList } from "../../protocol/plain.ts";
 import type { Chat, Refusal } from "./chat.ts";
 import { MODERATION_COMMANDS } from "./moderation_commands.ts";
 import { KEY_COMMAND, UNRESERVE_COMMAND } from "./reservation_commands.ts";
+import { UPLOAD_COMMAND } from "./file_commands.ts";
 import { type Member, Room } from "./room.ts";
 
 /** What a command can reach: the server, the member running it, and its connection. */
@@ -179,7 +180,9 @@ export const COMMANDS: readonly Command[] = [
 ];
 
 const BY_NAME = new Map<string, Command>();
-for (const c of [...COMMANDS, KEY_COMMAND, ...MODERATION_COMMANDS, UNRESERVE_COMMAND]) {
+for (
+  const c of [...COMMANDS, KEY_COMMAND, UPLOAD_COMMAND, ...MODERATION_COMMANDS, UNRESERVE_COMMAND]
+) {
   for (const n of [c.name, ...c.aliases]) BY_NAME.set(n, c);
 }
 
@@ -205,7 +208,7 @@ export function helpLines(): string[] {
   };
   return [
     "Commands:",
-    ...lines([...COMMANDS, KEY_COMMAND]),
+    ...lines([...COMMANDS, KEY_COMMAND, UPLOAD_COMMAND]),
     "Operators:",
     ...lines([...MODERATION_COMMANDS, UNRESERVE_COMMAND]),
     "Anything else is a message to everyone; start it with // to send a line beginning with /.",

@@ -3,6 +3,7 @@ import { normalizeName } from "../../protocol/names.ts";
 import { sanitize } from "../../protocol/sanitize.ts";
 import type { CommandContext } from "./commands.ts";
 import { unreserve } from "./reservation_commands.ts";
+import { requestUpload } from "./file_commands.ts";
 
 /**
  * One JSON-mode event of a joined member, turned into what it asks for:
@@ -82,6 +83,8 @@ export function handleJson(ctx: CommandContext, e: ClientEvent): void | Promise<
       return ctx.quit();
     case "unreserve":
       return unreserve(ctx, sanitize(e.name));
+    case "upload":
+      return requestUpload(ctx, e.name, e.size, e.room ?? chat.defaultRoom.name, e.ref);
     case "hello":
       return ctx.refuse({
         code: "bad_request",

@@ -12,6 +12,8 @@ export interface Draft {
   ref: string | undefined;
   /** The client's message id, if it gave one: stored at most once per room. */
   id: string | undefined;
+  /** Told the message's seq once it is stored (a shared file's, for retention). */
+  stored?: (seq: number) => void;
 }
 
 /** One message of a room, ready to be shown, in seq order. */

@@ -1,4 +1,4 @@
-import type { ServerEvent } from "../../protocol/events.ts";
+import type { FileInfo, ServerEvent } from "../../protocol/events.ts";
 import type { Clock } from "./clock.ts";
 import { Frame, FrameRun } from "./frame.ts";
 import type { Draft, Entry, Ledger, LedgerSink } from "./ledger.ts";
@@ -31,14 +31,22 @@ export class Relay implements LedgerSink {
   }
 
   /** Queues a message; it is stored, relayed and acked once the ledger has it. */
-  post(room: Room, from: Member, text: string, action: boolean, ref?: string, id?: string): void {
+  post(
+    room: Room,
+    from: Member,
+    text: string,
+    action: boolean,
+    ref?: string,
+    id?: string,
+    extra?: { file: FileInfo; stored?: (seq: number) => void },
+  ): void {
     // A sender's message that follows one of its refused ones keeps its place.
     const verdict = this.#barriers.admit(from, room, id);
     if (verdict === "refuse") return this.#refuse(from, ref, UNSTORED_BEHIND);
     if (verdict === "hold") {
       return this.#barriers.hold(from, room, {
         ref,
-        post: () => this.post(room, from, text, action, ref, id),
+        post: () => this.post(room, from, text, action, ref, id, extra),
       });
     }
     const message: Draft["message"] = {
@@ -50,7 +58,8 @@ export class Relay implements LedgerSink {
       text,
     };
     if (action) message.action = true;
-    this.#pending.push({ room, from, message, ref, id });
+    if (extra) message.file = extra.file;
+    this.#pending.push({ room, from, message, ref, id, stored: extra?.stored });
     if (!this.#scheduled) {
       this.#scheduled = true;
       queueMicrotask(this.#flushSoon);
@@ -86,6 +95,7 @@ export class Relay implements LedgerSink {
   deliver(room: Room, entries: Entry[]): void {
     const released: Held[] = [];
     for (const e of entries) {
+      if (e.draft?.stored && !e.duplicate) e.draft.stored(e.message.seq);
       if (e.draft?.id !== undefined) {
         released.push(...this.#barriers.stored(e.draft.from, room, e.draft.id));
       }

@@ -2,6 +2,7 @@ import type { ChatMessage, LeaveReason, ServerEvent } from "../../protocol/event
 import type { FrameEncoder } from "../core/frame.ts";
 import { formatIrc, hostmask, MAX_LINE_BYTES } from "./message.ts";
 import { byteLength, splitUtf8 } from "./split.ts";
+import { fileSize } from "../../protocol/plain.ts";
 
 const encoder = new TextEncoder();
 
@@ -43,6 +44,11 @@ export function privmsgLines(
   return out;
 }
 
+/** A message's text on IRC: a shared file is an action with its link. */
+export function ircText(m: ChatMessage): string {
+  return m.file ? `shared ${m.file.name} (${fileSize(m.file.size)}): ${m.file.url}` : m.text;
+}
+
 /** The text of a room message for a channel: `#room`. */
 export function channel(room: string): string {
   return `#${room}`;
@@ -72,8 +78,8 @@ export class IrcEncoder implements FrameEncoder {
         return privmsgLines(
           hostmask(e.from),
           channel(e.room ?? ""),
-          e.text,
-          e.action === true,
+          ircText(e),
+          e.action === true || e.file !== undefined,
           timeTag(e.ts, this.timed),
         );
       case "join":
@@ -180,7 +186,7 @@ export function replayLines(
   ], true) + "\r\n";
   for (const m of history) {
     const when = m.ts.slice(0, 16).replace("T", " ");
-    const said = m.action ? `* ${m.from} ${m.text}` : `<${m.from}> ${m.text}`;
+    const said = m.action || m.file ? `* ${m.from} ${ircText(m)}` : `<${m.from}> ${m.text}`;
     out += privmsgLines(server, target, `[${when}] ${said}`, false, "", "NOTICE");
   }
   return out + formatIrc(server, "NOTICE", [target, "End of replay."], true) + "\r\n";

@@ -90,6 +90,9 @@ const MIGRATIONS: readonly (string | ((c: MigrationContext) => string))[] = [
      key_hash TEXT NOT NULL,
      last_used INTEGER NOT NULL
    ) STRICT;`,
+  // 4: files. A message that shares a file keeps its description (JSON:
+  // name, size, sha256, type, url); the bytes are in --files-dir.
+  `ALTER TABLE messages ADD COLUMN file TEXT;`,
 ];
 
 /** The schema version this code writes. */

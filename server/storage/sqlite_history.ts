@@ -18,9 +18,11 @@ interface Row {
   sender: string;
   text: string;
   kind: string;
+  /** The shared file (JSON), or null; absent in databases read from before files. */
+  file?: string | null;
 }
 
-const COLUMNS = "room, seq, ts, sender, text, kind";
+const COLUMNS = "room, seq, ts, sender, text, kind, file";
 
 // Rows per INSERT statement, largest first: one call into SQLite per 64
 // messages instead of per message is most of the cost of a big batch.
@@ -37,6 +39,13 @@ export function rowToMessage(row: Row): StoredMessage {
     text: row.text,
   };
   if (row.kind === "action") m.action = true;
+  if (row.file) {
+    try {
+      m.file = JSON.parse(row.file);
+    } catch {
+      // a damaged row still shows its text (the file's name)
+    }
+  }
   return m;
 }
 
@@ -78,6 +87,7 @@ export class SqliteHistory implements History {
   readonly path: string;
   readonly epoch: string;
   readonly #db: DatabaseSync;
+  #kept: StatementSync | undefined;
   readonly #lock: Deno.FsFile | null;
   readonly #inserts: StatementSync[];
   readonly #begin: StatementSync;
@@ -106,7 +116,9 @@ export class SqliteHistory implements History {
     this.#db = db;
     this.#lock = lock;
     this.#inserts = INSERT_SIZES.map((n) =>
-      db.prepare(`INSERT INTO messages (${COLUMNS}) VALUES ${Array(n).fill("(?, ?, ?, ?, ?, ?)")}`)
+      db.prepare(
+        `INSERT INTO messages (${COLUMNS}) VALUES ${Array(n).fill("(?, ?, ?, ?, ?, ?, ?)")}`,
+      )
     );
     this.#begin = db.prepare("BEGIN IMMEDIATE");
     this.#commit = db.prepare("COMMIT");
@@ -215,10 +227,18 @@ export class SqliteHistory implements History {
       let i = 0;
       for (const [k, size] of INSERT_SIZES.entries()) {
         for (; i + size <= batch.length; i += size) {
-          const values: (string | number)[] = [];
+          const values: (string | number | null)[] = [];
           for (let j = i; j < i + size; j++) {
             const m = batch[j];
-            values.push(m.room, m.seq, m.ts, m.from, m.text, m.action ? "action" : "message");
+            values.push(
+              m.room,
+              m.seq,
+              m.ts,
+              m.from,
+              m.text,
+              m.action ? "action" : "message",
+              m.file ? JSON.stringify(m.file) : null,
+            );
           }
           this.#inserts[k].run(...values);
         }
@@ -325,6 +345,13 @@ export class SqliteHistory implements History {
 
   count(): number {
     return this.#count;
+  }
+
+  /** Whether message `seq` of `room` is still stored (retention deletes the oldest). */
+  kept(room: string, seq: number): boolean {
+    if (this.#closed) return true;
+    this.#kept ??= this.#db.prepare("SELECT 1 AS x FROM messages WHERE room = ? AND seq = ?");
+    return this.#kept.get(room, seq) !== undefined;
   }
 
   /**

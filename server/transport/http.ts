@@ -3,6 +3,8 @@ import { realClient } from "./forwarded.ts";
 import { WebFront } from "./web_front.ts";
 import type { Hub } from "./hub.ts";
 import { health, type MetricsSources, renderMetrics } from "./metrics.ts";
+import { filesRoute } from "../files/files_http.ts";
+import type { WebFiles } from "../files/web_files.ts";
 import type { TlsServer } from "./tls_server.ts";
 import { acceptWebSocket } from "./ws.ts";
 
@@ -13,6 +15,8 @@ export interface WebOptions {
   port: number;
   /** What `/metrics` and `/healthz` report besides the hub. */
   metrics: MetricsSources;
+  /** File sharing (`/files/…`); absent: none. */
+  files?: WebFiles;
   /**
    * Serve HTTPS: this listener (already on `hostname:port`) takes the
    * public connections, and the HTTP server listens on loopback behind it.
@@ -61,6 +65,24 @@ function replyWith(req: Request, status: number, body: string, type: string, htt
 const TEXT = "text/plain; charset=utf-8";
 
 /**
+ * The headers every answer carries, added to one made elsewhere (files
+ * bring their own, stricter CSP).
+ */
+async function withSecurity(
+  req: Request,
+  res: Response | Promise<Response>,
+  https: boolean,
+): Promise<Response> {
+  const r = await res;
+  const base = securityHeaders(req, https);
+  for (const [k, v] of base) if (!r.headers.has(k)) r.headers.set(k, v);
+  if (req.method === "HEAD" && r.body) {
+    return new Response(null, { status: r.status, headers: r.headers });
+  }
+  return r;
+}
+
+/**
  * True when a browser's WebSocket comes from our own page: its Origin names
  * the host:port the request was sent to. Clients that are not browsers send
  * no Origin and are let in; any other site's page is refused, so it cannot
@@ -105,7 +127,12 @@ function upgradeProblem(req: Request): string | null {
 }
 
 /** Routes one request. */
-function handle(req: Request, from: Origin, hub: Hub, options: WebOptions): Response {
+function handle(
+  req: Request,
+  from: Origin,
+  hub: Hub,
+  options: WebOptions,
+): Response | Promise<Response> {
   const https = from.https;
   const reply = (req: Request, status: number, body: string, type: string) =>
     replyWith(req, status, body, type, https);
@@ -117,6 +144,8 @@ function handle(req: Request, from: Origin, hub: Hub, options: WebOptions): Resp
   } catch {
     return reply(req, 400, "the Host header is not a host name\n", TEXT);
   }
+  const file = filesRoute(req, url.pathname, from.address, hub.chat, options.files);
+  if (file) return withSecurity(req, file, https);
   if (req.method !== "GET" && req.method !== "HEAD") {
     const res = reply(req, 405, "only GET is served here\n", TEXT);
     res.headers.set("allow", "GET, HEAD");
