@@ -15,6 +15,7 @@ import { joinForm } from "./join_form.ts";
 import { memberMenu } from "./member_menu.ts";
 import { members } from "./members.ts";
 import { moderation } from "./moderation.ts";
+import { imageViewer } from "./file_view.ts";
 import { findElements } from "./page.ts";
 import { resumeHandlers } from "./resume.ts";
 import { roomFromHash } from "./room_hash.ts";
@@ -25,6 +26,7 @@ import { serverEvents } from "./server_events.ts";
 import { PageState } from "./state.ts";
 import { unreadTitle } from "./title.ts";
 import { TopicBar } from "./topic_bar.ts";
+import { uploads } from "./uploads.ts";
 import { MessageLog } from "./view.ts";
 
 const page = findElements();
@@ -38,7 +40,10 @@ const topicBar = new TopicBar(page.topic, (room, text) => send.act(topicInput(te
 const wsUrl = `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`;
 const conn = new Connection(wsUrl, {
   event: (e, resumed) => events.onEvent(e, resumed),
-  status: (s, retryMs) => events.onStatus(s, retryMs),
+  status: (s, retryMs) => {
+    files.connection(s);
+    events.onStatus(s, retryMs);
+  },
 });
 const state = new PageState(conn, roomFromHash(location.hash));
 
@@ -50,6 +55,8 @@ const title = unreadTitle(state);
 const resume = resumeHandlers({ page, state, log, rooms });
 const mod = moderation({ page, state, log, topicBar, members: memberList, join });
 memberMenu({ elements: page.menu, memberList: page.memberList, textInput: page.textInput, state });
+const files = uploads({ page, state, log });
+imageViewer(page.log, page.viewer);
 const events = serverEvents({
   page,
   state,
@@ -61,6 +68,7 @@ const events = serverEvents({
   title,
   resume,
   moderation: mod,
+  uploads: files,
 });
 
 // "/op PASSWORD" is shown as dots while it is typed.

@@ -4,6 +4,7 @@
  * their own element groups (the room list, the topic bar) get theirs as the
  * group their constructor takes.
  */
+import type { ViewerElements } from "./file_view.ts";
 import type { MemberMenuElements } from "./member_menu.ts";
 import type { RoomListElements } from "./room_list.ts";
 import type { TopicBarElements } from "./topic_bar.ts";
@@ -30,6 +31,15 @@ export interface PageElements {
   roomNames: HTMLDataListElement;
   composer: HTMLFormElement;
   textInput: HTMLInputElement;
+  /** "Share a file", and the file input it opens. */
+  fileButton: HTMLButtonElement;
+  fileInput: HTMLInputElement;
+  /** The uploads on their way (hidden when none). */
+  uploadList: HTMLUListElement;
+  /** Shown over the messages while files are dragged over the chat. */
+  dropTarget: HTMLDivElement;
+  /** The overlay showing an image full size. */
+  viewer: ViewerElements;
   /** The message list and its "New messages below" button. */
   log: HTMLOListElement;
   jump: HTMLButtonElement;
@@ -60,6 +70,18 @@ export function findElements(): PageElements {
     roomNames: $<HTMLDataListElement>("room-names"),
     composer: $<HTMLFormElement>("composer"),
     textInput: $<HTMLInputElement>("text"),
+    fileButton: $<HTMLButtonElement>("file-button"),
+    fileInput: $<HTMLInputElement>("file-input"),
+    uploadList: $<HTMLUListElement>("uploads"),
+    dropTarget: $<HTMLDivElement>("drop-target"),
+    viewer: {
+      dialog: $<HTMLDialogElement>("viewer"),
+      title: $<HTMLElement>("viewer-title"),
+      frame: $<HTMLDivElement>("viewer-frame"),
+      open: $<HTMLAnchorElement>("viewer-open"),
+      download: $<HTMLAnchorElement>("viewer-download"),
+      close: $<HTMLButtonElement>("viewer-close"),
+    },
     log: $<HTMLOListElement>("log"),
     jump: $<HTMLButtonElement>("jump"),
     rooms: {

@@ -121,7 +121,7 @@ export function resumeHandlers(d: ResumeDeps): Resume {
     for (const m of history) {
       const mine = resume && !reset && same(m.from, me())
         ? [...pending].find(([ref, p]) =>
-          p.room === key && p.text === m.text &&
+          p.room === key && p.text === m.text && p.url === m.file?.url &&
           (outbox.get(ref)?.type === "me") === (m.action === true)
         )
         : undefined;
@@ -135,7 +135,7 @@ export function resumeHandlers(d: ResumeDeps): Resume {
       log.addTo(key, li);
       if (resume && r !== tracker().current && !same(m.from, me())) {
         r.unread++;
-        if (mentions(m.text, me()).length > 0) r.mentioned = true;
+        if (!m.file && mentions(m.text, me()).length > 0) r.mentioned = true;
       }
     }
   }

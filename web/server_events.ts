@@ -18,6 +18,7 @@ import type { Resume } from "./resume.ts";
 import type { PageState } from "./state.ts";
 import type { UnreadTitle } from "./title.ts";
 import type { TopicBar } from "./topic_bar.ts";
+import type { Uploads } from "./uploads.ts";
 import type { MessageLog } from "./view.ts";
 
 /** What {@linkcode serverEvents} needs. */
@@ -32,6 +33,7 @@ export interface ServerEventsDeps {
   title: UnreadTitle;
   resume: Resume;
   moderation: Moderation;
+  uploads: Uploads;
 }
 
 /** The page's handlers for its connection (`ConnectionHandlers` in connection.ts). */
@@ -63,7 +65,8 @@ export function serverEvents(d: ServerEventsDeps): ServerEvents {
       case "room":
         return entered(e);
       case "message": {
-        const mention = !same(e.from, me()) && mentions(e.text, me()).length > 0;
+        // A file's name is no mention.
+        const mention = !e.file && !same(e.from, me()) && mentions(e.text, me()).length > 0;
         const key = keyOf(e.room);
         const verdict = tracker().judge(e.room, e.seq, false, mention);
         if (verdict === "duplicate") return;
@@ -81,6 +84,8 @@ export function serverEvents(d: ServerEventsDeps): ServerEvents {
         const verdict = roomOf(e.room)?.seq.judge(e.seq, true);
         const retrying = outbox.retrying;
         outbox.settle(e.ref);
+        // A file we shared whose PUT has not been answered yet: its message waits for that.
+        if (d.uploads.acked(e.ref, e.seq)) return;
         const p = e.ref === undefined ? undefined : pending.get(e.ref);
         if (p) {
           pending.delete(e.ref!);
@@ -148,6 +153,8 @@ export function serverEvents(d: ServerEventsDeps): ServerEvents {
         if (r === tracker().current) topicBar.render(r);
         return;
       }
+      case "upload":
+        return d.uploads.granted(e);
       case "rooms":
         suggest(e.rooms);
         if (state.quietRooms > 0) {
@@ -233,6 +240,8 @@ export function serverEvents(d: ServerEventsDeps): ServerEvents {
       if (joinView.hidden) showJoin();
       return nameProblem(`${message}.`.replace(/\.\.$/, "."));
     }
+    // An upload refused (too large, too fast, muted…): its row in the uploads says why.
+    if (d.uploads.refused(code, message, ref)) return;
     if (state.entering !== null && (code === "bad_room" || code === "room_limit")) {
       // The room asked for (perhaps by the address) cannot be entered: the address says where we are.
       state.entering = null;

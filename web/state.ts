@@ -20,6 +20,8 @@ export interface Pending {
   text: string;
   /** The room's key. */
   room: string;
+  /** A file we shared: its URL (the history's copy is told by it, not by the text). */
+  url?: string;
 }
 
 /** The page's state; see the module doc. */

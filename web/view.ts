@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 import type { ChatMessage } from "../protocol/events.ts";
+import { fileBody } from "./file_view.ts";
 import { colourClass, mentions } from "./names.ts";
 
 /** How close to the bottom (px) still counts as "reading the newest". */
@@ -128,6 +129,13 @@ export class MessageLog {
     }
   }
 
+  /** Runs `change` (to what is around the list, which may resize it); the newest stays in view if it was. */
+  keepEnd(change: () => void): void {
+    const stick = this.#atBottom();
+    change();
+    if (stick) this.scrollToEnd();
+  }
+
   /** The key of the room shown. */
   get shown(): string | null {
     return this.#shown;
@@ -188,11 +196,16 @@ export class MessageLog {
     this.#jump.hidden = true;
   }
 
-  /** A room message, ours or someone else's. */
+  /** A room message, ours or someone else's; one sharing a file shows the file. */
   message(
-    m: Pick<ChatMessage, "from" | "text" | "action"> & { ts?: string },
+    m: Pick<ChatMessage, "from" | "text" | "action" | "file"> & { ts?: string },
     me: string,
   ): HTMLLIElement {
+    if (m.file) {
+      const li = el("li", "msg file");
+      li.append(time(m.ts), nameButton(m.from), ": ", fileBody(m.file));
+      return li;
+    }
     const li = el("li", m.action ? "msg action" : "msg");
     li.append(time(m.ts));
     if (m.action) li.append("* ", nameButton(m.from), " ", body(m.text, me));
