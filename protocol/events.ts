@@ -90,6 +90,9 @@ export type ServerEvent =
     key?: string;
     /** Operators among `members` (absent: none). */
     ops?: string[];
+    /** A big room: how many members it has; `members` lists only some (`who` lists all). */
+    count?: number;
+    partial?: true;
   }
   | ChatMessage
   | { type: "dm"; ts: string; from: string; to: string; text: string; ref?: string }
@@ -108,6 +111,9 @@ export type ServerEvent =
     ops?: string[];
     /** Only operators may set the topic. */
     locked?: true;
+    /** A big room: how many members it has; `members` lists only some (`who` lists all). */
+    count?: number;
+    partial?: true;
   }
   | { type: "topic"; room: string; ts: string; from: string; text: string }
   | { type: "rooms"; rooms: RoomSummary[] }

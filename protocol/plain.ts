@@ -22,6 +22,13 @@ export function fileSize(bytes: number): string {
   return `${v.toFixed(1)} ${units[i]}`;
 }
 
+/** A big room's count ("10000 online, too many to list: /who shows them"), or the list. */
+function listOrCount(names: string[], count: number | undefined): string {
+  return count === undefined
+    ? onlineList(names)
+    : `${count} online, too many to list here (/who lists them)`;
+}
+
 /** "3 online: alice, bob, carol" */
 export function onlineList(names: string[]): string {
   return `${names.length} online: ${names.join(", ")}`;
@@ -85,9 +92,11 @@ export function renderPlain(event: ServerEvent, viewer?: string): string | null 
       return plainMessage(event) + "\n";
     case "welcome":
       return historyLines(event.history) +
-        `* Welcome, ${event.name}! ${onlineList(event.members)}. Type /help for commands.\n`;
+        `* Welcome, ${event.name}! ${
+          listOrCount(event.members, event.count)
+        }. Type /help for commands.\n`;
     case "room":
-      return `* Now in #${event.room}: ${onlineList(event.members)}.${
+      return `* Now in #${event.room}: ${listOrCount(event.members, event.count)}.${
         event.topic ? ` Topic: ${event.topic}` : ""
       }\n` + historyLines(event.history);
     case "topic":

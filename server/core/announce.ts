@@ -36,6 +36,7 @@ export function showOperator(chat: Chat, member: Member): void {
   chat.settle();
   const plain = new Frame({ type: "notice", text: `${member.name} is now an operator` });
   for (const room of member.rooms) {
+    room.opsChanged();
     const names = room.names();
     const frame = new Frame({ type: "members", room: room.name, names, ops: room.ops() });
     for (const m of room.members) {

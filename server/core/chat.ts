@@ -1,7 +1,7 @@
 import type { LeaveReason, RoomSummary, ServerEvent } from "../../protocol/events.ts";
 import { foldName, nameKey, nameProblem } from "../../protocol/names.ts";
 import type { Clock } from "./clock.ts";
-import { Frame } from "./frame.ts";
+import { Frame, FrameRun } from "./frame.ts";
 import type { History } from "./history.ts";
 import type { Ledger } from "./ledger.ts";
 import { LocalLedger } from "./local_ledger.ts";
@@ -13,7 +13,7 @@ import { type Member, Room } from "./room.ts";
 import { type Refusal, refuse, Rooms } from "./rooms.ts";
 import { NO_STORE } from "./moderation_types.ts";
 import { PasswordGate } from "./password_gate.ts";
-import { type JoinRequest, roomEvent, sinceFor, welcomeEvent } from "./join_request.ts";
+import { BIG_ROOM, type JoinRequest, roomEvent, sinceFor, welcomeEvent } from "./join_request.ts";
 import { Reservations } from "./reservations.ts";
 import { type FileSharing, NO_FILES } from "./files.ts";
 import type { FileInfo } from "../../protocol/events.ts";
@@ -22,6 +22,10 @@ export type { Refusal };
 
 /** Most messages replayed for a `since` resume, by default. */
 export const MAX_RESUME = 10_000;
+/** How long a big room's joins and leaves wait to be announced together. */
+export const PRESENCE_BATCH_MS = 20;
+/** Most joins and leaves in one batch: a bigger one is sent at once. */
+const PRESENCE_BATCH_MAX = 1000;
 /** The longest topic, in characters. */
 export const MAX_TOPIC = 300;
 
@@ -56,6 +60,16 @@ export interface ChatOptions {
 
 export type { JoinRequest };
 
+/** What {@linkcode Chat.configure} may change. */
+export interface ChatLimits {
+  /** Messages replayed on entering a room. */
+  replay?: number;
+  /** Most members at once. */
+  maxMembers?: number;
+  /** Most rooms that may exist. */
+  maxRooms?: number;
+}
+
 /**
  * The server's one owner of members and rooms. Every method is synchronous,
  * so no other task can observe it half-changed: that is the server's only
@@ -70,9 +84,9 @@ export class Chat {
   readonly #rooms: Rooms;
   readonly #history: History;
   readonly #relay: Relay;
-  readonly #replay: number;
+  #replay: number;
   readonly #maxResume: number;
-  readonly #maxMembers: number;
+  #maxMembers: number;
   readonly #clock: Clock;
   readonly #log: Log;
   readonly #version: string;
@@ -81,6 +95,9 @@ export class Chat {
   #local = 0;
   /** Operators, bans, mutes, locks. */
   readonly moderation: Moderation;
+  /** Big rooms' joins and leaves not announced yet (see #announce). */
+  readonly #presence = new Map<Room, { frames: Frame[]; subjects: Member[] }>();
+  #presenceTimer: ReturnType<typeof setTimeout> | undefined;
   /** Reserved names: sessions check them before they join. */
   readonly reservations: Reservations;
   /** Where uploads are granted; set once at start (the web side makes it after the Chat). */
@@ -94,6 +111,7 @@ export class Chat {
     this.#relay = new Relay(
       options.ledger ?? new LocalLedger(options.history, this.#log),
       options.clock,
+      (room) => this.#flushPresence(room),
     );
     this.#observer = options.observer;
     this.#replay = options.replay ?? 50;
@@ -113,6 +131,16 @@ export class Chat {
       clock: options.clock,
       log: this.#log,
     });
+  }
+
+  /**
+   * Changes the limits a reload may change: they hold for what happens from
+   * now on (nobody is dropped when a limit goes below what exists).
+   */
+  configure(limits: ChatLimits): void {
+    if (limits.replay !== undefined) this.#replay = limits.replay;
+    if (limits.maxMembers !== undefined) this.#maxMembers = limits.maxMembers;
+    if (limits.maxRooms !== undefined) this.#rooms.max = limits.maxRooms;
   }
 
   /** How many members this node holds (stand-ins of other nodes' not counted). */
@@ -190,6 +218,62 @@ export class Chat {
       : this.#history.since(room.name, since, this.#maxResume);
   }
 
+  /**
+   * Announces a join or leave of `subject` to `room`: at once in a small
+   * room; in a big one (see BIG_ROOM) within {@linkcode PRESENCE_BATCH_MS},
+   * together with the others of that time, as one hand-over per member.
+   * A join storm would otherwise hand every member one frame per joiner.
+   */
+  #announce(room: Room, event: ServerEvent, subject: Member): void {
+    if (room.size < BIG_ROOM && !this.#presence.has(room)) return this.#broadcast(room, event);
+    let batch = this.#presence.get(room);
+    if (!batch) this.#presence.set(room, batch = { frames: [], subjects: [] });
+    batch.frames.push(new Frame(event));
+    batch.subjects.push(subject);
+    if (batch.frames.length >= PRESENCE_BATCH_MAX) return this.#flushPresence(room);
+    if (this.#presenceTimer === undefined) {
+      this.#presenceTimer = setTimeout(() => {
+        this.#presenceTimer = undefined;
+        this.#flushPresence();
+      }, PRESENCE_BATCH_MS);
+    }
+  }
+
+  /**
+   * Sends the batched joins and leaves of `room` (of every room without
+   * one): a member gets those after its own last join in the batch (its
+   * welcome listed the earlier ones), the others all of them.
+   */
+  #flushPresence(room?: Room): void {
+    if (this.#presence.size === 0) return;
+    if (room === undefined) {
+      for (const r of [...this.#presence.keys()]) this.#flushPresence(r);
+      return;
+    }
+    const batch = this.#presence.get(room);
+    if (!batch) return;
+    this.#presence.delete(room);
+    const run = new FrameRun(batch.frames);
+    const last = new Map<Member, number>();
+    batch.subjects.forEach((m, i) => last.set(m, i));
+    for (const m of room.members) {
+      const tagged = m.current !== room;
+      const k = last.get(m);
+      if (k === undefined && m.peer.sendRun) m.peer.sendRun(run, undefined, [], tagged);
+      else {
+        for (let i = (k ?? -1) + 1; i < batch.frames.length; i++) {
+          m.peer.send(batch.frames[i], tagged);
+        }
+      }
+    }
+  }
+
+  /** Publishes what is pending: batched joins and leaves first, then messages. */
+  #flushAll(): void {
+    this.#flushPresence();
+    this.#relay.flush();
+  }
+
   /** Sends an event to every member of `room` (prefixing it where the room is not current). */
   #broadcast(room: Room, event: ServerEvent, except?: Member): void {
     const frame = new Frame(event);
@@ -225,7 +309,11 @@ export class Chat {
     const since = (room: Room) => sinceFor(req, reset, room, this.defaultRoom);
     this.#members.set(nameKey(member.name), member);
     for (const room of rooms) {
-      this.#broadcast(room, { type: "join", room: room.name, ts: this.#ts(), name: member.name });
+      this.#announce(
+        room,
+        { type: "join", room: room.name, ts: this.#ts(), name: member.name },
+        member,
+      );
       room.add(member);
       member.rooms.add(room);
     }
@@ -253,7 +341,9 @@ export class Chat {
   }
 
   #sendRoom(member: Member, room: Room, since?: number): void {
-    member.peer.send(new Frame(roomEvent(room, this.#history_of(room, since)), member.name));
+    member.peer.send(
+      new Frame(roomEvent(room, this.#history_of(room, since), member.name), member.name),
+    );
   }
 
   /**
@@ -266,7 +356,11 @@ export class Chat {
     if (!(room instanceof Room)) return room;
     this.#relay.flush();
     if (!member.rooms.has(room)) {
-      this.#broadcast(room, { type: "join", room: room.name, ts: this.#ts(), name: member.name });
+      this.#announce(
+        room,
+        { type: "join", room: room.name, ts: this.#ts(), name: member.name },
+        member,
+      );
       room.add(member);
       member.rooms.add(room);
       this.#log("info", `${member.name} entered #${room.name}`);
@@ -294,7 +388,7 @@ export class Chat {
     if (!member.remote) member.peer.send(new Frame(event, member.name));
     room.remove(member);
     member.rooms.delete(room);
-    this.#broadcast(room, event);
+    this.#announce(room, event, member);
     if (member.current === room) {
       member.current = member.rooms.has(this.defaultRoom)
         ? this.defaultRoom
@@ -316,7 +410,11 @@ export class Chat {
     for (const room of member.rooms) {
       room.remove(member);
       if (!this.#closed) {
-        this.#broadcast(room, { type: "leave", room: room.name, ts, name: member.name, reason });
+        this.#announce(
+          room,
+          { type: "leave", room: room.name, ts, name: member.name, reason },
+          member,
+        );
       }
     }
     member.rooms.clear();
@@ -348,7 +446,7 @@ export class Chat {
 
   /** Publishes pending messages now: called before any direct reply, to keep replies in order. */
   settle(): void {
-    this.#relay.flush();
+    this.#flushAll();
   }
 
   /** Sets the topic of a room the member is in; everyone in it is told, the setter too. */
@@ -358,7 +456,7 @@ export class Chat {
     }
     const locked = member.remote ? null : this.moderation.topicAllowed(member, room);
     if (locked) return locked;
-    this.#relay.flush();
+    this.#flushAll();
     room.topic = text;
     this.#history.saveRoom(room.name, text);
     const ts = this.#ts();
@@ -395,7 +493,7 @@ export class Chat {
     if (mute) return refuse("muted", this.moderation.mutedText(mute));
     const target = this.find(to);
     if (!target) return refuse("no_such_user", `nobody called ${to} is here, /who lists who is`);
-    this.#relay.flush();
+    this.#flushAll();
     const event: ServerEvent = {
       type: "dm",
       ts: this.#ts(),
@@ -415,7 +513,7 @@ export class Chat {
     const refusal = this.checkName(name, member);
     if (refusal) return refusal;
     if (name === member.name) return null;
-    this.#relay.flush();
+    this.#flushAll();
     const old = member.name;
     this.#members.delete(nameKey(old));
     member.name = name;
@@ -434,7 +532,7 @@ export class Chat {
 
   /** Tells everyone the server is going away and closes every member's connection. */
   shutdown(message: string): void {
-    this.#relay.flush();
+    this.#flushAll();
     this.#closed = true;
     this.#local = 0;
     const frame = new Frame({ type: "shutdown", message });

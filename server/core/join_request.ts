@@ -33,6 +33,26 @@ export function sinceFor(
   return undefined;
 }
 
+/**
+ * A room bigger than this is a big room: its welcome and `room` events list
+ * only the first {@linkcode LISTED} members (and the one joining), with
+ * `count` and `partial` (`who` lists them all), and its joins and leaves
+ * are announced in batches (see Chat). Listing every member to every
+ * joiner is quadratic: 10 000 joins would send 10 000 lists of up to
+ * 10 000 names.
+ */
+export const BIG_ROOM = 500;
+/** Members listed in a big room's welcome. */
+export const LISTED = 50;
+
+/** The members a welcome or `room` event lists: all of a small room; some of a big one. */
+export function listed(room: Room, self: string): { members: string[]; count?: number } {
+  if (room.size <= BIG_ROOM) return { members: room.names() };
+  const some = room.someNames(LISTED);
+  if (!some.some((n) => nameKey(n) === nameKey(self))) some.push(self);
+  return { members: some, count: room.size };
+}
+
 /** What `welcome` says besides the member's name and rooms. */
 export interface WelcomeParts {
   name: string;
@@ -49,16 +69,21 @@ export interface WelcomeParts {
 /** The `welcome` event: the default room's members and history, if the member is in it. */
 export function welcomeEvent(p: WelcomeParts): ServerEvent {
   const inLobby = p.rooms.includes(p.defaultRoom);
+  const list = inLobby ? listed(p.defaultRoom, p.name) : { members: [] };
   const welcome: Extract<ServerEvent, { type: "welcome" }> = {
     type: "welcome",
     name: p.name,
-    members: inLobby ? p.defaultRoom.names() : [],
+    members: list.members,
     history: p.history,
     server: { name: "chat", version: p.version },
     room: p.defaultRoom.name,
     rooms: p.rooms.map((r) => r.name),
     epoch: p.epoch,
   };
+  if (list.count !== undefined) {
+    welcome.count = list.count;
+    welcome.partial = true;
+  }
   if (p.reset) welcome.reset = true;
   if (p.key !== undefined) welcome.key = p.key;
   const ops = inLobby ? p.defaultRoom.ops() : [];
@@ -67,14 +92,19 @@ export function welcomeEvent(p: WelcomeParts): ServerEvent {
 }
 
 /** The `room` event of entering `room`: topic, members (operators, lock) and history. */
-export function roomEvent(room: Room, history: ChatMessage[]): ServerEvent {
+export function roomEvent(room: Room, history: ChatMessage[], self: string): ServerEvent {
+  const list = listed(room, self);
   const event: Extract<ServerEvent, { type: "room" }> = {
     type: "room",
     room: room.name,
     topic: room.topic,
-    members: room.names(),
+    members: list.members,
     history,
   };
+  if (list.count !== undefined) {
+    event.count = list.count;
+    event.partial = true;
+  }
   const ops = room.ops();
   if (ops.length > 0) event.ops = ops;
   if (room.locked) event.locked = true;

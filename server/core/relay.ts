@@ -23,9 +23,13 @@ export class Relay implements LedgerSink {
   #scheduled = false;
   readonly #barriers: Barriers;
 
-  constructor(ledger: Ledger, clock: Clock) {
+  readonly #beforeDeliver: (room: Room) => void;
+
+  /** `beforeDeliver` runs before a room's messages are shown (the Chat sends its pending joins). */
+  constructor(ledger: Ledger, clock: Clock, beforeDeliver: (room: Room) => void = () => {}) {
     this.#ledger = ledger;
     this.#clock = clock;
+    this.#beforeDeliver = beforeDeliver;
     this.#barriers = new Barriers(clock);
     ledger.bind(this);
   }
@@ -93,6 +97,7 @@ export class Relay implements LedgerSink {
   }
 
   deliver(room: Room, entries: Entry[]): void {
+    this.#beforeDeliver(room);
     const released: Held[] = [];
     for (const e of entries) {
       if (e.draft?.stored && !e.duplicate) e.draft.stored(e.message.seq);

@@ -46,6 +46,7 @@ export class Room {
   // each entry would be quadratic.
   readonly #sorted: string[] = [];
   readonly #byKey = new Map<string, Member>();
+  #ops: string[] | null = null;
 
   constructor(name: string, topic = "", lastSeq = 0) {
     this.name = name;
@@ -64,14 +65,31 @@ export class Room {
     return this.#sorted.map((key) => this.#byKey.get(key)!.name);
   }
 
-  /** The operators among the members, sorted like `names`. */
-  ops(): string[] {
+  /** The first `limit` members' names, sorted like `names` (a big room's welcome lists no more). */
+  someNames(limit: number): string[] {
     const out: string[] = [];
-    for (const key of this.#sorted) {
-      const m = this.#byKey.get(key)!;
-      if (m.operator) out.push(m.name);
+    for (let i = 0; i < this.#sorted.length && i < limit; i++) {
+      out.push(this.#byKey.get(this.#sorted[i])!.name);
     }
     return out;
+  }
+
+  /**
+   * The operators among the members, sorted like `names`. Kept until the
+   * members or an operator change: every welcome of a big room asks.
+   */
+  ops(): string[] {
+    if (this.#ops) return [...this.#ops];
+    const out: Member[] = [];
+    for (const m of this.members) if (m.operator) out.push(m);
+    out.sort((a, b) => (nameKey(a.name) < nameKey(b.name) ? -1 : 1));
+    this.#ops = out.map((m) => m.name);
+    return [...this.#ops];
+  }
+
+  /** A member became (or stopped being) an operator. */
+  opsChanged(): void {
+    this.#ops = null;
   }
 
   has(m: Member): boolean {
@@ -81,8 +99,14 @@ export class Room {
   add(m: Member): void {
     if (this.members.has(m)) return;
     this.members.add(m);
+    if (m.operator) this.#ops = null;
     const key = nameKey(m.name);
     this.#byKey.set(key, m);
+    this.#sorted.splice(this.#place(key), 0, key);
+  }
+
+  /** Where `key` is (or would go) in the sorted keys: a binary search, not a scan. */
+  #place(key: string): number {
     const a = this.#sorted;
     let lo = 0, hi = a.length;
     while (lo < hi) {
@@ -90,31 +114,37 @@ export class Room {
       if (a[mid] < key) lo = mid + 1;
       else hi = mid;
     }
-    a.splice(lo, 0, key);
+    return lo;
+  }
+
+  #unlist(key: string): void {
+    const i = this.#place(key);
+    if (this.#sorted[i] === key) this.#sorted.splice(i, 1);
   }
 
   remove(m: Member): void {
     if (!this.members.delete(m)) return;
+    if (m.operator) this.#ops = null;
     const key = nameKey(m.name);
     this.#byKey.delete(key);
-    const i = this.#sorted.indexOf(key);
-    if (i >= 0) this.#sorted.splice(i, 1);
+    this.#unlist(key);
   }
 
   /** Moves a member to its new name in the sorted list; call after `m.name` changed. */
   renamed(m: Member, oldName: string): void {
     if (!this.members.has(m)) return;
+    this.#ops = null;
     this.members.delete(m);
     const oldKey = nameKey(oldName);
     this.#byKey.delete(oldKey);
-    const i = this.#sorted.indexOf(oldKey);
-    if (i >= 0) this.#sorted.splice(i, 1);
+    this.#unlist(oldKey);
     this.add(m);
   }
 
   /** Empties the room (at shutdown). */
   clear(): void {
     this.members.clear();
+    this.#ops = null;
     this.#byKey.clear();
     this.#sorted.length = 0;
   }
