@@ -13,6 +13,14 @@ export interface FlagSpec {
   env?: string;
   /** May be given more than once: its value is then a list. */
   multiple?: boolean;
+  /** The only values it takes (offered by shell completion). */
+  choices?: readonly string[];
+  /** A value to show in an example config where the default is not one (`6667` for "off"). */
+  example?: string;
+  /** Only on the command line: not a key of `chat serve --config`'s file. */
+  cliOnly?: boolean;
+  /** A change in the config file takes effect only after a restart (SIGHUP logs it). */
+  restart?: boolean;
   help: string;
 }
 

@@ -6,6 +6,7 @@ import type { ChatObserver } from "./core/observer.ts";
 import type { ModerationStore } from "./core/moderation_types.ts";
 import type { ReservationStore } from "./core/reservations.ts";
 import type { StorageStats } from "./transport/metrics.ts";
+import type { RetainPolicy } from "./storage/retention.ts";
 
 /**
  * Where a server keeps what it shares: one node with its SQLite file
@@ -31,6 +32,11 @@ export interface Backend {
   kept(room: string, seq: number): boolean | Promise<boolean>;
   /** Where reserved names are kept, each lasting `ttlMs` after its last use. */
   reservationStore(ttlMs: number): ReservationStore;
+  /**
+   * Applies another `--retain` from the next pass on (a reload); absent
+   * where retention cannot change at run time (a cluster: a restart).
+   */
+  setRetain?(policy: RetainPolicy): void;
   /** Append timings for /metrics, where the history is timed. */
   readonly storage?: StorageStats;
   /** Whether new members can be served now (for /healthz). */

@@ -1,11 +1,28 @@
 import { parseFlags, renderHelp, UsageError } from "../cli/flags.ts";
-import { nameProblem, normalizeName } from "../protocol/names.ts";
-import { CidrList } from "./core/address.ts";
+import { type ConfigFile, ConfigFileError } from "./config_file.ts";
+import {
+  bytes,
+  cidrs,
+  dbPath,
+  intIn,
+  nonEmpty,
+  optionalFile,
+  pingTimeout,
+  rateLimit,
+  redisUrl,
+  reserveNames,
+  retain,
+  roomName,
+  seconds,
+  serverName,
+  webUrl,
+} from "./config_values.ts";
+import type { CidrList } from "./core/address.ts";
 import type { LogLevel } from "./core/peer.ts";
 import type { RateLimit } from "./core/rate_limit.ts";
 import { LOG_LEVELS } from "./log.ts";
 import { SERVE_FLAGS } from "./serve_flags.ts";
-import { parseRetain, type RetainPolicy } from "./storage/retention.ts";
+import type { RetainPolicy } from "./storage/retention.ts";
 
 export { SERVE_FLAGS };
 
@@ -63,256 +80,203 @@ export interface ServeConfig {
   readonly reserveNamesMs: number | null;
 }
 
-function intIn(flag: string, raw: string, min: number, max: number): number {
-  const n = /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, got "${raw}"`);
-  }
-  return n;
-}
-
-function bytes(flag: string, raw: string, min: number): number {
-  const m = /^(\d+)([kKmMgG]?)$/.exec(raw.trim());
-  if (!m) {
-    throw new UsageError(
-      `--${flag} must be a size in bytes like 4096, 64k, 1m or 1g, got "${raw}"`,
-    );
-  }
-  const n = Number(m[1]) *
-    ({ "": 1, k: 1024, m: 1 << 20, g: 1 << 30 }[m[2].toLowerCase()] ?? 1);
-  if (n < min) throw new UsageError(`--${flag} must be at least ${min} bytes, got "${raw}"`);
-  return n;
-}
-
-function seconds(flag: string, raw: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(raw.trim());
-  if (!m || Number(m[1]) <= 0) {
-    throw new UsageError(
-      `--${flag} must be a positive number of seconds like 30 or 0.5, got "${raw}"`,
-    );
-  }
-  return m[2] === "ms" ? Number(m[1]) : Number(m[1]) * 1000;
-}
-
-function rateLimit(raw: string): RateLimit {
-  const m = /^(\d+(?:\.\d+)?)(?::(\d+))?$/.exec(raw.trim());
-  if (!m) {
-    throw new UsageError(
-      `--rate-limit must be RATE or RATE:BURST in lines per second, like 10:40 or 0 (off), got "${raw}"`,
-    );
-  }
-  const perSecond = Number(m[1]);
-  return {
-    perSecond,
-    burst: m[2] ? Math.max(1, Number(m[2])) : Math.max(1, Math.ceil(perSecond * 4)),
-  };
-}
-
-function dbPath(raw: string): string {
-  if (raw.trim() === "") {
-    throw new UsageError("--db cannot be empty, try chat.db or :memory:");
-  }
-  return raw;
-}
-
-// With --redis everything nodes share lives in Redis: a --db too would
-// suggest a second copy that nobody reads.
-function redisUrl(raw: string, dbGiven: boolean): string | null {
-  const v = raw.trim();
-  if (v === "" || v === "none") return null;
-  if (!/^rediss?:\/\//.test(v)) {
-    throw new UsageError(`--redis must look like redis://HOST:PORT, got "${v}"`);
-  }
-  if (dbGiven) {
-    throw new UsageError(
-      "--redis keeps the history in Redis: drop --db (or CHAT_DB), or drop --redis for one node",
-    );
-  }
-  return v;
-}
-
-// Like --retain's ages: 30d, 12h, 90m, 45s.
-function reserveNames(raw: string): number | null {
-  const text = raw.trim().toLowerCase();
-  if (text === "off") return null;
-  const m = /^(\d{1,6})([smhd])$/.exec(text);
-  if (!m || Number(m[1]) === 0) {
-    throw new UsageError(
-      `--reserve-names must be a duration like 30d, 12h, 90m or 45s, or off, got "${raw}"`,
-    );
-  }
-  const unit: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-  return Number(m[1]) * unit[m[2]];
-}
-
-function retain(raw: string): RetainPolicy {
-  try {
-    return parseRetain(raw);
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
-}
-
-// `chat join` pings every 10 s: a shorter timeout would drop it.
-function pingTimeout(raw: string): number {
-  const ms = seconds("ping-timeout", raw);
-  if (ms < 15_000) {
-    throw new UsageError(`--ping-timeout must be at least 15 seconds, got "${raw}"`);
-  }
-  return ms;
-}
-
-function roomName(raw: string): string {
-  const name = normalizeName(raw).replace(/^#/, "");
-  const problem = nameProblem(name);
-  if (problem) {
-    throw new UsageError(
-      `--default-room "${raw}" is not a room name: ${problem.replace(/\bname\b/g, "room name")}`,
-    );
-  }
-  return name;
-}
-
-function optionalFile(raw: string): string | null {
-  const v = raw.trim();
-  return v === "" || v === "none" ? null : v;
-}
-
-function cidrs(flag: string, raw: string): CidrList {
-  if (raw.trim() === "none") return CidrList.none;
-  try {
-    return CidrList.parse(raw);
-  } catch (err) {
-    throw new UsageError(`--${flag}: ${err instanceof Error ? err.message : err}`);
-  }
-}
-
-// No --password flag: `ps` would show it to every user of the machine.
+// No --password flag: `ps` would show it to every user of the machine. The
+// file named by the flag wins over CHAT_PASSWORD, which wins over the file
+// named in the config file (flag > env > file).
 function passwordSource(
-  file: string | boolean | undefined,
+  s: Setting,
+  file: string,
   envValue: string | undefined,
   flag = "--password-file",
 ): ServeConfig["password"] {
-  if (typeof file === "string") {
-    if (file.trim() === "") {
-      throw new UsageError(`${flag} cannot be empty, name the file holding the password`);
-    }
-    return Object.freeze({ file });
+  const env = envValue !== undefined && envValue !== "" ? envValue : null;
+  if (s.source.kind === "default" || (s.source.kind === "file" && env !== null)) {
+    return env === null ? null : Object.freeze({ value: env });
   }
-  if (envValue !== undefined && envValue !== "") return Object.freeze({ value: envValue });
-  return null;
+  if (file.trim() === "") {
+    throw new UsageError(`${flag} cannot be empty, name the file holding the password`);
+  }
+  return Object.freeze({ file });
+}
+
+/** Where a setting's value came from, for `--print-config` and error messages. */
+export type Source =
+  | { readonly kind: "flag" }
+  | { readonly kind: "env"; readonly name: string }
+  | { readonly kind: "file"; readonly path: string; readonly line: number }
+  | { readonly kind: "default" };
+
+/** One setting's value, as the string a flag would give, and where it came from. */
+export interface Setting {
+  readonly raw: string;
+  readonly source: Source;
+}
+
+/** Every flag's value, resolved flag > env > file > default, before validation. */
+export interface ServeSettings {
+  readonly values: ReadonlyMap<string, Setting>;
+  /** The environment it was resolved in (CHAT_PASSWORD and CHAT_OP_PASSWORD are read from it). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The config file, if one was given. */
+  readonly file: ConfigFile | null;
+}
+
+/** The config file named by `--config` or CHAT_CONFIG, or null. */
+export function configPath(
+  args: string[],
+  env: Record<string, string | undefined>,
+): string | null {
+  const values = parseFlags(args, SERVE_FLAGS);
+  const path = (values.config as string | undefined) ?? env.CHAT_CONFIG;
+  if (path === undefined || path.trim() === "" || path === "none") return null;
+  return path;
 }
 
 /**
- * Parses `chat serve`'s arguments and environment into a frozen config.
- * Throws {@linkcode UsageError} naming the flag for anything invalid.
+ * Resolves every flag: a command-line flag wins over its environment
+ * variable, which wins over the config file, which wins over the default.
+ * Throws {@linkcode UsageError} for a bad command line.
+ */
+export function resolveServeSettings(
+  args: string[],
+  env: Record<string, string | undefined>,
+  file: ConfigFile | null = null,
+): ServeSettings {
+  const flags = parseFlags(args, SERVE_FLAGS);
+  const values = new Map<string, Setting>();
+  for (const f of SERVE_FLAGS) {
+    const given = flags[f.name];
+    const fromFile = f.cliOnly ? undefined : file?.values.get(f.name);
+    let s: Setting;
+    if (given !== undefined) {
+      s = { raw: given === true ? "on" : String(given), source: { kind: "flag" } };
+    } else if (f.env && env[f.env] !== undefined) {
+      s = { raw: env[f.env]!, source: { kind: "env", name: f.env } };
+    } else if (fromFile && file) {
+      s = { raw: fromFile.raw, source: { kind: "file", path: file.path, line: fromFile.line } };
+    } else s = { raw: f.default, source: { kind: "default" } };
+    values.set(f.name, Object.freeze(s));
+  }
+  return Object.freeze({ values, env: Object.freeze({ ...env }), file });
+}
+
+/**
+ * Parses `chat serve`'s arguments and environment (and a config file's
+ * values) into a frozen config. Throws {@linkcode UsageError} naming the
+ * flag for anything invalid.
  */
 export function parseServeConfig(
   args: string[],
   env: Record<string, string | undefined>,
+  file: ConfigFile | null = null,
 ): ServeConfig {
-  const values = parseFlags(args, SERVE_FLAGS);
-  const get = (name: string): string => {
-    const f = SERVE_FLAGS.find((f) => f.name === name)!;
-    const v = values[name] ?? (f.env ? env[f.env] : undefined) ?? f.default;
-    return String(v);
-  };
-  const host = get("host").trim();
-  if (host === "") throw new UsageError("--host cannot be empty, try 0.0.0.0 or 127.0.0.1");
-  const logLevel = get("log-level") as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) {
-    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
+  return buildServeConfig(resolveServeSettings(args, env, file));
+}
+
+/** What a value's error says about where it came from. */
+function located(name: string, s: Setting, err: UsageError): UsageError {
+  switch (s.source.kind) {
+    case "file":
+      return new ConfigFileError(
+        `${s.source.path}:${s.source.line}: ${err.message.replace(`--${name}`, name)}`,
+      );
+    case "env":
+      return new UsageError(`${err.message} (set by env ${s.source.name})`);
+    default:
+      return err;
   }
-  const certFile = optionalFile(get("tls-cert"));
-  const keyFile = optionalFile(get("tls-key"));
-  if ((certFile === null) !== (keyFile === null)) {
-    throw new UsageError(
-      certFile === null
-        ? "--tls-key needs --tls-cert too: give both files, or neither for plain TCP"
-        : "--tls-cert needs --tls-key too: give both files, or neither for plain TCP",
-    );
-  }
-  return Object.freeze({
-    host,
-    port: intIn("port", get("port"), 0, 65535),
-    webPort: intIn("web-port", get("web-port"), 0, 65535),
-    web: values["no-web"] !== true,
-    ircPort: get("irc-port") === "off" ? null : intIn("irc-port", get("irc-port"), 0, 65535),
-    serverName: serverName(get("server-name")),
-    webUrl: webUrl(get("web-url")),
-    filesDir: get("files-dir") === "beside --db" ? null : nonEmpty("files-dir", get("files-dir")),
-    maxFileSize: bytes("max-file-size", get("max-file-size"), 1),
-    maxFilesBytes: bytes("max-files-bytes", get("max-files-bytes"), 1),
-    defaultRoom: roomName(get("default-room")),
-    maxRooms: intIn("max-rooms", get("max-rooms"), 1, 1_000_000),
-    history: intIn("history", get("history"), 0, 1_000_000),
-    maxLine: bytes("max-line", get("max-line"), 64),
-    maxClients: intIn("max-clients", get("max-clients"), 1, 1_000_000),
-    maxPerIp: intIn("max-per-ip", get("max-per-ip"), 0, 1_000_000),
-    maxPendingPerIp: intIn("max-pending-per-ip", get("max-pending-per-ip"), 0, 1_000_000),
-    trustProxy: cidrs("trust-proxy", get("trust-proxy")),
-    tls: certFile && keyFile ? Object.freeze({ certFile, keyFile }) : null,
-    password: passwordSource(values["password-file"] as string | undefined, env.CHAT_PASSWORD),
-    opPassword: passwordSource(
-      values["op-password-file"] as string | undefined,
-      env.CHAT_OP_PASSWORD,
-      "--op-password-file",
-    ),
-    handshakeTimeoutMs: seconds("handshake-timeout", get("handshake-timeout")),
-    pingTimeoutMs: pingTimeout(get("ping-timeout")),
-    rateLimit: Object.freeze(rateLimit(get("rate-limit"))),
-    maxOutbox: bytes("max-outbox", get("max-outbox"), 4096),
-    logLevel,
-    db: dbPath(get("db")),
-    retain: retain(get("retain")),
-    redis: redisUrl(get("redis"), values.db !== undefined || env.CHAT_DB !== undefined),
-    reserveNamesMs: reserveNames(get("reserve-names")),
-  });
 }
 
 /**
- * `--server-name`: one word of letters, digits, `.`, `-` and `_` (it is the
- * prefix of every IRC reply); by default the machine's host name.
+ * Validates resolved settings into a frozen {@linkcode ServeConfig}. An
+ * invalid value throws {@linkcode UsageError}: for one from the config
+ * file a {@linkcode ConfigFileError} naming the file, the line and the key.
  */
-function serverName(raw: string): string {
-  if (raw === "the host name") {
-    let host = "chat";
+export function buildServeConfig(settings: ServeSettings): ServeConfig {
+  const { values, env } = settings;
+  const setting = (name: string): Setting => values.get(name)!;
+  const get = (name: string): string => setting(name).raw;
+  const field = <T>(name: string, parse: (raw: string) => T): T => {
     try {
-      host = Deno.hostname();
-    } catch {
-      // no permission to read it: "chat" will do
+      return parse(get(name));
+    } catch (err) {
+      if (err instanceof UsageError) throw located(name, setting(name), err);
+      throw err;
     }
-    return /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(host) ? host : "chat";
-  }
-  const name = raw.trim();
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name)) {
-    throw new UsageError(
-      `--server-name must be one word of letters, digits, ".", "-" and "_" (like chat.example.org), got "${raw}"`,
+  };
+  const host = field("host", (raw) => {
+    if (raw.trim() === "") throw new UsageError("--host cannot be empty, try 0.0.0.0 or 127.0.0.1");
+    return raw.trim();
+  });
+  const logLevel = field("log-level", (raw) => {
+    if (!LOG_LEVELS.includes(raw as LogLevel)) {
+      throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${raw}"`);
+    }
+    return raw as LogLevel;
+  });
+  const certFile = optionalFile(get("tls-cert"));
+  const keyFile = optionalFile(get("tls-key"));
+  if ((certFile === null) !== (keyFile === null)) {
+    const [name, other] = certFile === null ? ["tls-key", "tls-cert"] : ["tls-cert", "tls-key"];
+    throw located(
+      name,
+      setting(name),
+      new UsageError(
+        `--${name} needs --${other} too: give both files, or neither for plain TCP`,
+      ),
     );
   }
-  return name;
-}
-
-function nonEmpty(flag: string, raw: string): string {
-  if (raw.trim() === "") throw new UsageError(`--${flag} cannot be empty`);
-  return raw;
-}
-
-/** `--web-url`: an http(s) URL without a path, query or fragment; no trailing slash. */
-function webUrl(raw: string): string | null {
-  if (raw === "http(s)://HOST:WEB-PORT") return null;
-  let u: URL;
-  try {
-    u = new URL(raw.trim());
-  } catch {
-    u = new URL("x:");
-  }
-  if ((u.protocol !== "http:" && u.protocol !== "https:") || u.search || u.hash) {
-    throw new UsageError(
-      `--web-url must be an http:// or https:// address like https://chat.example.org, got "${raw}"`,
-    );
-  }
-  return u.href.replace(/\/+$/, "");
+  const dbGiven = setting("db").source.kind !== "default";
+  return Object.freeze({
+    host,
+    port: field("port", (raw) => intIn("port", raw, 0, 65535)),
+    webPort: field("web-port", (raw) => intIn("web-port", raw, 0, 65535)),
+    web: get("no-web") !== "on",
+    ircPort: field("irc-port", (raw) => raw === "off" ? null : intIn("irc-port", raw, 0, 65535)),
+    serverName: field("server-name", serverName),
+    webUrl: field("web-url", webUrl),
+    filesDir: field(
+      "files-dir",
+      (raw) => raw === "beside --db" ? null : nonEmpty("files-dir", raw),
+    ),
+    maxFileSize: field("max-file-size", (raw) => bytes("max-file-size", raw, 1)),
+    maxFilesBytes: field("max-files-bytes", (raw) => bytes("max-files-bytes", raw, 1)),
+    defaultRoom: field("default-room", roomName),
+    maxRooms: field("max-rooms", (raw) => intIn("max-rooms", raw, 1, 1_000_000)),
+    history: field("history", (raw) => intIn("history", raw, 0, 1_000_000)),
+    maxLine: field("max-line", (raw) => bytes("max-line", raw, 64)),
+    maxClients: field("max-clients", (raw) => intIn("max-clients", raw, 1, 1_000_000)),
+    maxPerIp: field("max-per-ip", (raw) => intIn("max-per-ip", raw, 0, 1_000_000)),
+    maxPendingPerIp: field(
+      "max-pending-per-ip",
+      (raw) => intIn("max-pending-per-ip", raw, 0, 1_000_000),
+    ),
+    trustProxy: field("trust-proxy", (raw) => cidrs("trust-proxy", raw)),
+    tls: certFile && keyFile ? Object.freeze({ certFile, keyFile }) : null,
+    password: field(
+      "password-file",
+      (raw) => passwordSource(setting("password-file"), raw, env.CHAT_PASSWORD),
+    ),
+    opPassword: field(
+      "op-password-file",
+      (raw) =>
+        passwordSource(
+          setting("op-password-file"),
+          raw,
+          env.CHAT_OP_PASSWORD,
+          "--op-password-file",
+        ),
+    ),
+    handshakeTimeoutMs: field("handshake-timeout", (raw) => seconds("handshake-timeout", raw)),
+    pingTimeoutMs: field("ping-timeout", pingTimeout),
+    rateLimit: Object.freeze(field("rate-limit", rateLimit)),
+    maxOutbox: field("max-outbox", (raw) => bytes("max-outbox", raw, 4096)),
+    logLevel,
+    db: field("db", dbPath),
+    retain: field("retain", retain),
+    redis: field("redis", (raw) => redisUrl(raw, dbGiven)),
+    reserveNamesMs: field("reserve-names", reserveNames),
+  });
 }
 
 /** `chat serve --help`, generated from the flag table. */
@@ -321,8 +285,17 @@ export function serveHelp(): string {
     usage: "chat serve [flags]",
     about: ["Starts a chat room. People join with `chat join`, a browser, or `nc HOST PORT`."],
     flags: SERVE_FLAGS,
+    footer: [
+      "Every flag but --config, --print-config and --example-config is also a key of the",
+      "--config file, with the same name. The room and operator passwords come from files",
+      "(or env CHAT_PASSWORD, CHAT_OP_PASSWORD), never from a flag. SIGHUP reloads the",
+      "config file, the password files and the TLS pair without dropping anyone.",
+    ],
     examples: [
       "chat serve                       # room on port 8080, all interfaces",
+      "chat serve --config /etc/chat/chat.toml",
+      "chat serve --example-config > chat.toml",
+      "chat serve --config chat.toml --print-config",
       "chat serve --port 9000 --history 200",
       "chat serve --host 127.0.0.1 --rate-limit 0",
       "chat serve --db /var/lib/chat/chat.db --retain 30d,100000",

@@ -34,6 +34,7 @@ export function localBackend(config: ServeConfig, clock: Clock, log: Log): Backe
   // Timed, so /metrics can show how long storing a batch takes.
   const timed = new TimedHistory(history);
   let checkpoints: Checkpointer | null = null;
+  let started = false;
   return {
     history: timed,
     storage: timed.stats,
@@ -41,12 +42,15 @@ export function localBackend(config: ServeConfig, clock: Clock, log: Log): Backe
     kept: (room, seq) => history.kept(room, seq),
     reservationStore: (ttlMs) => history.reservationStore(ttlMs),
     healthy: () => true,
+    setRetain: (policy) => retention.setPolicy(policy, started),
     describe: () => historyLine(history),
     async start() {
       checkpoints = config.db === MEMORY_DB ? null : await Checkpointer.start(history, log);
       retention.start();
+      started = true;
     },
     async stop() {
+      started = false;
       retention.stop();
       await checkpoints?.stop();
       history.close();

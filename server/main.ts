@@ -1,6 +1,31 @@
 import { UsageError, wantsHelp } from "../cli/flags.ts";
-import { parseServeConfig, serveHelp } from "./config.ts";
+import {
+  buildServeConfig,
+  configPath,
+  resolveServeSettings,
+  SERVE_FLAGS,
+  serveHelp,
+} from "./config.ts";
+import { readConfigFile } from "./config_file.ts";
+import { exampleConfig, printConfig } from "./config_print.ts";
+import type { LoadedConfig } from "./reload.ts";
 import { serve, StartError } from "./serve.ts";
+
+/**
+ * Loads `chat serve`'s configuration: the flags, the environment and the
+ * config file they name (`--config`, CHAT_CONFIG), in that order of
+ * precedence. Throws {@linkcode UsageError} (a `ConfigFileError` for the
+ * file) for anything invalid.
+ */
+export async function loadServeConfig(
+  args: string[],
+  env: Record<string, string | undefined>,
+): Promise<LoadedConfig> {
+  const path = configPath(args, env);
+  const file = path === null ? null : await readConfigFile(path, SERVE_FLAGS);
+  const settings = resolveServeSettings(args, env, file);
+  return { settings, config: buildServeConfig(settings) };
+}
 
 /** `chat serve ARGS`: returns the exit code. */
 export async function runServe(args: string[]): Promise<number> {
@@ -8,13 +33,23 @@ export async function runServe(args: string[]): Promise<number> {
     console.log(serveHelp());
     return 0;
   }
-  let config;
+  if (args.includes("--example-config")) {
+    console.log(exampleConfig().trimEnd());
+    return 0;
+  }
+  // The environment as it was at start: a reload re-reads the file, not it.
+  const env = Deno.env.toObject();
+  let loaded: LoadedConfig;
   try {
-    config = parseServeConfig(args, Deno.env.toObject());
+    loaded = await loadServeConfig(args, env);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     console.error(`chat serve: ${err.message}\nRun chat serve --help for every flag.`);
     return 2;
+  }
+  if (args.includes("--print-config")) {
+    console.log(printConfig(loaded.settings, loaded.config));
+    return 0;
   }
   const controller = new AbortController();
   const stop = () => controller.abort();
@@ -25,7 +60,7 @@ export async function runServe(args: string[]): Promise<number> {
       // SIGTERM does not exist on Windows
     }
   }
-  // SIGHUP re-reads the certificate and the password file (a renewal needs no restart).
+  // SIGHUP reloads the config file, the certificate and the password files.
   const reload = new EventTarget();
   try {
     Deno.addSignalListener("SIGHUP", () => reload.dispatchEvent(new Event("reload")));
@@ -33,7 +68,12 @@ export async function runServe(args: string[]): Promise<number> {
     // no SIGHUP on Windows
   }
   try {
-    await serve(config, { signal: controller.signal, reload });
+    await serve(loaded.config, {
+      signal: controller.signal,
+      reload,
+      settings: loaded.settings,
+      load: () => loadServeConfig(args, env),
+    });
   } catch (err) {
     if (!(err instanceof StartError)) throw err;
     console.error(`chat serve: ${err.message}`);

@@ -4,8 +4,9 @@ import type { Log } from "./core/peer.ts";
 import { Chat } from "./core/chat.ts";
 import { Reservations } from "./core/reservations.ts";
 import { Frame } from "./core/frame.ts";
-import type { ServeConfig } from "./config.ts";
-import { stderrLog } from "./log.ts";
+import { resolveServeSettings, type ServeConfig, type ServeSettings } from "./config.ts";
+import { type LevelLog, stderrLog } from "./log.ts";
+import { type LoadedConfig, Reloader } from "./reload.ts";
 import { Hub, SWEEP_MS } from "./transport/hub.ts";
 import { acceptLoop } from "./transport/tcp.ts";
 import { startWeb, type WebServer } from "./transport/http.ts";
@@ -37,11 +38,16 @@ export interface ServeOptions {
   log?: Log;
   clock?: Clock;
   /**
-   * Each "reload" event re-reads the TLS pair and the password file (the
-   * command line wires SIGHUP to it): new connections get what was read,
-   * nobody is dropped, and what fails to load is logged and the old kept.
+   * Each "reload" event reloads the configuration with `load` (when given),
+   * then re-reads the password files and the TLS pair (the command line
+   * wires SIGHUP to it): new connections get what was read, nobody is
+   * dropped, and what fails to load is logged and the old kept.
    */
   reload?: EventTarget;
+  /** Where `config` came from: what a reload compares the new configuration with. */
+  settings?: ServeSettings;
+  /** Loads the configuration again (the config file, with the same flags and environment). */
+  load?: () => Promise<LoadedConfig>;
 }
 
 function reason(err: unknown): string {
@@ -65,7 +71,8 @@ function hostPort(a: Deno.NetAddr): string {
  */
 export async function serve(config: ServeConfig, options: ServeOptions = {}): Promise<void> {
   const clock = options.clock ?? systemClock;
-  const log = options.log ?? stderrLog(config.logLevel);
+  const own: LevelLog | null = options.log ? null : stderrLog(config.logLevel);
+  const log = options.log ?? own!;
   const print = options.print ?? ((line: string) => console.log(line));
   // Secrets and certificates first: a server that cannot use them must not
   // start listening as if it were open or unencrypted.
@@ -121,6 +128,13 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
   const gate = new PasswordGate({ password, throttle, log });
   const hub = new Hub(chat, config, gate, clock, log);
   hub.directory = backend.directory;
+  const tlsListeners: (TlsServer | undefined)[] = [];
+  const reloader = new Reloader(
+    // Without settings nothing is compared: reloads only re-read the secrets.
+    { settings: options.settings ?? resolveServeSettings([], {}), config },
+    { hub, chat, backend, gate, opGate, log, level: own, listeners: tlsListeners, clock },
+    options.load ?? null,
+  );
   const stopped = Promise.withResolvers<void>();
   let lostCluster = false;
   try {
@@ -160,6 +174,7 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
           healthy: backend.healthy,
           startedAt: clock.now(),
           extra: () => files?.metrics() ?? "",
+          config: () => reloader.status(),
         },
         tls: tlsWeb,
       });
@@ -208,10 +223,8 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
     );
   };
   globalThis.addEventListener("unhandledrejection", lastResort);
-  const reload = () =>
-    reloadSecrets(config, { gate, opGate, log, listeners: [tlsTcp, tlsWeb, tlsIrc] }).catch((err) =>
-      log("error", `reload failed: ${err instanceof Error ? err.message : err}`)
-    );
+  tlsListeners.push(tlsTcp, tlsWeb, tlsIrc);
+  const reload = () => void reloader.reload();
   options.reload?.addEventListener("reload", reload);
   const sweeper = setInterval(() => hub.sweep(), SWEEP_MS);
   Deno.unrefTimer(sweeper);
@@ -248,49 +261,4 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
   globalThis.removeEventListener("unhandledrejection", lastResort);
   log("info", "bye");
   if (lostCluster) throw new StartError("this node was cut off from the cluster; start it again");
-}
-
-/** What a reload touches. */
-interface Reloadable {
-  gate: PasswordGate;
-  opGate: PasswordGate;
-  log: Log;
-  listeners: (TlsServer | undefined)[];
-}
-
-/**
- * Re-reads the password file and the TLS pair. Each that fails to load is
- * logged and the old one kept; connections already open are not touched.
- */
-async function reloadSecrets(config: ServeConfig, r: Reloadable): Promise<void> {
-  if (config.password && "file" in config.password) {
-    try {
-      r.gate.set(await readPassword(config.password));
-      r.log("info", `reloaded the room password from ${config.password.file}`);
-    } catch (err) {
-      r.log("error", `${(err as Error).message}; keeping the password loaded before`);
-    }
-  }
-  if (config.opPassword && "file" in config.opPassword) {
-    try {
-      r.opGate.set(await readPassword(config.opPassword, "--op-password-file"));
-      r.log("info", `reloaded the operator password from ${config.opPassword.file}`);
-    } catch (err) {
-      r.log("error", `${(err as Error).message}; keeping the operator password loaded before`);
-    }
-  }
-  if (!config.tls) return;
-  let pair: TlsPair;
-  try {
-    pair = await loadTlsPair(config.tls.certFile, config.tls.keyFile);
-  } catch (err) {
-    r.log("error", `${(err as Error).message}; keeping the certificate loaded before`);
-    return;
-  }
-  for (const w of pair.warnings) r.log("warn", w);
-  for (const l of r.listeners) l?.reload(pair);
-  r.log(
-    "info",
-    `reloaded the TLS certificate: ${pair.subject}, valid until ${pair.notAfter.toISOString()}`,
-  );
 }

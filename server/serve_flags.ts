@@ -1,10 +1,44 @@
 import type { FlagSpec } from "../cli/flags.ts";
 
-/** The flags of `chat serve`: parsing and --help both come from this table. */
+/**
+ * The flags of `chat serve`: parsing, --help, the config file's keys,
+ * --example-config, the man page and shell completions all come from this table.
+ */
 export const SERVE_FLAGS: readonly FlagSpec[] = [
-  { name: "host", arg: "HOST", default: "0.0.0.0", env: "CHAT_HOST", help: "address to listen on" },
+  {
+    name: "config",
+    arg: "FILE",
+    default: "none",
+    env: "CHAT_CONFIG",
+    cliOnly: true,
+    help:
+      "TOML file with one key per flag (same names); flags and env win over it; SIGHUP reloads it",
+  },
+  {
+    name: "print-config",
+    arg: "",
+    default: "off",
+    cliOnly: true,
+    help: "print the effective configuration (flag > env > file > default) as TOML and exit",
+  },
+  {
+    name: "example-config",
+    arg: "",
+    default: "off",
+    cliOnly: true,
+    help: "print an annotated example config file with every key and exit",
+  },
+  {
+    name: "host",
+    restart: true,
+    arg: "HOST",
+    default: "0.0.0.0",
+    env: "CHAT_HOST",
+    help: "address to listen on",
+  },
   {
     name: "port",
+    restart: true,
     arg: "PORT",
     default: "8080",
     env: "CHAT_PORT",
@@ -12,6 +46,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   },
   {
     name: "web-port",
+    restart: true,
     arg: "PORT",
     default: "8081",
     env: "CHAT_WEB_PORT",
@@ -19,12 +54,15 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   },
   {
     name: "no-web",
+    restart: true,
     arg: "",
     default: "off",
     help: "no web page, WebSocket, /healthz or /metrics",
   },
   {
     name: "irc-port",
+    example: "6667",
+    restart: true,
     arg: "PORT",
     default: "off",
     env: "CHAT_IRC_PORT",
@@ -32,6 +70,8 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   },
   {
     name: "server-name",
+    example: "chat.example.org",
+    restart: true,
     arg: "NAME",
     default: "the host name",
     env: "CHAT_SERVER_NAME",
@@ -39,6 +79,8 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   },
   {
     name: "web-url",
+    example: "https://chat.example.org",
+    restart: true,
     arg: "URL",
     default: "http(s)://HOST:WEB-PORT",
     env: "CHAT_WEB_URL",
@@ -46,6 +88,8 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   },
   {
     name: "files-dir",
+    example: "/var/lib/chat/files",
+    restart: true,
     arg: "DIR",
     default: "beside --db",
     env: "CHAT_FILES_DIR",
@@ -53,18 +97,21 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   },
   {
     name: "max-file-size",
+    restart: true,
     arg: "BYTES",
     default: "25m",
     help: "largest file that may be shared",
   },
   {
     name: "max-files-bytes",
+    restart: true,
     arg: "BYTES",
     default: "1g",
     help: "space all shared files may take; when full, uploads are refused",
   },
   {
     name: "tls-cert",
+    example: "/etc/chat/cert.pem",
     arg: "FILE",
     default: "none",
     env: "CHAT_TLS_CERT",
@@ -72,6 +119,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   },
   {
     name: "tls-key",
+    example: "/etc/chat/key.pem",
     arg: "FILE",
     default: "none",
     env: "CHAT_TLS_KEY",
@@ -79,6 +127,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   },
   {
     name: "password-file",
+    example: "/etc/chat/password",
     arg: "FILE",
     default: "none",
     help:
@@ -86,6 +135,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   },
   {
     name: "op-password-file",
+    example: "/etc/chat/op-password",
     arg: "FILE",
     default: "none",
     help:
@@ -93,6 +143,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   },
   {
     name: "default-room",
+    restart: true,
     arg: "NAME",
     default: "lobby",
     env: "CHAT_DEFAULT_ROOM",
@@ -116,6 +167,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   },
   {
     name: "trust-proxy",
+    example: "127.0.0.1/32,::1/128",
     arg: "CIDR[,CIDR]",
     default: "none",
     env: "CHAT_TRUST_PROXY",
@@ -145,9 +197,17 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     default: "1048576",
     help: "output queued for a client before it is dropped as slow",
   },
-  { name: "log-level", arg: "LEVEL", default: "info", help: "debug, info, warn or error" },
+  {
+    name: "log-level",
+    choices: ["debug", "info", "warn", "error"],
+    arg: "LEVEL",
+    default: "info",
+    help: "debug, info, warn or error",
+  },
   {
     name: "db",
+    example: "/var/lib/chat/chat.db",
+    restart: true,
     arg: "PATH",
     default: "chat.db",
     env: "CHAT_DB",
@@ -155,6 +215,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   },
   {
     name: "retain",
+    example: "30d,100000",
     arg: "AGE,COUNT",
     default: "forever",
     env: "CHAT_RETAIN",
@@ -170,6 +231,8 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   },
   {
     name: "redis",
+    example: "redis://127.0.0.1:6379",
+    restart: true,
     arg: "URL",
     default: "none",
     env: "CHAT_REDIS",

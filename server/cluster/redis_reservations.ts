@@ -23,13 +23,18 @@ return 1
  */
 export class RedisReservationStore implements ReservationStore {
   readonly #commands: Commands;
-  readonly #ttl: string;
+  #ttl: string;
   readonly #log: Log;
 
   constructor(commands: Commands, ttlMs: number, log: Log) {
     this.#commands = commands;
     this.#ttl = String(Math.max(1, Math.round(ttlMs)));
     this.#log = log;
+  }
+
+  /** Changes `ttlMs` (a reload of `--reserve-names`). */
+  setTtl(ttlMs: number): void {
+    this.#ttl = String(Math.max(1, Math.round(ttlMs)));
   }
 
   async get(key: string): Promise<ReservationRecord | null> {

@@ -41,6 +41,8 @@ export interface ReservationStore {
   touch(key: string, at: number): void;
   /** Deletes `key`'s record; true when there was one. */
   delete(key: string): Maybe<boolean>;
+  /** Changes how long a record lasts after its last use (a reload of `--reserve-names`). */
+  setTtl?(ttlMs: number): void;
 }
 
 /** What a member gives for a name: the key, and whether a free name should become its own. */
@@ -116,7 +118,7 @@ export const DEFAULT_RESERVE_MS = 30 * 86_400_000;
  */
 export class Reservations {
   readonly #store: ReservationStore | null;
-  readonly #ttl: number;
+  #ttl: number;
   readonly #clock: Clock;
   readonly #log: Log;
   /** The keys each member of this node was given or gave, by name key (for /key and renames). */
@@ -142,6 +144,17 @@ export class Reservations {
   /** How long after its last use a name stays reserved. */
   get ttlMs(): number {
     return this.#ttl;
+  }
+
+  /**
+   * Changes how long names stay reserved (a reload); false when the store
+   * cannot (names are not reserved at all, or its store keeps the old one).
+   */
+  setTtl(ttlMs: number): boolean {
+    if (!this.#store?.setTtl) return false;
+    this.#store.setTtl(ttlMs);
+    this.#ttl = ttlMs;
+    return true;
   }
 
   /** `member` holds `name` with `key` (it was issued, or the member gave it). */

@@ -22,7 +22,7 @@ export const refuse = (code: ErrorCode, message: string): Refusal => ({ code, me
 export class Rooms {
   readonly #rooms = new Map<string, Room>();
   readonly #history: History;
-  readonly #max: number;
+  #max: number;
   readonly #log: Log;
   readonly #created: (room: Room) => void;
 
@@ -34,6 +34,15 @@ export class Rooms {
     for (const r of history.rooms()) {
       this.#rooms.set(nameKey(r.name), new Room(r.name, r.topic, r.lastSeq));
     }
+  }
+
+  /** Most rooms that may exist (`--max-rooms`); lowering it deletes none. */
+  get max(): number {
+    return this.#max;
+  }
+
+  set max(n: number) {
+    this.#max = n;
   }
 
   /** How many rooms exist. */

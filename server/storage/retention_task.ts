@@ -26,7 +26,7 @@ export interface RetentionTaskOptions {
  */
 export class RetentionTask {
   readonly #store: Trimmable;
-  readonly #policy: RetainPolicy;
+  #policy: RetainPolicy;
   readonly #clock: Clock;
   readonly #log: Log;
   readonly #intervalMs: number;
@@ -49,6 +49,23 @@ export class RetentionTask {
     if (this.#policy.maxAgeMs === null && this.#policy.maxCount === null) return;
     this.#stopped = false;
     this.#schedule(0);
+  }
+
+  /** The policy applied. */
+  get policy(): RetainPolicy {
+    return this.#policy;
+  }
+
+  /**
+   * Applies another policy from the next pass on (a reload); a running task
+   * that now keeps everything stops, a stopped one that now deletes starts.
+   */
+  setPolicy(policy: RetainPolicy, started: boolean): void {
+    this.#policy = policy;
+    if (!started) return;
+    const keepsAll = policy.maxAgeMs === null && policy.maxCount === null;
+    if (keepsAll) this.stop();
+    else if (this.#stopped) this.start();
   }
 
   /** Stops; a chunk in progress has already committed. Safe to call twice. */

@@ -21,7 +21,7 @@ interface Row {
  */
 export class SqliteReservationStore implements ReservationStore {
   readonly #path: string;
-  readonly #ttl: number;
+  #ttl: number;
   readonly #get: StatementSync;
   readonly #create: StatementSync;
   readonly #touch: StatementSync;
@@ -48,6 +48,11 @@ export class SqliteReservationStore implements ReservationStore {
     );
     this.#delete = db.prepare("DELETE FROM reservations WHERE name_key = ?");
     this.#purge = db.prepare("DELETE FROM reservations WHERE last_used <= ?");
+  }
+
+  /** Changes `ttlMs` (a reload of `--reserve-names`). */
+  setTtl(ttlMs: number): void {
+    this.#ttl = ttlMs;
   }
 
   #fail(what: string, err: unknown): never {

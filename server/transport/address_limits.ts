@@ -32,11 +32,12 @@ export interface Slot {
  * holds nothing, so the map never outgrows the connections open.
  */
 export class AddressLimits {
-  readonly #options: AddressLimitOptions;
+  readonly #options: () => AddressLimitOptions;
   readonly #counts = new Map<string, Counts>();
 
-  constructor(options: AddressLimitOptions) {
-    this.#options = options;
+  /** `options` may be a function, read at each `take` (limits that a reload changes). */
+  constructor(options: AddressLimitOptions | (() => AddressLimitOptions)) {
+    this.#options = typeof options === "function" ? options : () => options;
   }
 
   /** Addresses holding at least one connection. */
@@ -51,7 +52,7 @@ export class AddressLimits {
   take(address: string): Slot | string {
     const key = addressKey(address);
     const c = this.#counts.get(key) ?? { open: 0, pending: 0 };
-    const { perAddress, pendingPerAddress } = this.#options;
+    const { perAddress, pendingPerAddress } = this.#options();
     if (perAddress > 0 && c.open >= perAddress) {
       return `too many connections from ${address} (the limit is ${perAddress} per address), ` +
         "close some and try again";

@@ -51,7 +51,7 @@ const NOTHING = () => {};
  */
 export class Hub {
   readonly chat: Chat;
-  readonly config: ServeConfig;
+  #config: ServeConfig;
   readonly clock: Clock;
   readonly log: Log;
   /** The room password every session checks. */
@@ -71,15 +71,29 @@ export class Hub {
 
   constructor(chat: Chat, config: ServeConfig, gate: PasswordGate, clock: Clock, log: Log) {
     this.chat = chat;
-    this.config = config;
+    this.#config = config;
     this.gate = gate;
     this.directory = undefined;
     this.clock = clock;
     this.log = log;
-    this.#limits = new AddressLimits({
-      perAddress: config.maxPerIp,
-      pendingPerAddress: config.maxPendingPerIp,
-    });
+    this.#limits = new AddressLimits(() => ({
+      perAddress: this.#config.maxPerIp,
+      pendingPerAddress: this.#config.maxPendingPerIp,
+    }));
+  }
+
+  /**
+   * The configuration in force. Transports read it when a connection starts
+   * (its line limit, outbox, rate limit, timeouts), so a reload's values hold
+   * for every connection made after it and nobody is dropped.
+   */
+  get config(): ServeConfig {
+    return this.#config;
+  }
+
+  /** Puts a reloaded configuration in force (see {@linkcode config}). */
+  reconfigure(config: ServeConfig): void {
+    this.#config = config;
   }
 
   /** Open connections, on every transport. */

@@ -126,6 +126,8 @@ export interface MetricsSources {
   extra?: () => string;
   /** When the server started, in clock ms. */
   startedAt: number;
+  /** Which configuration is live (its generation goes up with each reload). */
+  config?: () => { generation: number; file: string | null; since: string };
 }
 
 /** `GET /healthz`: whether the server is up, and a few numbers. */
@@ -136,6 +138,7 @@ export function health(hub: Hub, src: MetricsSources): Record<string, unknown> {
     members: hub.chat.size,
     rooms: hub.chat.roomCount,
     connections: hub.connections,
+    ...(src.config ? { config: src.config() } : {}),
   };
 }
 

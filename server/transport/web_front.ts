@@ -63,10 +63,10 @@ export class WebFront {
     this.#hub = hub;
     // Browsers open a few connections per page; one address may hold as
     // many as it may hold chat connections, and no more.
-    this.#limits = new AddressLimits({
+    this.#limits = new AddressLimits(() => ({
       perAddress: hub.config.maxPerIp,
       pendingPerAddress: hub.config.maxPendingPerIp,
-    });
+    }));
   }
 
   /** The public address. */
