@@ -1,21 +1,5 @@
 import { VERSION } from "./protocol/version.ts";
 
-const HELP =
-  `chat ${VERSION} — a chat room in one file: terminal, netcat, browser and bots together.
-
-Usage:
-  chat serve [flags]          start a room (see chat serve --help)
-  chat join [flags]           join a room from this terminal (see chat join --help)
-  chat history [flags]        print the stored history (see chat history --help)
-  chat --version              print the version
-  chat --help                 show this help
-
-Examples:
-  chat serve --port 8080
-  chat join --name bob --host chat.example.org
-  nc chat.example.org 8080
-  echo "deploy done" | chat join --name ci`;
-
 /** Runs a subcommand and returns the exit code. */
 async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
@@ -32,6 +16,10 @@ async function main(args: string[]): Promise<number> {
       const { runJoin } = await import("./client/main.ts");
       return await runJoin(rest);
     }
+    case "completions": {
+      const { runCompletions } = await import("./cli/help_cmd.ts");
+      return runCompletions(rest);
+    }
     case "--version":
     case "-V":
     case "version":
@@ -40,11 +28,14 @@ async function main(args: string[]): Promise<number> {
     case undefined:
     case "--help":
     case "-h":
-    case "help":
-      console.log(HELP);
-      return 0;
+    case "help": {
+      const { runHelp } = await import("./cli/help_cmd.ts");
+      return runHelp(command === "help" ? rest : []);
+    }
     default:
-      console.error(`chat: unknown command "${command}". Try: chat serve, chat join, chat --help`);
+      console.error(
+        `chat: unknown command "${command}". Try: chat serve, chat join, chat --help`,
+      );
       return 2;
   }
 }

@@ -1,37 +1,28 @@
-import { parseArgs } from "node:util";
+import { parseFlags, renderHelp, wantsHelp } from "../cli/flags.ts";
 import type { ChatMessage } from "../protocol/events.ts";
 import { sanitize } from "../protocol/sanitize.ts";
 import { HistoryReader } from "./storage/history_reader.ts";
 import { StorageError } from "./storage/storage_error.ts";
+import { DEFAULT_LIMIT, HISTORY_FLAGS } from "./history_flags.ts";
 
-const DEFAULT_LIMIT = 100;
-
-/** `chat history --help`. */
+/** `chat history --help`, generated from the flag table. */
 export function historyHelp(): string {
-  return [
-    "Usage: chat history [flags]",
-    "",
-    "Prints the messages a server stored, without starting one. Works while the server",
-    "runs (it only reads). Text lines are UTC: DATE TIME #SEQ NAME: TEXT.",
-    "",
-    "Flags:",
-    "  --db PATH     the server's history database (default chat.db, env CHAT_DB)",
-    "  --room NAME   the room (default lobby, env CHAT_DEFAULT_ROOM: the server's default room)",
-    "  --rooms       list the rooms instead: messages kept and last activity of each",
-    "  --moderation  print the moderation log instead: who did what to whom, and why",
-    "  --since SEQ   only messages after seq SEQ, oldest first (default: the newest ones)",
-    `  --limit N     at most N messages, 0 = all (default ${DEFAULT_LIMIT})`,
-    "  --json        one JSON message per line, as the protocol sends them",
-    "  --help        show this help",
-    "",
-    "Examples:",
-    "  chat history                          # the last 100 messages in ./chat.db",
-    "  chat history --db /var/lib/chat.db --since 1200 --limit 50",
-    "  chat history --room dev --limit 20",
-    "  chat history --rooms",
-    "  chat history --moderation",
-    "  chat history --json --limit 0 > export.jsonl",
-  ].join("\n");
+  return renderHelp({
+    usage: "chat history [flags]",
+    about: [
+      "Prints the messages a server stored, without starting one. Works while the server",
+      "runs (it only reads). Text lines are UTC: DATE TIME #SEQ NAME: TEXT.",
+    ],
+    flags: HISTORY_FLAGS,
+    examples: [
+      "chat history                          # the last 100 messages in ./chat.db",
+      "chat history --db /var/lib/chat.db --since 1200 --limit 50",
+      "chat history --room dev --limit 20",
+      "chat history --rooms",
+      "chat history --moderation",
+      "chat history --json --limit 0 > export.jsonl",
+    ],
+  });
 }
 
 /** One message as a text line: `2026-11-25 12:00:00 #123 alice: hi`. */
@@ -77,25 +68,15 @@ export function runHistory(args: string[]): number {
   let moderation: boolean;
   const defaultRoom = Deno.env.get("CHAT_DEFAULT_ROOM") || "lobby";
   try {
-    const { values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        db: { type: "string" },
-        since: { type: "string" },
-        limit: { type: "string" },
-        json: { type: "boolean" },
-        room: { type: "string" },
-        rooms: { type: "boolean" },
-        moderation: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-    if (values.help) {
+    if (wantsHelp(args)) {
       console.log(historyHelp());
       return 0;
     }
+    const values = parseFlags(args, HISTORY_FLAGS) as Record<string, string | undefined> & {
+      json?: boolean;
+      rooms?: boolean;
+      moderation?: boolean;
+    };
     db = values.db ?? Deno.env.get("CHAT_DB") ?? "chat.db";
     if (db.trim() === "") throw new TypeError("--db cannot be empty, try chat.db");
     since = count("since", values.since, undefined);
