@@ -206,7 +206,6 @@ function handle(
  * `Deno.listen` does) when it cannot listen.
  */
 export function startWeb(hub: Hub, options: WebOptions): WebServer {
-  const trusted = hub.config.trustProxy;
   const https = options.tls !== undefined;
   const listener = options.tls ?? Deno.listen({ hostname: options.hostname, port: options.port });
   // The front needs the server's address, the server's handler the front.
@@ -227,7 +226,8 @@ export function startWeb(hub: Hub, options: WebOptions): WebServer {
       if (relayed === undefined) {
         return new Response("connect to this server's web port\n", { status: 403 });
       }
-      const real = realClient(req.headers, relayed.address, trusted);
+      // read per request: a reload may change --trust-proxy
+      const real = realClient(req.headers, relayed.address, hub.config.trustProxy);
       const label = `${https ? "wss" : "ws"} ${real === relayed.address ? relayed.from : real}`;
       return handle(req, { address: real, label, https, kill: relayed.kill }, hub, options);
     });
