@@ -13,7 +13,13 @@ import { type Member, Room } from "./room.ts";
 import { type Refusal, refuse, Rooms } from "./rooms.ts";
 import { NO_STORE } from "./moderation_types.ts";
 import { PasswordGate } from "./password_gate.ts";
-import { BIG_ROOM, type JoinRequest, roomEvent, sinceFor, welcomeEvent } from "./join_request.ts";
+import {
+  BATCH_PRESENCE,
+  type JoinRequest,
+  roomEvent,
+  sinceFor,
+  welcomeEvent,
+} from "./join_request.ts";
 import { Reservations } from "./reservations.ts";
 import { type FileSharing, NO_FILES } from "./files.ts";
 import type { FileInfo } from "../../protocol/events.ts";
@@ -220,12 +226,14 @@ export class Chat {
 
   /**
    * Announces a join or leave of `subject` to `room`: at once in a small
-   * room; in a big one (see BIG_ROOM) within {@linkcode PRESENCE_BATCH_MS},
+   * room; in a big one (see BATCH_PRESENCE) within {@linkcode PRESENCE_BATCH_MS},
    * together with the others of that time, as one hand-over per member.
    * A join storm would otherwise hand every member one frame per joiner.
    */
   #announce(room: Room, event: ServerEvent, subject: Member): void {
-    if (room.size < BIG_ROOM && !this.#presence.has(room)) return this.#broadcast(room, event);
+    if (room.size < BATCH_PRESENCE && !this.#presence.has(room)) {
+      return this.#broadcast(room, event);
+    }
     let batch = this.#presence.get(room);
     if (!batch) this.#presence.set(room, batch = { frames: [], subjects: [] });
     batch.frames.push(new Frame(event));

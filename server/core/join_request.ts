@@ -44,6 +44,12 @@ export function sinceFor(
 export const BIG_ROOM = 500;
 /** Members listed in a big room's welcome. */
 export const LISTED = 50;
+/**
+ * From this many members a room's joins and leaves are announced in
+ * batches (see Chat): a join storm hands each member one frame per batch,
+ * not one per joiner, and leaves far less garbage behind.
+ */
+export const BATCH_PRESENCE = 64;
 
 /** The members a welcome or `room` event lists: all of a small room; some of a big one. */
 export function listed(room: Room, self: string): { members: string[]; count?: number } {
