@@ -23,6 +23,8 @@ export interface JoinConfig {
   readonly password: { readonly file: string } | { readonly value: string } | null;
   /** `--key-file`: the one file holding this name's key; null: keys.json. */
   readonly keyFile: string | null;
+  /** `--send FILE`: share this file and exit (stdin is not read); absent: chat. */
+  readonly send?: string;
   /** keys.json, where keys of reserved names are kept by server and name; null: no HOME. */
   readonly keysPath: string | null;
 }
@@ -56,7 +58,14 @@ export const JOIN_FLAGS: readonly FlagSpec[] = [
     arg: "NAME",
     default: "the server's",
     multiple: true,
-    help: "a room to be in (again for more; the first is where lines go)",
+    help: "a room to be in (again for more; the first is where lines go, and --send's file)",
+  },
+  {
+    name: "send",
+    arg: "FILE",
+    default: "none",
+    help: "share FILE with the room, print its URL and exit once the server has it " +
+      "(needs --name; stdin is not read)",
   },
   {
     name: "json",
@@ -140,6 +149,10 @@ export function parseJoinConfig(
     r.trim().replace(/^#/, "")
   );
   if (rooms.some((r) => r === "")) throw new UsageError("--room cannot be empty, try --room dev");
+  const send = values.send;
+  if (typeof send === "string" && send.trim() === "") {
+    throw new UsageError("--send cannot be empty, name the file to share");
+  }
   return Object.freeze({
     name,
     hosts,
@@ -149,6 +162,7 @@ export function parseJoinConfig(
     caFile,
     password,
     keyFile: typeof keyFile === "string" ? keyFile : null,
+    ...(typeof send === "string" ? { send } : {}),
     keysPath: defaultKeysPath(env),
   });
 }
@@ -174,6 +188,9 @@ export function joinHelp(): string {
       "Your name is yours while you use it: the server gives it a key, kept for you in",
       "~/.config/chat/keys.json (mode 0600) and sent when you join again. A pipe neither",
       "reserves its name nor keeps a key, unless --key-file is given.",
+      "--send FILE shares one file (the server needs its web side on) and exits: 0 once the",
+      "server has it, whole (its sha256 checked) and announced in the room; 1 with the reason.",
+      "In a terminal, /send PATH shares a file and /get N downloads one (see /help).",
     ],
     examples: [
       "chat join --name bob",
@@ -184,6 +201,7 @@ export function joinHelp(): string {
       'echo "deploy done" | chat join --name ci --room ops',
       "chat join --name bob --host localhost --ca cert.pem --password-file ~/.chat-password",
       'echo "deploy done" | chat join --name ci',
+      "chat join --name ci --room builds --send dist/app.tar.gz   # prints the file's URL",
       "chat join --name logger --json < /dev/null    # join, print the welcome as JSON, leave",
     ],
   });

@@ -9,6 +9,10 @@ export type Action =
   | { kind: "op" }
   | { kind: "switch"; room: string }
   | { kind: "topic" }
+  /** `/send PATH`: share a file with `room`. */
+  | { kind: "sendFile"; path: string; room: string }
+  /** `/get N [DIR]`: download shared file N into DIR (default: here). */
+  | { kind: "getFile"; n: number; dir: string | undefined }
   | { kind: "help" }
   | { kind: "quit" }
   | { kind: "nothing" }
@@ -23,8 +27,8 @@ export interface ClientCommand {
   help: string;
   /** Words needed before it runs; fewer gets its usage back. */
   minArgs: number;
-  /** What the arguments complete to (Tab): member names or room names. */
-  completes?: "rooms";
+  /** What the arguments complete to (Tab): member names, room names or file paths. */
+  completes?: "rooms" | "files";
   /** An operator's command (or /op): listed apart in /help. */
   operator?: true;
   /**
@@ -35,6 +39,8 @@ export interface ClientCommand {
 }
 
 const room = (raw: string) => raw.replace(/^#/, "");
+/** A path as typed: quotes around it (for spaces) are not part of it. */
+const unquote = (raw: string) => /^(["'])(.*)\1$/s.exec(raw)?.[2] ?? raw;
 
 /** The commands, in the order /help lists them. */
 export const CLIENT_COMMANDS: readonly ClientCommand[] = [
@@ -136,6 +142,33 @@ export const CLIENT_COMMANDS: readonly ClientCommand[] = [
       return { kind: "send", event: r ? { type: "who", room: r } : { type: "who" } };
     },
   },
+  {
+    name: "send",
+    aliases: [],
+    args: "PATH",
+    help: "share a file with the current room",
+    minArgs: 1,
+    completes: "files",
+    run: (_words, rest, current) =>
+      current === undefined
+        ? { kind: "usage", message: "you are in no room: /join ROOM first" }
+        : { kind: "sendFile", path: unquote(rest), room: current },
+  },
+  {
+    name: "get",
+    aliases: [],
+    args: "N [DIR]",
+    help: "download a shared file (by its /get N) here, or into DIR",
+    minArgs: 1,
+    completes: "files",
+    run: (words, rest) => {
+      if (!/^\d{1,9}$/.test(words[0])) {
+        return { kind: "usage", message: `usage: /get N [DIR], N a file's number: /get 3` };
+      }
+      const dir = unquote(rest.slice(words[0].length).trim());
+      return { kind: "getFile", n: Number(words[0]), dir: dir === "" ? undefined : dir };
+    },
+  },
   ...OPERATOR_COMMANDS,
   {
     name: "help",
@@ -228,6 +261,7 @@ export function complete(
   line: string,
   members: readonly string[],
   rooms: readonly string[] = [],
+  paths: (typed: string) => string[] = () => [],
 ): [string[], string] {
   const m = /(\S*)$/.exec(line);
   const word = m ? m[1] : "";
@@ -243,6 +277,15 @@ export function complete(
   if (command && findCommand(command[1])?.completes === "rooms") {
     const w = word.replace(/^#/, "").toLowerCase();
     return [rooms.filter((r) => r.toLowerCase().startsWith(w)).map((r) => r + " "), word];
+  }
+  // /send's path; /get's DIR (after the number).
+  const files = /^\/(\S+)\s+(?:\d+\s+)?$/.exec(before);
+  if (files && findCommand(files[1])?.completes === "files") {
+    const isGet = findCommand(files[1])?.name === "get";
+    if (!isGet || /\d\s+$/.test(before)) {
+      const hits = paths(word).filter((p) => !isGet || p.endsWith("/"));
+      return [hits, word];
+    }
   }
   if (word === "") return [[], word];
   const w = word.toLowerCase();

@@ -3,6 +3,7 @@ import { nameKey } from "../protocol/names.ts";
 import type { ResendQueue } from "../protocol/resend_queue.ts";
 import { RoomTracker } from "../protocol/room_tracker.ts";
 import { sanitize } from "../protocol/sanitize.ts";
+import { FileList } from "./file_list.ts";
 import { ModerationView } from "./moderation_view.ts";
 import { mentions, type Rendered, Renderer } from "./render.ts";
 
@@ -21,6 +22,8 @@ export class EventView {
   /** Operators, locks, moderation lines, and whether we were kicked. */
   readonly moderation: ModerationView;
   name: string;
+  /** The shared files shown so far, numbered for /get. */
+  readonly files: FileList = new FileList();
   /** A room we asked to enter (/join): it becomes current when its event comes. */
   #entering: string | null = null;
   /** `rooms` answers still to come that we asked for quietly (see {@linkcode askedRooms}). */
@@ -33,6 +36,12 @@ export class EventView {
     this.#outbox = outbox;
     this.name = name;
     this.moderation = new ModerationView(render);
+    render.options.fileNumber = (file) => this.files.number(file);
+  }
+
+  /** Our own message, once acked (a file we shared): shown like the room's. */
+  mine(m: ChatMessage): Rendered {
+    return this.render.message(m, this.#tag(m.room));
   }
 
   /** The room tag for an event of `room`: undefined when it is the current one. */

@@ -23,6 +23,16 @@ export async function runJoin(args: string[]): Promise<number> {
     console.error(`chat join: ${err instanceof Error ? err.message : err}`);
     return 1;
   }
+  if (config.send !== undefined) {
+    if (config.name === "") {
+      console.error(
+        "chat join: --send needs --name, e.g. chat join --name ci --send report.pdf",
+      );
+      return 2;
+    }
+    const { runSendFile } = await import("./send_file.ts");
+    return await runSendFile(config, secrets);
+  }
   if (Deno.stdin.isTerminal()) {
     const { runTerminal } = await import("./terminal.ts");
     return await runTerminal(config, secrets);

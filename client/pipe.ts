@@ -22,12 +22,14 @@ const MAX_INPUT_LINE = 1 << 20;
 /** With several hosts: how long a lost connection is retried (rounds of them all) before exit 1. */
 const FAILOVER_MS = 120_000;
 
-function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
+/** Writes all of `text` to `file`. */
+export function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
   let b = encoder.encode(text);
   while (b.length > 0) b = b.subarray(file.writeSync(b));
 }
 
-function fail(message: string): number {
+/** Says "chat join: MESSAGE" on stderr; returns exit code 1. */
+export function fail(message: string): number {
   console.error(`chat join: ${message}`);
   return 1;
 }
@@ -38,11 +40,16 @@ function fail(message: string): number {
  * refused (on a failover our old connection may still hold it); `final`:
  * no server would do better (a wrong password, a refused room).
  */
-type Attempt =
+export type Attempt =
   | { ok: true; link: Link }
   | { ok: false; why: "next" | "name" | "final"; message: string; hint: string };
 
-async function attempt(config: JoinConfig, secrets: JoinSecrets, index: number): Promise<Attempt> {
+/** Connects to `config.hosts[index]` and joins (a pipe's hello: no name asked for). */
+export async function attempt(
+  config: JoinConfig,
+  secrets: JoinSecrets,
+  index: number,
+): Promise<Attempt> {
   const { host, port } = config.hosts[index];
   const where = formatAddress(config.hosts[index]);
   let link: Link;

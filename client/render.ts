@@ -1,7 +1,8 @@
-import type { ChatMessage, ServerEvent } from "../protocol/events.ts";
+import type { ChatMessage, FileInfo, ServerEvent } from "../protocol/events.ts";
 import { nameKey } from "../protocol/names.ts";
-import { bansText, moderationText } from "../protocol/plain.ts";
+import { bansText, fileSize, moderationText } from "../protocol/plain.ts";
 import { sanitize } from "../protocol/sanitize.ts";
+import { fileOf } from "./file_list.ts";
 import { displayWidth, wrapCells } from "./width.ts";
 
 /** How to render: who is looking, how wide the screen is, whether to colour. */
@@ -14,6 +15,11 @@ export interface RenderOptions {
   color: boolean;
   /** Formats a timestamp; the default is local HH:MM. */
   time?: (ts: string | undefined) => string;
+  /**
+   * The number `/get` takes for a shared file: with it, a message sharing
+   * one shows as "bob shared report.pdf (47.1 kB) — /get 3".
+   */
+  fileNumber?: (file: FileInfo) => number;
 }
 
 /** Rendered lines, and whether they call for the terminal bell. */
@@ -119,8 +125,17 @@ export class Renderer {
     // bold reverse: hard to miss; another room's line is dim
     const style = bell ? "1;7" : room !== undefined ? "2" : undefined;
     const tag = room === undefined ? "" : `[#${clean(room)}] `;
-    const head = m.action ? `${tag}${time} * ${from} ` : `${tag}${time} ${from}: `;
     const name = room === undefined ? this.#name(from) : this.#paint("2", from);
+    const file = m.file === undefined || !this.options.fileNumber ? null : fileOf(m.file);
+    if (file) {
+      // cleanFileName (in fileOf): no bidi overrides, no path, nothing hidden.
+      const n = this.options.fileNumber!(file);
+      const head = `${tag}${time} ${from} `;
+      const painted = `${this.#paint("2", tag)}${this.#time(m.ts)} ${name} `;
+      const what = `shared ${file.name} (${fileSize(file.size)}) — /get ${n}`;
+      return { lines: this.#layout(painted, displayWidth(head), what, style), bell };
+    }
+    const head = m.action ? `${tag}${time} * ${from} ` : `${tag}${time} ${from}: `;
     const painted = this.#paint("2", tag) +
       (m.action ? `${this.#time(m.ts)} * ${name} ` : `${this.#time(m.ts)} ${name}: `);
     return { lines: this.#layout(painted, displayWidth(head), text, style), bell };

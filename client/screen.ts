@@ -1,7 +1,7 @@
 import * as readline from "node:readline";
 import process from "node:process";
 import { stripVTControlCharacters } from "node:util";
-import { displayWidth } from "./width.ts";
+import { displayWidth, fitCells } from "./width.ts";
 
 /**
  * The terminal: a readline line editor at the bottom, and lines printed
@@ -12,6 +12,16 @@ import { displayWidth } from "./width.ts";
 export class Screen {
   readonly rl: readline.Interface;
   #asking = false;
+  /** The status line, shown just above the input (transfers' progress), or null. */
+  #status: string | null = null;
+  /**
+   * Lines entered (as readline echoed them) since the status line was
+   * drawn: they sit between it and the input, and are redrawn above it.
+   */
+  #entered: string[] = [];
+  /** Something else was written below the status line: it is drawn anew, not moved to. */
+  #detached = false;
+  #closed = false;
 
   /**
    * `secret`: while the line being typed matches it, what its second group
@@ -22,12 +32,28 @@ export class Screen {
       input: process.stdin,
       output: process.stdout,
       terminal: true,
-      completer,
+      completer: (line: string) => {
+        const got = completer(line);
+        // Several candidates: readline may list them below the input.
+        if (got[0].length > 1 && this.#status !== null) this.#detached = true;
+        return got;
+      },
       historySize: 1000,
       removeHistoryDuplicates: true,
       tabSize: 4,
     });
     if (secret) this.#mask(secret);
+    this.rl.on("close", () => this.#closed = true);
+    // Before any other listener: the entered line is on the screen now.
+    this.rl.on("line", (line: string) => {
+      if (this.#status === null || this.#detached) return;
+      const m = secret?.exec(line);
+      const shown = m
+        ? line.slice(0, m.index + m[1].length) + "*".repeat(displayWidth(m[2])) +
+          line.slice(m.index + m[0].length)
+        : line;
+      this.#entered.push(stripVTControlCharacters(this.rl.getPrompt()) + shown);
+    });
   }
 
   /** Shows the secret part of a matching line as "*"s, one per cell, as it is typed or redrawn. */
@@ -64,17 +90,58 @@ export class Screen {
     if (!this.#asking) this.rl.prompt(true);
   }
 
-  /** Prints lines above the input line; rings the bell when asked. */
+  /** Prints lines above the input line (and the status line); rings the bell when asked. */
   print(lines: string[], bell = false): void {
     if (lines.length === 0 && !bell) return;
+    this.#draw(lines, bell, this.#status);
+  }
+
+  /** Rows `text` takes on the screen. */
+  #rows(text: string): number {
+    return Math.max(1, Math.ceil(displayWidth(text) / this.columns));
+  }
+
+  /**
+   * Sets the status line (null: none), shown above the input, cut to one
+   * row; lines printed later go above it.
+   */
+  setStatus(text: string | null): void {
+    const line = text === null ? null : fitCells(text, this.columns - 1);
+    if (line === this.#status) return;
+    this.#draw([], false, line);
+  }
+
+  /** The status line now shown, or null. */
+  get status(): string | null {
+    return this.#status;
+  }
+
+  #draw(lines: string[], bell: boolean, status: string | null): void {
     const out = process.stdout;
-    // The input may span several rows: go to its first row, clear to the end.
-    const { rows } = this.rl.getCursorPos();
+    // The input may span several rows: go to its first row, and above it to
+    // the status line (past the lines entered since), and clear to the end.
+    let { rows } = this.rl.getCursorPos();
+    let redraw: string[] = [];
+    if (this.#status !== null && !this.#detached) {
+      redraw = this.#entered;
+      rows += 1 + redraw.reduce((n, l) => n + this.#rows(l), 0);
+    }
     if (rows > 0) readline.moveCursor(out, 0, -rows);
     readline.cursorTo(out, 0);
     readline.clearScreenDown(out);
-    out.write(lines.map((l) => l + "\n").join("") + (bell ? "\x07" : ""));
-    this.rl.prompt(true);
+    out.write(
+      [...redraw, ...lines, ...(status === null ? [] : [this.#paintStatus(status)])]
+        .map((l) => l + "\n").join("") + (bell ? "\x07" : ""),
+    );
+    this.#status = status;
+    this.#entered = [];
+    this.#detached = false;
+    if (!this.#closed) this.rl.prompt(true);
+  }
+
+  #paintStatus(status: string): string {
+    // Reverse video, like a status bar (unless NO_COLOR).
+    return Deno.env.get("NO_COLOR") ? status : `\x1b[7m${status}\x1b[0m`;
   }
 
   /**
@@ -82,6 +149,7 @@ export class Screen {
    * it), so that a message appears once: when the server acknowledges it.
    */
   eraseEntered(line: string): void {
+    this.#entered.pop();
     const cells = displayWidth(stripVTControlCharacters(this.rl.getPrompt()) + line);
     const rows = Math.max(1, Math.ceil(cells / this.columns));
     readline.moveCursor(process.stdout, 0, -rows);
@@ -99,6 +167,8 @@ export class Screen {
   ask(query: string): Promise<string | null> {
     const { promise, resolve } = Promise.withResolvers<string | null>();
     this.#asking = true;
+    // The answer is echoed below the status line, and is no entered line.
+    if (this.#status !== null) this.#detached = true;
     const onClose = () => resolve(null);
     const onSigint = () => resolve(null);
     this.rl.once("close", onClose);
@@ -135,6 +205,9 @@ export class Screen {
 
   /** Stops the line editor and gives the terminal back; safe to call twice. */
   close(): void {
+    if (this.#status !== null) this.setStatus(null);
+    if (this.#closed) return;
+    this.#closed = true;
     this.rl.close();
   }
 }

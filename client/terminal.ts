@@ -20,6 +20,7 @@ import { formatAddress, type ServerAddress } from "./hosts.ts";
 import type { NameKeys } from "./keys.ts";
 import type { JoinSecrets } from "./secrets.ts";
 import { EventView } from "./event_view.ts";
+import { completePaths, FileTransfers } from "./file_transfers.ts";
 import { Renderer } from "./render.ts";
 import { Screen } from "./screen.ts";
 
@@ -68,6 +69,8 @@ class TerminalClient {
     },
   });
   readonly #view: EventView;
+  /** /send and /get. */
+  readonly #files: FileTransfers;
   #name: string;
   /**
    * After a (re)connect: the rooms whose `room` event (and history) is still
@@ -90,7 +93,13 @@ class TerminalClient {
     this.#keysNote = secrets.keysNote;
     this.#name = config.name;
     this.#screen = new Screen(
-      (line) => complete(line, this.#view.members, this.#view.rooms.list().map((r) => r.name)),
+      (line) =>
+        complete(
+          line,
+          this.#view.members,
+          this.#view.rooms.list().map((r) => r.name),
+          completePaths,
+        ),
       SECRET_LINE,
     );
     this.#render = new Renderer({
@@ -98,6 +107,22 @@ class TerminalClient {
       color: !Deno.env.get("NO_COLOR") && Deno.stdout.isTerminal(),
     });
     this.#view = new EventView(this.#render, this.#outbox, this.#name);
+    const caCerts = this.#tls?.caCerts ?? [];
+    this.#files = new FileTransfers({
+      view: this.#view,
+      send: (event) => {
+        if (!this.#link || this.#link.closed) return false;
+        this.#link.send(event);
+        return true;
+      },
+      print: (r) => {
+        if (!this.#config.json) this.#print(r.lines, r.bell);
+      },
+      notice: (text) => this.#notice(text),
+      error: (text) => this.#error(text),
+      status: (text) => this.#screen.setStatus(text),
+      client: caCerts.length > 0 ? Deno.createHttpClient({ caCerts }) : undefined,
+    });
     // Alt-1 … Alt-9 switch to the first … ninth of your rooms.
     process.stdin.on("keypress", (_s: string, key: { meta?: boolean; name?: string }) => {
       if (!key?.meta || !/^[1-9]$/.test(key.name ?? "")) return;
@@ -181,6 +206,7 @@ class TerminalClient {
         await this.#pump(link);
         if (this.#quitting) break;
         this.#link = null;
+        this.#files.disconnected();
         const after = await this.#afterRemoval();
         if (after === "leave") break;
         if (after === "exit") return this.#finish(1);
@@ -380,14 +406,17 @@ class TerminalClient {
         const resumedRoom = e.type === "room" && this.#resuming?.rooms.delete(nameKey(e.room));
         if (resumedRoom && e.type === "room") this.#resuming?.history?.push(...e.history);
         const shown = this.#view.event(e);
+        const file = this.#files.event(e);
         if (resumedRoom) this.#resumed();
         if (this.#config.json) {
           if (shown !== false) out.push(raw);
           continue;
         }
-        if (!shown) continue;
-        out.push(...shown.lines);
-        bell ||= shown.bell;
+        for (const r of [shown, file]) {
+          if (!r) continue;
+          out.push(...r.lines);
+          bell ||= r.bell;
+        }
       }
       this.#print(out, bell);
       this.#refreshPrompt();
@@ -448,6 +477,10 @@ class TerminalClient {
         return this.#leave();
       case "help":
         return this.#print(helpLines());
+      case "sendFile":
+        return void this.#files.send(action.path, action.room);
+      case "getFile":
+        return void this.#files.get(action.n, action.dir);
       case "op":
         return void this.#askOp();
       case "switch":
@@ -486,6 +519,7 @@ class TerminalClient {
   #leave(): void {
     if (this.#quitting) return;
     this.#quitting = true;
+    this.#files.close();
     this.#joining?.close();
     const link = this.#link;
     if (link) {
@@ -501,6 +535,7 @@ class TerminalClient {
 
   #finish(code: number): number {
     this.#quitting = true;
+    this.#files.close();
     this.#outbox.clear();
     this.#link?.close();
     this.#screen.close();

@@ -107,3 +107,17 @@ export function wrapCells(text: string, width: number): string[] {
   if (line !== "") out.push(line);
   return out;
 }
+
+/** Cuts `text` to at most `cells` terminal cells, ending with "…" when cut. */
+export function fitCells(text: string, cells: number): string {
+  if (displayWidth(text) <= cells) return text;
+  let out = "";
+  let used = 0;
+  for (const { segment: g } of segmenter.segment(text)) {
+    const w = graphemeWidth(g);
+    if (used + w > cells - 1) break;
+    out += g;
+    used += w;
+  }
+  return out + "…";
+}
