@@ -160,3 +160,34 @@ Deno.test("reconcile: turning TLS or reserved names on or off needs a restart, n
   assert.deepEqual([mixed.applied, mixed.restart], [["history"], ["port"]]);
   assert.deepEqual([mixed.config.port, mixed.config.history], [1, 4]);
 });
+
+Deno.test("SIGHUP: a new retain trims the history at once, a new reserve-names time is taken", async () => {
+  await withConfigServer("history = 50\n", async (server, _dir, write) => {
+    const alice = await joinPlain(server.port, "alice");
+    const kept = async () => {
+      const text = await (await fetch(`${server.http}/metrics`)).text();
+      return Number(/^chat_history_messages (\d+)$/m.exec(text)![1]);
+    };
+    const until = async (n: number) => {
+      const deadline = Date.now() + 5000;
+      while (await kept() !== n && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(await kept(), n);
+    };
+    for (let i = 1; i <= 5; i++) await alice.send(`message ${i}`);
+    await until(5);
+    await write('history = 50\nretain = "2"\nreserve-names = "12h"\n');
+    assert.ok(
+      server.stderr.some((l) =>
+        /config generation 2 live .*: changed retain, reserve-names$/.test(l)
+      ),
+      server.stderr.join("\n"),
+    );
+    await until(2);
+    assert.ok(!server.stderr.some((l) => /keeps its old time/.test(l)));
+    const bob = await joinPlain(server.port, "bob");
+    await bob.close();
+    await alice.close();
+  });
+});
