@@ -72,17 +72,17 @@ Deno.test("a big room: partial welcomes with the count, batched joins and leaves
         if (e.type === "leave") seenByLate.add(String(e.name));
       }
       // A newcomer who talks at once: its (batched) join is shown before its message.
-    const quick = await LineClient.connect(port);
-    await quick.line();
-    await quick.send("quick\nfirst words");
-    let order = "";
-    while (!order.includes("message")) {
-      const e = await watch.json(10_000);
-      if (e.name === "quick" && e.type === "join") order += "join ";
-      if (e.from === "quick" && e.type === "message") order += "message";
-    }
-    assert.equal(order, "join message");
-    // A message after the storm is still in order and reaches everyone.
+      const quick = await LineClient.connect(port);
+      await quick.line();
+      await quick.send("quick\nfirst words");
+      let order = "";
+      while (!order.includes("message")) {
+        const e = await watch.json(10_000);
+        if (e.name === "quick" && e.type === "join") order += "join ";
+        if (e.from === "quick" && e.type === "message") order += "message";
+      }
+      assert.equal(order, "join message");
+      // A message after the storm is still in order and reaches everyone.
       await late.sendJson({ type: "say", text: "after the storm", ref: "a" });
       assert.equal((await late.event("ack")).ref, "a");
       const m = await watch.event("message");
