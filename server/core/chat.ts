@@ -28,8 +28,14 @@ export type { Refusal };
 
 /** Most messages replayed for a `since` resume, by default. */
 export const MAX_RESUME = 10_000;
-/** How long a big room's joins and leaves wait to be announced together. */
-export const PRESENCE_BATCH_MS = 20;
+/**
+ * How long a big room's joins and leaves wait to be announced together:
+ * 20 ms, and 1 ms more per 50 members beyond 1000 (at most 200 ms): every
+ * batch costs one hand-over per member, so the biggest rooms batch longest.
+ */
+export function presenceDelay(members: number): number {
+  return Math.min(200, Math.max(20, Math.round(members / 50)));
+}
 /** Most joins and leaves in one batch: a bigger one is sent at once. */
 const PRESENCE_BATCH_MAX = 1000;
 /** The longest topic, in characters. */
@@ -226,7 +232,7 @@ export class Chat {
 
   /**
    * Announces a join or leave of `subject` to `room`: at once in a small
-   * room; in a big one (see BATCH_PRESENCE) within {@linkcode PRESENCE_BATCH_MS},
+   * room; in a big one (see BATCH_PRESENCE) within {@linkcode presenceDelay},
    * together with the others of that time, as one hand-over per member.
    * A join storm would otherwise hand every member one frame per joiner.
    */
@@ -243,7 +249,7 @@ export class Chat {
       this.#presenceTimer = setTimeout(() => {
         this.#presenceTimer = undefined;
         this.#flushPresence();
-      }, PRESENCE_BATCH_MS);
+      }, presenceDelay(room.size));
     }
   }
 
