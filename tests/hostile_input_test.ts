@@ -162,7 +162,15 @@ Deno.test("more than --max-clients: server_full, and the room carries on", async
     assert.equal(await a.until((l) => !l.startsWith("* ")), "b: still works");
     await b.send("/quit");
     await b.closed();
-    const c = await joinPlain(port, "c"); // a place is free again
+    // A place is free again once the server has read b's close too (b saw
+    // EOF first: the server half-closes, then waits for b's side).
+    let c: LineClient | undefined;
+    for (let tries = 0; !c; tries++) {
+      c = await joinPlain(port, "c").catch((err) => {
+        if (tries >= 20) throw err;
+        return new Promise<undefined>((r) => setTimeout(() => r(undefined), 50));
+      });
+    }
     for (const x of [a, c]) await x.close();
   });
 });
