@@ -3,7 +3,7 @@
 // input the issue names, each with its clear error and nothing else lost.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { joinJson, joinPlain, type LineClient } from "./helpers.ts";
+import { joinJson, joinPlain, type LineClient, waitFor } from "./helpers.ts";
 import { startWebServer, type WebServerProcess } from "./web_helpers.ts";
 import { ircJoin } from "./irc_helpers.ts";
 
@@ -57,6 +57,8 @@ async function withFiles(
 
 Deno.test("a file shared over JSON and PUT reaches JSON, plain and IRC users, and downloads whole", async () => {
   await withFiles(["--irc-port", "0"], async (s) => {
+    // the IRC line is the third: startWebServer waits for two
+    await waitFor(() => s.stdout.some((l) => l.startsWith("chat irc on")), "the IRC port");
     const irc = Number(s.stdout.find((l) => l.startsWith("chat irc on"))!.split(":").pop());
     const { client: bob } = await joinJson(s.port, "bob", { rooms: ["lobby"] });
     const { client: carol } = await joinJson(s.port, "carol", { rooms: ["lobby"] });
