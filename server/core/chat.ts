@@ -1,7 +1,8 @@
 import type { LeaveReason, RoomSummary, ServerEvent } from "../../protocol/events.ts";
 import { foldName, nameKey, nameProblem } from "../../protocol/names.ts";
 import type { Clock } from "./clock.ts";
-import { Frame, FrameRun } from "./frame.ts";
+import { Frame } from "./frame.ts";
+import { PresenceBatches } from "./presence_batches.ts";
 import type { History } from "./history.ts";
 import type { Ledger } from "./ledger.ts";
 import { LocalLedger } from "./local_ledger.ts";
@@ -13,13 +14,7 @@ import { type Member, Room } from "./room.ts";
 import { type Refusal, refuse, Rooms } from "./rooms.ts";
 import { NO_STORE } from "./moderation_types.ts";
 import { PasswordGate } from "./password_gate.ts";
-import {
-  BATCH_PRESENCE,
-  type JoinRequest,
-  roomEvent,
-  sinceFor,
-  welcomeEvent,
-} from "./join_request.ts";
+import { type JoinRequest, roomEvent, sinceFor, welcomeEvent } from "./join_request.ts";
 import { Reservations } from "./reservations.ts";
 import { type FileSharing, NO_FILES } from "./files.ts";
 import type { FileInfo } from "../../protocol/events.ts";
@@ -28,16 +23,6 @@ export type { Refusal };
 
 /** Most messages replayed for a `since` resume, by default. */
 export const MAX_RESUME = 10_000;
-/**
- * How long a big room's joins and leaves wait to be announced together:
- * 20 ms, and 1 ms more per 50 members beyond 1000 (at most 200 ms): every
- * batch costs one hand-over per member, so the biggest rooms batch longest.
- */
-export function presenceDelay(members: number): number {
-  return Math.min(200, Math.max(20, Math.round(members / 50)));
-}
-/** Most joins and leaves in one batch: a bigger one is sent at once. */
-const PRESENCE_BATCH_MAX = 1000;
 /** The longest topic, in characters. */
 export const MAX_TOPIC = 300;
 
@@ -107,9 +92,8 @@ export class Chat {
   #local = 0;
   /** Operators, bans, mutes, locks. */
   readonly moderation: Moderation;
-  /** Big rooms' joins and leaves not announced yet (see #announce). */
-  readonly #presence = new Map<Room, { frames: Frame[]; subjects: Member[] }>();
-  #presenceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Big rooms' joins and leaves not announced yet. */
+  readonly #presence = new PresenceBatches((room, event) => this.#broadcast(room, event));
   /** Reserved names: sessions check them before they join. */
   readonly reservations: Reservations;
   /** Where uploads are granted; set once at start (the web side makes it after the Chat). */
@@ -123,7 +107,7 @@ export class Chat {
     this.#relay = new Relay(
       options.ledger ?? new LocalLedger(options.history, this.#log),
       options.clock,
-      (room) => this.#flushPresence(room),
+      (room) => this.#presence.flush(room),
     );
     this.#observer = options.observer;
     this.#replay = options.replay ?? 50;
@@ -230,61 +214,9 @@ export class Chat {
       : this.#history.since(room.name, since, this.#maxResume);
   }
 
-  /**
-   * Announces a join or leave of `subject` to `room`: at once in a small
-   * room; in a big one (see BATCH_PRESENCE) within {@linkcode presenceDelay},
-   * together with the others of that time, as one hand-over per member.
-   * A join storm would otherwise hand every member one frame per joiner.
-   */
-  #announce(room: Room, event: ServerEvent, subject: Member): void {
-    if (room.size < BATCH_PRESENCE && !this.#presence.has(room)) {
-      return this.#broadcast(room, event);
-    }
-    let batch = this.#presence.get(room);
-    if (!batch) this.#presence.set(room, batch = { frames: [], subjects: [] });
-    batch.frames.push(new Frame(event));
-    batch.subjects.push(subject);
-    if (batch.frames.length >= PRESENCE_BATCH_MAX) return this.#flushPresence(room);
-    if (this.#presenceTimer === undefined) {
-      this.#presenceTimer = setTimeout(() => {
-        this.#presenceTimer = undefined;
-        this.#flushPresence();
-      }, presenceDelay(room.size));
-    }
-  }
-
-  /**
-   * Sends the batched joins and leaves of `room` (of every room without
-   * one): a member gets those after its own last join in the batch (its
-   * welcome listed the earlier ones), the others all of them.
-   */
-  #flushPresence(room?: Room): void {
-    if (this.#presence.size === 0) return;
-    if (room === undefined) {
-      for (const r of [...this.#presence.keys()]) this.#flushPresence(r);
-      return;
-    }
-    const batch = this.#presence.get(room);
-    if (!batch) return;
-    this.#presence.delete(room);
-    const run = new FrameRun(batch.frames);
-    const last = new Map<Member, number>();
-    batch.subjects.forEach((m, i) => last.set(m, i));
-    for (const m of room.members) {
-      const tagged = m.current !== room;
-      const k = last.get(m);
-      if (k === undefined && m.peer.sendRun) m.peer.sendRun(run, undefined, [], tagged);
-      else {
-        for (let i = (k ?? -1) + 1; i < batch.frames.length; i++) {
-          m.peer.send(batch.frames[i], tagged);
-        }
-      }
-    }
-  }
-
   /** Publishes what is pending: batched joins and leaves first, then messages. */
   #flushAll(): void {
-    this.#flushPresence();
+    this.#presence.flush();
     this.#relay.flush();
   }
 
@@ -323,7 +255,7 @@ export class Chat {
     const since = (room: Room) => sinceFor(req, reset, room, this.defaultRoom);
     this.#members.set(nameKey(member.name), member);
     for (const room of rooms) {
-      this.#announce(
+      this.#presence.announce(
         room,
         { type: "join", room: room.name, ts: this.#ts(), name: member.name },
         member,
@@ -370,7 +302,7 @@ export class Chat {
     if (!(room instanceof Room)) return room;
     this.#relay.flush();
     if (!member.rooms.has(room)) {
-      this.#announce(
+      this.#presence.announce(
         room,
         { type: "join", room: room.name, ts: this.#ts(), name: member.name },
         member,
@@ -402,7 +334,7 @@ export class Chat {
     if (!member.remote) member.peer.send(new Frame(event, member.name));
     room.remove(member);
     member.rooms.delete(room);
-    this.#announce(room, event, member);
+    this.#presence.announce(room, event, member);
     if (member.current === room) {
       member.current = member.rooms.has(this.defaultRoom)
         ? this.defaultRoom
@@ -424,7 +356,7 @@ export class Chat {
     for (const room of member.rooms) {
       room.remove(member);
       if (!this.#closed) {
-        this.#announce(
+        this.#presence.announce(
           room,
           { type: "leave", room: room.name, ts, name: member.name, reason },
           member,
