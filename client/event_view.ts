@@ -6,6 +6,7 @@ import { sanitize } from "../protocol/sanitize.ts";
 import { FileList } from "./file_list.ts";
 import { ModerationView } from "./moderation_view.ts";
 import { mentions, type Rendered, Renderer } from "./render.ts";
+import { fitCells } from "./width.ts";
 
 type Welcome = Extract<ServerEvent, { type: "welcome" }>;
 
@@ -184,7 +185,7 @@ export class EventView {
           return {
             lines: this.render.error(
               `gave up after 2 minutes, the server could not store it: ${
-                retry.event.text.slice(0, 60)
+                fitCells(retry.event.text, 60)
               }`,
             ),
             bell: false,

@@ -15,6 +15,7 @@ import {
 } from "./connection.ts";
 import { formatAddress } from "./hosts.ts";
 import type { JoinSecrets } from "./secrets.ts";
+import { fitCells } from "./width.ts";
 
 const encoder = new TextEncoder();
 // Far above the server's default --max-line: the server decides, this only bounds memory.
@@ -177,7 +178,7 @@ export async function runPipe(config: JoinConfig, secrets: JoinSecrets): Promise
             refused++;
             console.error(
               `chat join: gave up after 2 minutes, the server could not store it: ${
-                retry.event.text.slice(0, 60)
+                fitCells(retry.event.text, 60)
               }`,
             );
             continue;
@@ -186,7 +187,7 @@ export async function runPipe(config: JoinConfig, secrets: JoinSecrets): Promise
           const m = e.ref !== undefined ? outbox.settle(e.ref) : outbox.settleOldest();
           if (m) {
             refused++;
-            console.error(`chat join: not sent: ${e.message} (${e.code}): ${m.text.slice(0, 60)}`);
+            console.error(`chat join: not sent: ${e.message} (${e.code}): ${fitCells(m.text, 60)}`);
           } else console.error(`chat join: ${e.message} (${e.code})`);
         } else if (e.type === "shutdown" && !config.json) {
           console.error(`chat join: server: ${e.message}`);

@@ -35,7 +35,7 @@ async function reason(res: Response): Promise<string> {
   } catch {
     // no body: the status says it
   }
-  const line = sanitize(text.trim().split(/\r?\n/, 1)[0] ?? "").slice(0, 300);
+  const line = fitCells(sanitize(text.trim().split(/\r?\n/, 1)[0] ?? ""), 300);
   return line === ""
     ? `HTTP ${res.status} ${res.statusText}`.trim()
     : `${line} (HTTP ${res.status})`;

@@ -1,59 +1,47 @@
 // Display width in terminal cells, for wrapping and aligning message lines.
-// A compact hand-kept table rather than a dependency: East Asian Wide and
-// Fullwidth blocks, emoji by Unicode property, and zero-width marks.
+// The widths are string-width's (East Asian Width from get-east-asian-width,
+// generated from Unicode's data; RGI emoji, flags, marks and Hangul by its
+// rules); this file only splits text into grapheme clusters and measures
+// them one by one, so that wrapping and cutting never split a cluster.
+
+import stringWidth from "string-width";
 
 const segmenter = new Intl.Segmenter();
-const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}\u200b-\u200f\ufe00-\ufe0f]+$/u;
+// Escape sequences count as what they are (ESC 0 cells, the rest 1 each), as
+// in the sum over clusters; the client never measures text that has any.
+const OPTIONS = { countAnsiEscapeCodes: true } as const;
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+const SEQUENCE = /\u200d|\p{Emoji_Modifier}/u;
 const EMOJI_PART = /\p{Extended_Pictographic}|\p{Emoji_Modifier}/gu;
-const EMOJI = /\p{Emoji_Presentation}|\p{Extended_Pictographic}\ufe0f|\p{Regional_Indicator}/u;
 
-// [from, to] code point ranges that take two cells (East Asian Width W or F).
-const WIDE: readonly [number, number][] = [
-  [0x1100, 0x115f],
-  [0x2e80, 0x303e],
-  [0x3041, 0x33ff],
-  [0x3400, 0x4dbf],
-  [0x4e00, 0x9fff],
-  [0xa000, 0xa4cf],
-  [0xa960, 0xa97f],
-  [0xac00, 0xd7a3],
-  [0xf900, 0xfaff],
-  [0xfe10, 0xfe19],
-  [0xfe30, 0xfe6f],
-  [0xff00, 0xff60],
-  [0xffe0, 0xffe6],
-  [0x16fe0, 0x16fe4],
-  [0x17000, 0x18aff],
-  [0x1b000, 0x1b2ff],
-  [0x1f300, 0x1f64f],
-  [0x1f900, 0x1f9ff],
-  [0x20000, 0x3fffd],
-];
+/** Widths of clusters seen before (bounded: cleared when full). */
+const CACHE = new Map<string, number>();
+const MAX_CACHED = 4096;
 
-function isWide(cp: number): boolean {
-  if (cp < 0x1100) return false;
-  for (const [from, to] of WIDE) {
-    if (cp < from) return false;
-    if (cp <= to) return true;
-  }
-  return false;
+function measure(g: string): number {
+  const w = stringWidth(g, OPTIONS);
+  // Terminals disagree on emoji modifier and ZWJ sequences: string-width
+  // gives 👍🏽 and 👩‍👩‍👧 two cells, tmux 3.3 draws 👩‍👩‍👧 in two but 👍🏽 in
+  // four, and a terminal without grapheme clusters draws every part (six for
+  // 👩‍👩‍👧). Count the widest reading, so a line wraps a little early rather
+  // than being wrapped by the terminal.
+  if (w < 2 || !SEQUENCE.test(g)) return w;
+  return Math.max(w, 2 * (g.match(EMOJI_PART)?.length ?? 0));
 }
 
 /** Cells taken by one grapheme cluster: 0, 1 or 2 (more for some emoji sequences). */
 export function graphemeWidth(g: string): number {
-  const cp = g.codePointAt(0) ?? 0;
-  if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) return 0;
-  if (cp < 0x300 && g.length === 1) return 1; // the common case, fast
-  if (ZERO_WIDTH.test(g)) return 0;
-  if (EMOJI.test(g)) {
-    // Terminals disagree on modifier and ZWJ sequences (tmux 3.3 draws 👍🏽 in
-    // four cells, newer ones in two): count the widest reading, so a line
-    // wraps a little early rather than being wrapped by the terminal.
-    const parts = g.match(EMOJI_PART)?.length ?? 1;
-    return Math.max(2, 2 * parts);
+  if (g.length === 1) {
+    const c = g.charCodeAt(0);
+    if (c >= 0x20 && c < 0x7f) return 1; // the common case, fast
   }
-  if (isWide(cp)) return 2;
-  return 1;
+  let w = CACHE.get(g);
+  if (w === undefined) {
+    w = measure(g);
+    if (CACHE.size >= MAX_CACHED) CACHE.clear();
+    CACHE.set(g, w);
+  }
+  return w;
 }
 
 /**
@@ -61,11 +49,11 @@ export function graphemeWidth(g: string): number {
  *
  * @example
  * displayWidth("日本") // 4
- * displayWidth("👍🏽 ok") // 5
+ * displayWidth("👍🏽 ok") // 7
  */
 export function displayWidth(text: string): number {
   // ASCII-only text is one cell per character.
-  if (/^[\x20-\x7e]*$/.test(text)) return text.length;
+  if (PRINTABLE_ASCII.test(text)) return text.length;
   let w = 0;
   for (const { segment } of segmenter.segment(text)) w += graphemeWidth(segment);
   return w;
@@ -82,15 +70,20 @@ export function wrapCells(text: string, width: number): string[] {
   let cells = 0;
   let lastSpace = -1; // index in `line` just after the last space
   let cellsAtSpace = 0;
+  // A break at a run of spaces leaves nothing before it: no empty line then.
+  const emit = (piece: string) => piece !== "" && out.push(piece);
   for (const { segment } of segmenter.segment(text)) {
     const w = graphemeWidth(segment);
-    if (cells + w > width) {
-      if (lastSpace > 0 && segment !== " ") {
-        out.push(line.slice(0, lastSpace).trimEnd());
+    // (A cluster wider than the line, such as a long ZWJ sequence on a narrow
+    // screen, gets a line of its own rather than an empty one before it.)
+    if (cells + w > width && line !== "") {
+      // After the last space if what follows it fits beside this cluster.
+      if (lastSpace > 0 && segment !== " " && cells - cellsAtSpace + w <= width) {
+        emit(line.slice(0, lastSpace).trimEnd());
         line = line.slice(lastSpace);
         cells -= cellsAtSpace;
       } else {
-        out.push(line.trimEnd());
+        emit(line.trimEnd());
         line = "";
         cells = 0;
       }
