@@ -1,13 +1,17 @@
 #!/bin/bash
 # bench/run.sh -- chat against the C servers, side by side, in one bounded run.
 #
-#   bench/run.sh                      full matrix, chat + 4 peers (~20 min)
-#   bench/run.sh --quick              small fixed cells, extras for chat only (< 3 min)
-#   bench/run.sh --peers "chat ncat"  only these (chat seed-c ncat ngircd inspircd)
+#   bench/run.sh                      full matrix, chat + chat-irc + 4 peers (~30 min)
+#   bench/run.sh --quick              small fixed cells, extras for chat only (< 4 min)
+#   bench/run.sh --peers "chat ncat"  only these (chat seed-c ncat chat-irc ngircd inspircd)
+#   bench/run.sh --only irc           the IRC cells alone: chat-irc, ngircd, inspircd at
+#                                     N=100 (x3), N=1000, 5 msg/s, idle 1000 (~6 min); the
+#                                     summary goes to the run's log directory, not results/
 #   bench/run.sh --check              chat alone, correctness under load (CI, < 2 min):
 #                                     exits 1 on any lost, duplicated, reordered or
 #                                     corrupt delivery; no timing asserts
 #   bench/run.sh --profile            chat at N=100 under --cpu-prof: top self-time functions
+#                                     (PROFILE_PEER=chat-irc: the same over its IRC port)
 #   bench/run.sh --only cluster       chat's cluster cells alone (with --quick: one small rep);
 #                                     the summary goes to the run's log directory, not results/
 #
@@ -20,6 +24,10 @@
 # bench/rooms/roomload.c, built beside the loadgen, and chat's cluster on
 # Redis, bench/cluster/) with the same matrix id in their labels, then
 # bench/summarize.ts writes bench/results/SUMMARY.md.
+# chat-irc is chat again, on its IRC port (`chat serve --irc-port`, started by
+# bench/irc/start.sh), driven by `loadgen --proto irc` like ngircd and
+# inspircd; run_matrix.sh does not know it, so this script runs its matrix
+# cells (the same scheme) after the rig's matrix, with the same matrix id.
 set -u
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 # The rig sits in ../shared beside the checkout (as CI lays it out).
@@ -28,7 +36,7 @@ RIG_SRC="${BENCH_RIG:-$repo/../shared/bench}"
 WORK="${BENCH_WORK:-${TMPDIR:-/tmp}/chat-bench-$(id -u)}"
 RESULTS="$repo/bench/results"
 MODE=full
-PEERS="chat seed-c ncat ngircd inspircd"
+PEERS="chat seed-c ncat chat-irc ngircd inspircd"
 TARGET=""
 ONLY=""
 while [ $# -gt 0 ]; do
@@ -39,9 +47,13 @@ while [ $# -gt 0 ]; do
     --peers) PEERS="$2"; shift ;;
     --target) TARGET="$2"; shift ;;
     --only)
-      [ "${2:-}" = cluster ] || { echo "bench/run.sh: --only takes: cluster" >&2; exit 2; }
-      ONLY=$2; PEERS=chat; shift ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+      case "${2:-}" in
+        cluster) PEERS=chat ;;
+        irc) PEERS="chat-irc ngircd inspircd" ;;
+        *) echo "bench/run.sh: --only takes: cluster, irc" >&2; exit 2 ;;
+      esac
+      ONLY=$2; shift ;;
+    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -167,6 +179,7 @@ if [ "$MODE" != profile ] && { [ "$MODE" = check ] || [[ " $PEERS " == *" chat "
 have_peer() {
   case "$1" in
     chat|seed-c) return 0 ;;
+    chat-irc) chat_has '--irc-port' ;;
     ncat) command -v ncat >/dev/null ;;
     ngircd) command -v ngircd >/dev/null || [ -x /usr/sbin/ngircd ] ;;
     inspircd) command -v inspircd >/dev/null || [ -x /usr/sbin/inspircd ] ;;
@@ -183,7 +196,9 @@ if [ -n "$missing" ]; then
   fi
   keep=""
   for p in $PEERS; do
-    if have_peer "$p"; then keep="$keep $p"; else echo "!! skipping $p: not installed (apt-get install $p)" >&2; fi
+    if have_peer "$p"; then keep="$keep $p"
+    elif [ "$p" = chat-irc ]; then echo "!! skipping chat-irc: chat serve --help lists no --irc-port" >&2
+    else echo "!! skipping $p: not installed (apt-get install $p)" >&2; fi
   done
   PEERS="${keep# }"
 fi
@@ -193,12 +208,15 @@ PORT=$((${BASE_PORT:-19000} + RANDOM % 2000))
 PID=""
 LOGDIR=""
 OUT="$RESULTS/results.jsonl"
-proto_of() { case "$1" in seed-c) echo raw ;; ncat) echo ncat ;; ngircd|inspircd) echo irc ;; chat) echo chat ;; esac; }
+proto_of() { case "$1" in seed-c) echo raw ;; ncat) echo ncat ;; ngircd|inspircd|chat-irc) echo irc ;; chat) echo chat ;; esac; }
 maxn_of() { case "$1" in seed-c) echo 100 ;; ncat) echo 500 ;; *) echo 1000 ;; esac; }
+# chat-irc: chat with --irc-port on the cell's port (its TCP port on any free
+# one), from bench/irc/start.sh with the chat peer's CHAT_CMD and CHAT_SERVE_ARGS
+start_script() { if [ "$1" = chat-irc ]; then echo "$repo/bench/irc/start.sh"; else echo "$RIG/peers/$1/start.sh"; fi; }
 start_server() {
   PORT=$((PORT + 1))
   while ss -Hltn "sport = :$PORT" | grep -q LISTEN; do PORT=$((PORT + 1)); done
-  PID=$("$RIG/peers/$1/start.sh" "$PORT" "$LOGDIR") || { PID=""; return 1; }
+  PID=$("$(start_script "$1")" "$PORT" "$LOGDIR") || { PID=""; return 1; }
   sleep 0.3
 }
 stop_server() {
@@ -320,8 +338,8 @@ stop_staller() {
   local info slow=null
   info=$(grep '^{' "$STALL_OUT" | tail -1)
   [ -n "$info" ] || info='{"ready":false}'
-  if [ "$STALL_PEER" = chat ]; then
-    if grep -q 'staller left (slow)' "$LOGDIR/chat-$PORT.log" 2>/dev/null; then slow=true; else slow=false; fi
+  if [ "$STALL_PEER" = chat ] || [ "$STALL_PEER" = chat-irc ]; then
+    if grep -q 'staller left (slow)' "$LOGDIR/$STALL_PEER-$PORT.log" 2>/dev/null; then slow=true; else slow=false; fi
   fi
   echo "{\"label\":\"$MID|$STALL_PEER|stall-info|$STALL_REP\",\"mode\":\"staller\",\"left_slow\":$slow,\"staller\":$info}" >>"$OUT"
   echo "  staller: $info (chat log says left slow: $slow)" >&2
@@ -340,11 +358,13 @@ if [ "$MODE" = profile ]; then
   OUT="$LOGDIR/results.jsonl"
   prof="$LOGDIR/prof"; mkdir -p "$prof"
   export CHAT_DENO_FLAGS="--cpu-prof --cpu-prof-dir=$prof"
-  echo "profile $MID: chat, N=100, closed loop window 8 (profiles in $prof)" >&2
+  pp=${PROFILE_PEER:-chat}
+  case "$pp" in chat|chat-irc) ;; *) die "PROFILE_PEER is chat or chat-irc" ;; esac
+  echo "profile $MID: $pp, N=100, closed loop window 8 (profiles in $prof)" >&2
   # SIGINT lets the server shut down cleanly, which is when the profile is written
-  start_server chat || die "chat did not start"
-  "$RIG/loadgen" --port "$PORT" --proto chat --clients 100 --messages "${PROFILE_M:-3000}" --connect-rate 1000 \
-    --server-pid "$PID" --label "$MID|chat|window|1" "${COMMON[@]}" >>"$OUT" 2>"$LOGDIR/loadgen.stderr"
+  start_server "$pp" || die "$pp did not start"
+  "$RIG/loadgen" --port "$PORT" --proto "$(proto_of "$pp")" --clients 100 --messages "${PROFILE_M:-3000}" --connect-rate 1000 \
+    --server-pid "$PID" --label "$MID|$pp|window|1" "${COMMON[@]}" >>"$OUT" 2>"$LOGDIR/loadgen.stderr"
   tail -3 "$LOGDIR/loadgen.stderr" >&2
   kill -INT "$PID"; for _ in $(seq 1 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done; PID=""
   f=$(ls -t "$prof"/*.cpuprofile 2>/dev/null | head -1)
@@ -354,7 +374,7 @@ if [ "$MODE" = profile ]; then
 fi
 
 if [ "$MODE" = check ]; then
-  # chat alone; every assertion is about correctness, none about speed
+  # chat alone (and its IRC port); every assertion is about correctness, none about speed
   MID="c$(date +%Y%m%d-%H%M%S)"; LOGDIR="/tmp/bench-logs/$MID"; mkdir -p "$LOGDIR"
   OUT="$LOGDIR/results.jsonl"
   echo "check $MID: chat under load, correctness only (logs in $LOGDIR)" >&2
@@ -423,13 +443,74 @@ if [ "$MODE" = check ]; then
   fi
   # cluster: 20 members of one room over 2 nodes on one Redis, plain and JSON acked
   if [ "$CLUSTER_OK" = 1 ]; then cluster_check; else echo "skip cluster: $CLUSTER_NOTE" >&2; fi
+  # the IRC port (chat-irc): the loadgen's irc adapter (NICK/USER, 001, JOIN #bench,
+  # 353/366), 100 clients; no 4xx/5xx/ERROR (server_errors), every PRIVMSG exactly once
+  if chat_has '--irc-port'; then
+    run_cell chat-irc window 1 --clients 100 --messages 300 --connect-rate 1000 "${COMMON[@]}"
+    verify "IRC port: N=100 closed loop (--proto irc)"
+  else
+    echo "skip IRC port: chat serve --help lists no --irc-port" >&2
+  fi
   if [ "$fail" -ne 0 ]; then echo "bench check FAILED (results in $OUT)" >&2; exit 1; fi
   echo "bench check passed" >&2
   exit 0
 fi
 
-# ---- only the cluster cells (chat alone, no matrix) ---------------------------
+# ---- the IRC cells: the matrix's scheme, for chat-irc (run_matrix.sh does not know it) ----
+crate() { if [ "$1" -ge 500 ]; then echo 200; else echo 1000; fi; }
+# M so that a closed-loop run at N takes ~TARGET s (8, or --target): from a
+# short calibration run (~1 M deliveries, label `calibrate`), as run_matrix.sh
+# picks it; sets M_PICK
+matrix_pick_m() { # peer n
+  local peer=$1 n=$2 pairs mcal rate
+  pairs=$((n * (n - 1)))
+  mcal=$((1000000 / pairs)); [ "$mcal" -lt 5 ] && mcal=5
+  M_PICK=20
+  run_cell "$peer" calibrate 0 --clients "$n" --messages "$mcal" --connect-rate "$(crate "$n")" "${COMMON[@]}" 2>/dev/null || return 0
+  rate=$(echo "$LAST" | jget deliveries_per_s); rate=${rate%.*}; [ -z "$rate" ] && rate=0
+  M_PICK=$(( ${TARGET:-8} * rate / pairs ))
+  [ "$M_PICK" -lt 20 ] && M_PICK=20
+  [ "$M_PICK" -gt 1000000 ] && M_PICK=1000000
+  return 0
+}
+# closed loop N=100 (3 reps) and N=1000, 100 x 5 msg/s for 10 s, 1000 idle
+# clients held 5 s: the rig's cells of the same names, with its settings
+irc_cells() { # peer
+  local peer=$1 n r reps
+  echo "== $peer (IRC cells)" >&2
+  for n in 100 1000; do
+    matrix_pick_m "$peer" "$n"
+    reps=1; [ "$n" -eq 100 ] && reps=3
+    for r in $(seq 1 "$reps"); do
+      run_cell "$peer" window "$r" --clients "$n" --messages "$M_PICK" --connect-rate "$(crate "$n")" "${COMMON[@]}"
+    done
+  done
+  run_cell "$peer" rate5 1 --clients 100 --messages 50 --rate 5 --connect-rate 1000 "${COMMON[@]}"
+  run_cell "$peer" idle1000 1 --idle --hold 5 --clients 1000 --connect-rate 200 --timeout 120 --join-timeout 30
+}
+
+# ---- only the cluster cells (chat alone, no matrix), or only the IRC cells ---
 t0=$(date +%s)
+if [ "$ONLY" = irc ]; then
+  MID="m$(date +%Y%m%d-%H%M%S)"; LOGDIR="/tmp/bench-logs/$MID"; mkdir -p "$LOGDIR"
+  [ -n "$PEERS" ] || die "no IRC peer to run (chat-irc, ngircd, inspircd: see above)"
+  echo "IRC cells $MID ($MODE): $PEERS -> $OUT (logs in $LOGDIR)" >&2
+  for peer in $PEERS; do
+    if [ "$MODE" = quick ]; then
+      # fixed sizes, as the quick matrix: ~1.5 M deliveries per closed-loop cell
+      run_cell "$peer" window 1 --clients 100 --messages 151 --connect-rate 1000 "${COMMON[@]}"
+      run_cell "$peer" window 1 --clients 1000 --messages 5 --connect-rate 200 "${COMMON[@]}"
+      run_cell "$peer" rate5 1 --clients 100 --messages 10 --rate 5 --connect-rate 1000 "${COMMON[@]}"
+      run_cell "$peer" idle1000 1 --idle --hold 1 --clients 1000 --connect-rate 1000 --timeout 60 --join-timeout 20
+    else
+      irc_cells "$peer"
+    fi
+  done
+  echo "== done in $(( $(date +%s) - t0 )) s" >&2
+  deno run -R -W="$LOGDIR" "$repo/bench/summarize.ts" "$OUT" "$MID" "$LOGDIR/SUMMARY.md" || die "summarize failed"
+  echo "wrote $LOGDIR/SUMMARY.md (cells $MID, raw lines in $OUT)" >&2
+  exit 0
+fi
 if [ "$ONLY" = cluster ]; then
   MID="m$(date +%Y%m%d-%H%M%S)"; LOGDIR="/tmp/bench-logs/$MID"; mkdir -p "$LOGDIR"
   echo "cluster cells $MID ($MODE) -> $OUT (logs in $LOGDIR)" >&2
@@ -442,7 +523,6 @@ if [ "$ONLY" = cluster ]; then
 fi
 
 # ---- full: the rig's matrix; quick: the same cells, small and fixed -----------
-crate() { if [ "$1" -ge 500 ]; then echo 200; else echo 1000; fi; }
 if [ "$MODE" = quick ]; then
   # run_matrix.sh --quick still calibrates every cell and holds idle clients
   # 5 s (~1 min per peer): here each cell has a fixed size of ~1.5 M deliveries
@@ -460,11 +540,21 @@ if [ "$MODE" = quick ]; then
   done
 else
   mq=(); [ -n "$TARGET" ] && mq=(--target "$TARGET")
-  echo "== rig matrix: $PEERS" >&2
-  (cd "$RIG" && ./run_matrix.sh --peers "$PEERS" --out "$OUT" "${mq[@]}") 2>&1 | tee "$WORK/matrix.log" >&2
-  MID=$(sed -n 's/^matrix \(m[0-9-]*\) .*/\1/p' "$WORK/matrix.log" | head -1)
-  [ -n "$MID" ] || die "run_matrix.sh did not start a matrix (see $WORK/matrix.log)"
+  # the rig's peers go to run_matrix.sh; chat-irc's cells follow, with its matrix id
+  rig_peers=""
+  for p in $PEERS; do [ "$p" = chat-irc ] || rig_peers="$rig_peers $p"; done
+  rig_peers="${rig_peers# }"
+  if [ -n "$rig_peers" ]; then
+    echo "== rig matrix: $rig_peers" >&2
+    (cd "$RIG" && ./run_matrix.sh --peers "$rig_peers" --out "$OUT" "${mq[@]}") 2>&1 | tee "$WORK/matrix.log" >&2
+    MID=$(sed -n 's/^matrix \(m[0-9-]*\) .*/\1/p' "$WORK/matrix.log" | head -1)
+    [ -n "$MID" ] || die "run_matrix.sh did not start a matrix (see $WORK/matrix.log)"
+  else
+    MID="m$(date +%Y%m%d-%H%M%S)"
+    echo "matrix $MID -> $OUT" >&2
+  fi
   LOGDIR="/tmp/bench-logs/$MID"; mkdir -p "$LOGDIR"
+  [[ " $PEERS " == *" chat-irc "* ]] && irc_cells chat-irc
 fi
 
 echo "== extra cells ($MID)" >&2
