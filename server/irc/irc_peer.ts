@@ -17,6 +17,7 @@ import {
   replayLines,
   timeTag,
 } from "./render.ts";
+import { runBytes } from "./run_bytes.ts";
 import type { IrcServer } from "./server_info.ts";
 import { welcomeLines } from "./welcome.ts";
 
@@ -111,6 +112,25 @@ export class IrcPeer implements Peer {
 
   sendRun(run: FrameRun, own: readonly number[] | undefined, acks: readonly Frame[]): void {
     const frames = run.frames;
+    const joined = runBytes(run, this.#encoder());
+    if (joined !== null) {
+      // The run's bytes, joined once for every member: slices of them, without
+      // the own messages unless echo-message (their acks show nothing in IRC).
+      const skip = this.caps.echoMessage || own === undefined ? [] : own;
+      if (this.#stats) {
+        this.#stats.messagesOut += frames.length - skip.length;
+        this.#stats.messagesIn += skip.length;
+      }
+      const { bytes, ends } = joined;
+      let from = 0;
+      for (const i of skip) {
+        const start = i === 0 ? 0 : ends[i - 1];
+        if (start > from) this.#bytes(bytes.subarray(from, start));
+        from = ends[i];
+      }
+      if (from < bytes.length) this.#bytes(from === 0 ? bytes : bytes.subarray(from));
+      return;
+    }
     for (let i = 0, j = 0; i < frames.length; i++) {
       if (own !== undefined && own[j] === i) {
         j++;
@@ -119,6 +139,11 @@ export class IrcPeer implements Peer {
         else this.send(acks[i]);
       } else this.send(frames[i]);
     }
+  }
+
+  #bytes(bytes: Uint8Array): void {
+    if (this.#stats) this.#stats.bytesOut += bytes.length;
+    this.out.write(bytes);
   }
 
   /**
