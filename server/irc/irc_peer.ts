@@ -50,9 +50,11 @@ export class IrcPeer implements Peer {
   readonly #stats: TransportStats | undefined;
   /** The kick or ban whose leaves (reason kicked) follow: they become KICK lines. */
   #kick: ModerationEvent | null = null;
-  /** The last QUIT shown: a member leaving three shared rooms quits once. */
-  #quitName = "";
-  #quitTs = "";
+  /**
+   * The QUITs shown lately (name and time): a member leaving three shared
+   * rooms quits once, even when big rooms' leaves come in batches.
+   */
+  readonly #quits = new Set<string>();
   /** Operators shown per channel, to turn `members` updates into MODE +o/-o. */
   readonly #ops = new Map<string, Set<string>>();
   #batches = 0;
@@ -157,7 +159,11 @@ export class IrcPeer implements Peer {
         if (e.room === undefined) return undefined;
         return frame.encoded(this.#encoder());
       case "join":
-        if (nameKey(e.name) === this.#quitName) this.#quitName = "";
+        if (this.#quits.size > 0) {
+          for (const q of this.#quits) {
+            if (q.startsWith(nameKey(e.name) + "\0")) this.#quits.delete(q);
+          }
+        }
         return frame.encoded(this.#encoder());
       case "nick":
       case "topic":
@@ -166,10 +172,13 @@ export class IrcPeer implements Peer {
         if (e.reason === "part" || e.reason === "kicked") {
           return e.reason === "part" ? frame.encoded(this.#encoder()) : undefined;
         }
-        // One QUIT per leave of the server, not one per room it was in.
-        if (this.#quitName === nameKey(e.name) && this.#quitTs === e.ts) return null;
-        this.#quitName = nameKey(e.name);
-        this.#quitTs = e.ts;
+        {
+          // One QUIT per leave of the server, not one per room it was in.
+          const q = `${nameKey(e.name)}\0${e.ts}`;
+          if (this.#quits.has(q)) return null;
+          if (this.#quits.size >= 256) this.#quits.clear();
+          this.#quits.add(q);
+        }
         return frame.encoded(this.#encoder());
       default:
         return undefined;
