@@ -2,7 +2,8 @@
 // count, joins and leaves come in batches, and everyone's view of who is
 // there stays right. Real server, 600 real sockets.
 import assert from "node:assert/strict";
-import { joinJson, joinPlain, LineClient, withServer } from "./helpers.ts";
+import { joinJson, joinPlain, LineClient } from "./helpers.ts";
+import { ircJoin, withIrcServer } from "./irc_helpers.ts";
 
 const N = 600;
 
@@ -25,9 +26,9 @@ async function crowd(port: number, n: number): Promise<LineClient[]> {
 }
 
 Deno.test("a big room: partial welcomes with the count, batched joins and leaves, a right presence view", async () => {
-  await withServer(
+  await withIrcServer(
     ["--max-per-ip", "0", "--max-pending-per-ip", "0", "--rate-limit", "0"],
-    async ({ port, stderr }) => {
+    async ({ port, ircPort, stderr }) => {
       // A watcher that follows presence from the start, with JSON events.
       const { client: watch } = await joinJson(port, "watcher", { rooms: ["lobby"] });
       const people = await crowd(port, N);
@@ -82,6 +83,14 @@ Deno.test("a big room: partial welcomes with the count, batched joins and leaves
         if (e.from === "quick" && e.type === "message") order += "message";
       }
       assert.equal(order, "join message");
+      // IRC takes a JOIN's names as the whole channel: they are all there.
+      const irc = await ircJoin(ircPort, "ircy");
+      const names = await irc.join("lobby");
+      const listedByIrc = names.filter((l) => / 353 /.test(l))
+        .flatMap((l) => l.slice(l.indexOf(" :", 1) + 2).split(" "));
+      // Everyone still here (605 joined, 100 left) and ircy itself.
+      assert.equal(listedByIrc.length, N + 5 - 100 + 1, "every member in the JOIN's NAMES");
+      await irc.close();
       // A message after the storm is still in order and reaches everyone.
       await late.sendJson({ type: "say", text: "after the storm", ref: "a" });
       assert.equal((await late.event("ack")).ref, "a");

@@ -240,7 +240,12 @@ export class IrcPeer implements Peer {
     this.#ops.set(nameKey(e.room), new Set((e.ops ?? []).map(nameKey)));
     let out = `:${hostmask(me)} JOIN ${chan}\r\n`;
     if (e.topic !== "") out += numeric(server, "332", me, chan, e.topic);
-    out += namesReply(server, me, e.room, e.members, e.ops ?? []);
+    // IRC clients take the JOIN's names as the whole channel: a big room's
+    // event lists only some (see BIG_ROOM), so they come from the room itself.
+    const room = e.partial ? [...(this.member?.rooms ?? [])].find((r) => r.name === e.room) : null;
+    out += room
+      ? namesReply(server, me, e.room, room.names(), room.ops())
+      : namesReply(server, me, e.room, e.members, e.ops ?? []);
     out += replayLines(server, e.room, e.history, {
       serverTime: this.caps.serverTime,
       batch: this.caps.batch,
