@@ -85,6 +85,8 @@ export function resumeHandlers(d: ResumeDeps): Resume {
     }
     state.quietRooms = 1;
     conn.send({ type: "rooms" }); // the suggestions; it also says the page knows rooms
+    // A big room's welcome lists only some members: the list asks for them all.
+    if (w.partial && w.room) conn.send({ type: "who", room: w.room });
     const want = first ? state.wanted ?? roomFromHash(location.hash) : state.wanted;
     state.wanted = null;
     if (first) {
@@ -147,14 +149,16 @@ export function resumeHandlers(d: ResumeDeps): Resume {
     const wasResuming = resuming.delete(key);
     replay(r, tracker().fresh(e.room, e.history), wasResuming);
     if (wasResuming) resendUnacked();
+    // A big room's event lists only some members: the list asks for them all.
+    if (e.partial) conn.send({ type: "who", room: e.room });
     if (isNew) {
       const n = r.members.length;
+      const who = e.partial
+        ? `${e.count} online (the list shows them all)`
+        : `${n} online: ${r.members.join(", ")}`;
       log.addTo(
         key,
-        log.system(
-          `Now in #${r.name}: ${n} online: ${r.members.join(", ")}.` +
-            (r.topic ? ` Topic: ${r.topic}` : ""),
-        ),
+        log.system(`Now in #${r.name}: ${who}.` + (r.topic ? ` Topic: ${r.topic}` : "")),
       );
     }
     if (state.entering === key) {
