@@ -51,6 +51,11 @@ export class StreamPeer implements Peer {
     this.#stats = options.stats;
   }
 
+  /** Its transport's counters, for a peer built around it (IRC's). */
+  get stats(): TransportStats | undefined {
+    return this.#stats;
+  }
+
   /** The client sent a ping: from now on, staying silent means it is gone. */
   onPing(): void {
     this.#pinging = true;

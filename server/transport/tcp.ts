@@ -4,7 +4,8 @@ import { clientAddress } from "../core/address.ts";
 import { Frame } from "../core/frame.ts";
 import { Session } from "../core/session.ts";
 import { handshakeDeadline } from "./handshake.ts";
-import type { Hub } from "./hub.ts";
+import type { Closable, Hub } from "./hub.ts";
+import type { Peer } from "../core/peer.ts";
 import { type LineHandler, Pacer } from "./pacer.ts";
 import { type StreamConn, StreamPeer } from "./stream_peer.ts";
 import { TlsConn } from "./tls_server.ts";
@@ -110,8 +111,7 @@ export async function refuse(
   message: string,
   hub: Hub,
   label: string,
-  say: (message: string) => void = (message) =>
-    peer.send(new Frame({ type: "error", code: "server_full", message })),
+  say: (message: string) => void,
 ) {
   if (isTls(conn)) {
     // Saying why needs a TLS handshake: bounded, so refusals cannot pile up.
@@ -158,8 +158,47 @@ export async function pump(
   }
 }
 
-/** One connection, from banner to close. */
-export async function handleConnection(conn: Conn, hub: Hub, scheme: string): Promise<void> {
+/** What a protocol puts on a stream connection: chat's line protocol, or IRC. */
+export interface StreamProtocol {
+  /** The peer the core sends to: the StreamPeer itself, or one around it (IRC). */
+  peer(out: StreamPeer): Peer & Closable;
+  /** Queues why a connection is refused before its handshake, in the protocol's words. */
+  refusal(peer: Peer & Closable, out: StreamPeer, message: string): void;
+  /** The session (told `onJoin` once joined), what reads its lines, and the longest line. */
+  open(hub: Hub, peer: Peer & Closable, onJoin: () => void): {
+    session: Session;
+    handler: LineHandler;
+    maxLine: number;
+  };
+}
+
+/** chat's own protocol: the banner, then plain or JSON lines. */
+export const CHAT_PROTOCOL: StreamProtocol = {
+  peer: (out) => out,
+  refusal: (_peer, out, message) =>
+    out.send(new Frame({ type: "error", code: "server_full", message })),
+  open(hub, peer, onJoin) {
+    const session = new Session(hub.chat, peer, {
+      maxLineBytes: hub.config.maxLine,
+      gate: hub.gate,
+      directory: hub.directory,
+      onJoin,
+    });
+    return { session, handler: session, maxLine: hub.config.maxLine };
+  },
+};
+
+/**
+ * One stream connection, from accept to close, whatever its protocol: the
+ * admission and per-address limits, the bounded outbox, the TLS and
+ * handshake deadlines, flood control, and the read loop.
+ */
+export async function serveStream(
+  conn: Conn,
+  hub: Hub,
+  scheme: string,
+  protocol: StreamProtocol,
+): Promise<void> {
   const { config } = hub;
   tuneSocket(conn);
   const remote = conn.remoteAddr as Deno.NetAddr;
@@ -167,49 +206,56 @@ export async function handleConnection(conn: Conn, hub: Hub, scheme: string): Pr
   const label = `${scheme} ${remote.hostname}:${remote.port}`;
   const stats = hub.transport(scheme);
   stats.accepted++;
-  const peer = new StreamPeer(conn, {
+  // The outbox is made before the session, which its drops end.
+  const ended: { session?: Session } = {};
+  const out = new StreamPeer(conn, {
     maxOutbox: config.maxOutbox,
     label,
     address,
     onDrop: (reason) => {
       if (reason === "slow") stats.slowDrops++;
-      session.end(reason); // called later, never during a send: session exists by then
+      ended.session?.end(reason); // called later, never during a send: the session exists by then
     },
     stats,
   });
+  const peer = protocol.peer(out);
   const admission = hub.admit(peer, address);
-  if (admission.refusal !== null) return await refuse(conn, peer, admission.refusal, hub, label);
+  if (admission.refusal !== null) {
+    const why = admission.refusal;
+    return await refuse(conn, out, why, hub, label, () => protocol.refusal(peer, out, why));
+  }
   stats.open++;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const session = new Session(hub.chat, peer, {
-    maxLineBytes: config.maxLine,
-    gate: hub.gate,
-    directory: hub.directory,
-    onJoin: () => {
-      clearTimeout(timer);
-      admission.joined();
-    },
+  const opened = protocol.open(hub, peer, () => {
+    clearTimeout(timer);
+    admission.joined();
   });
-  const splitter = new LineSplitter(config.maxLine);
+  const session = ended.session = opened.session;
+  const splitter = new LineSplitter(opened.maxLine);
   const pacer = new Pacer(config.rateLimit, hub.clock, () => stats.rateLimited++);
   try {
     const started = hub.clock.now();
     if (isTls(conn) && !(await tlsHandshake(conn, config.handshakeTimeoutMs, hub, label))) {
-      return peer.destroy();
+      return out.destroy();
     }
     session.start();
     const left = config.handshakeTimeoutMs - (hub.clock.now() - started);
     timer = handshakeDeadline(hub, session, peer, left);
-    await pump(conn, peer, splitter, pacer, session);
+    await pump(conn, out, splitter, pacer, opened.handler);
   } catch (err) {
     if (!(err instanceof Deno.errors.BadResource || err instanceof Deno.errors.ConnectionReset)) {
-      hub.log("debug", `${peer.label} read failed: ${err instanceof Error ? err.message : err}`);
+      hub.log("debug", `${label} read failed: ${err instanceof Error ? err.message : err}`);
     }
   } finally {
     clearTimeout(timer);
-    session.end(peer.dropReason ?? "disconnect");
-    peer.readerDone();
+    session.end(out.dropReason ?? "disconnect");
+    out.readerDone();
     stats.open--;
     admission.release();
   }
+}
+
+/** One connection of chat's own protocol, from banner to close. */
+export function handleConnection(conn: Conn, hub: Hub, scheme: string): Promise<void> {
+  return serveStream(conn, hub, scheme, CHAT_PROTOCOL);
 }
