@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { joinJson, type LineClient } from "./helpers.ts";
 import { startWebServer } from "./web_helpers.ts";
 import { startCluster } from "./cluster_helpers.ts";
+import { mountTmpfs, umount } from "./storage_helpers.ts";
 import { FileStore } from "../server/files/file_store.ts";
 import { UPLOAD_TTL_MS, WebFiles } from "../server/files/web_files.ts";
 import type { Member, Room } from "../server/core/room.ts";
@@ -13,20 +14,10 @@ async function grant(c: LineClient, name: string, size: number) {
   return JSON.parse(await c.until((l) => /"type":"(upload|error)"/.test(l)));
 }
 
-async function mountTmpfs(dir: string, options: string): Promise<boolean> {
-  await Deno.mkdir(dir, { recursive: true });
-  const r = await new Deno.Command("mount", {
-    args: ["-t", "tmpfs", "-o", options, "tmpfs", dir],
-    stdout: "null",
-    stderr: "null",
-  }).output().catch(() => ({ success: false }));
-  return r.success;
-}
-
 const canMount = await (async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat_files_probe_" });
   const ok = await mountTmpfs(dir, "size=64k");
-  if (ok) await new Deno.Command("umount", { args: ["-l", dir] }).output();
+  if (ok) await umount(dir);
   await Deno.remove(dir).catch(() => {});
   return ok;
 })();
@@ -57,7 +48,7 @@ Deno.test({
       await bob.close();
     } finally {
       await s.stop("SIGKILL");
-      await new Deno.Command("umount", { args: ["-l", dir] }).output();
+      await umount(dir);
       await Deno.remove(dir, { recursive: true });
     }
   },

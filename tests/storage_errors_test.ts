@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { joinJson, startServer } from "./helpers.ts";
-import { makeMessages, runChat, seedDatabase, tempDir } from "./storage_helpers.ts";
+import {
+  makeMessages,
+  mountTmpfs,
+  runChat,
+  seedDatabase,
+  tempDir,
+  umount,
+} from "./storage_helpers.ts";
 
 const TS = "2026-11-25T12:00:00.000Z";
 
@@ -17,22 +24,6 @@ async function refusal(db: string): Promise<string> {
   assert.ok(lines[0].startsWith("chat serve: "), lines[0]);
   assert.ok(lines[0].includes(db), `names the path: ${lines[0]}`);
   return lines[0];
-}
-
-/** Mounts a tmpfs at `dir`; false when this machine does not allow it (not root). */
-async function mountTmpfs(dir: string, options: string): Promise<boolean> {
-  await Deno.mkdir(dir, { recursive: true });
-  const r = await new Deno.Command("mount", {
-    args: ["-t", "tmpfs", "-o", options, "tmpfs", dir],
-    stdout: "null",
-    stderr: "null",
-  }).output().catch(() => ({ success: false }));
-  return r.success;
-}
-
-async function umount(dir: string): Promise<void> {
-  await new Deno.Command("umount", { args: ["-l", dir], stdout: "null", stderr: "null" })
-    .output().catch(() => {});
 }
 
 const canMount = await (async () => {

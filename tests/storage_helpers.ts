@@ -96,3 +96,19 @@ export async function eventually(
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Mounts a tmpfs at `dir`; false when this machine does not allow it (not root). */
+export async function mountTmpfs(dir: string, options: string): Promise<boolean> {
+  await Deno.mkdir(dir, { recursive: true });
+  const r = await new Deno.Command("mount", {
+    args: ["-t", "tmpfs", "-o", options, "tmpfs", dir],
+    stdout: "null",
+    stderr: "null",
+  }).output().catch(() => ({ success: false }));
+  return r.success;
+}
+
+export async function umount(dir: string): Promise<void> {
+  await new Deno.Command("umount", { args: ["-l", dir], stdout: "null", stderr: "null" })
+    .output().catch(() => {});
+}

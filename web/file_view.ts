@@ -12,6 +12,7 @@
  */
 import type { FileInfo } from "../protocol/events.ts";
 import { fileSize } from "../protocol/plain.ts";
+import { el } from "./view.ts";
 
 /** The types shown inline as thumbnails (the server serves them inline; SVG never is). */
 const IMAGES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
@@ -41,17 +42,6 @@ export function sameOriginPath(url: string, base = "http://localhost/"): string 
 export function kindLabel(name: string): string {
   const m = /\.([A-Za-z0-9]{1,5})$/.exec(name);
   return m ? m[1].toUpperCase() : "FILE";
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  cls?: string,
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
 }
 
 /** The name (the message's text, hence the `text` class) and the size. */

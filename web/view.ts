@@ -6,7 +6,8 @@ import { colourClass, mentions } from "./names.ts";
 /** How close to the bottom (px) still counts as "reading the newest". */
 const NEAR_BOTTOM = 48;
 
-function el<K extends keyof HTMLElementTagNameMap>(
+/** An element with a class and text (user text only ever through textContent). */
+export function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
   cls?: string,
   text?: string,
