@@ -33,6 +33,8 @@ export type ErrorCode =
   | "muted"
   | "too_large"
   | "upload_failed"
+  | "not_allowed"
+  | "no_such_message"
   // Added by this implementation: a message could not be stored (disk full, I/O error).
   | "server_error";
 
@@ -60,7 +62,16 @@ export interface ChatMessage {
   action?: true;
   /** A file shared by this message (its text is the file's name). */
   file?: FileInfo;
+  /** When its author last edited it (ISO time); `text` is the new text. */
+  edited?: string;
+  /** Deleted by its author or an operator: `text` is "" and `file` gone. */
+  deleted?: true;
 }
+
+/** Most messages one `history` request returns. */
+export const MAX_PAGE = 200;
+/** Most results one `search` returns. */
+export const MAX_RESULTS = 100;
 
 /** One room as `rooms` lists it. */
 export interface RoomSummary {
@@ -129,6 +140,18 @@ export type ServerEvent =
     expires: string;
   }
   | { type: "pong" }
+  | {
+    type: "history";
+    room: string;
+    /** Oldest first. */
+    messages: ChatMessage[];
+    /** Older messages exist (ask again with `before` the first one's seq). */
+    more: boolean;
+    ref?: string;
+  }
+  | { type: "results"; query: string; messages: ChatMessage[]; ref?: string }
+  | { type: "edit"; room: string; seq: number; ts: string; from: string; text: string }
+  | { type: "delete"; room: string; seq: number; ts: string; by: string }
   | ModerationEvent
   | { type: "bans"; bans: BanSummary[] }
   | { type: "error"; code: ErrorCode; message: string; ref?: string }
@@ -195,7 +218,62 @@ export type ClientEvent =
   | { type: "unmute"; name: string }
   | { type: "lock"; room?: string; locked: boolean }
   | { type: "upload"; room?: string; name: string; size: number; ref?: string }
-  | { type: "unreserve"; name: string };
+  | { type: "unreserve"; name: string }
+  | { type: "history"; room?: string; before?: number; limit?: number; ref?: string }
+  | { type: "search"; room?: string; query: string; limit?: number; ref?: string }
+  | { type: "edit"; room?: string; seq: number; text: string; ref?: string }
+  | { type: "delete"; room?: string; seq: number; ref?: string };
+
+/** The older-history, search, edit and delete requests (see `parseClientEvent`). */
+function parseRevisionEvent(
+  o: Record<string, unknown>,
+  ref: string | undefined,
+): ParsedClientEvent {
+  const bad = (message: string): ParsedClientEvent => ({ ok: false, message, ref });
+  if (o.room !== undefined && o.room !== null && !isString(o.room)) {
+    return bad('"room" must be a room name');
+  }
+  const room = isString(o.room) ? { room: o.room } : {};
+  const count = (max: number): number | undefined | null =>
+    o.limit === undefined || o.limit === null
+      ? undefined
+      : isSeq(o.limit) && o.limit >= 1
+      ? Math.min(o.limit, max)
+      : null;
+  switch (o.type) {
+    case "history": {
+      const limit = count(MAX_PAGE);
+      if (limit === null) return bad(`"limit" must be a number from 1 to ${MAX_PAGE}`);
+      if (o.before !== undefined && o.before !== null && !isSeq(o.before)) {
+        return bad('"before" must be a seq: the oldest you have');
+      }
+      const event: Extract<ClientEvent, { type: "history" }> = { type: "history", ...room, ref };
+      if (isSeq(o.before)) event.before = o.before;
+      if (limit !== undefined) event.limit = limit;
+      return { ok: true, event };
+    }
+    case "search": {
+      if (!isString(o.query)) return bad('search needs a "query" string');
+      const limit = count(MAX_RESULTS);
+      if (limit === null) return bad(`"limit" must be a number from 1 to ${MAX_RESULTS}`);
+      const event: Extract<ClientEvent, { type: "search" }> = {
+        type: "search",
+        ...room,
+        query: o.query,
+        ref,
+      };
+      if (limit !== undefined) event.limit = limit;
+      return { ok: true, event };
+    }
+    case "edit":
+      if (!isSeq(o.seq)) return bad('edit needs the message\'s "seq"');
+      if (!isString(o.text)) return bad('edit needs the new "text"');
+      return { ok: true, event: { type: "edit", ...room, seq: o.seq, text: o.text, ref } };
+    default:
+      if (!isSeq(o.seq)) return bad('delete needs the message\'s "seq"');
+      return { ok: true, event: { type: "delete", ...room, seq: o.seq, ref } };
+  }
+}
 
 /** The result of reading one JSON-mode line. */
 export type ParsedClientEvent =
@@ -384,6 +462,11 @@ export function parseClientEvent(line: string): ParsedClientEvent {
       if (isString(o.room)) event.room = o.room;
       return { ok: true, event };
     }
+    case "history":
+    case "search":
+    case "edit":
+    case "delete":
+      return parseRevisionEvent(o, ref);
     case undefined:
       return bad('missing "type" field');
     default:

@@ -2,6 +2,8 @@ import type { BanSummary, ChatMessage, ModerationEvent, ServerEvent } from "./ev
 
 /** One message of history or of the room, as a plain-mode line (without "\n"). */
 export function plainMessage(m: ChatMessage): string {
+  if (m.deleted) return `${m.from}: (deleted)`;
+  if (m.edited) return `${m.action ? `* ${m.from} ${m.text}` : `${m.from}: ${m.text}`} (edited)`;
   if (m.file) return `* ${m.from} shared ${m.file.name} (${fileSize(m.file.size)}): ${m.file.url}`;
   return m.action ? `* ${m.from} ${m.text}` : `${m.from}: ${m.text}`;
 }
@@ -80,6 +82,20 @@ function historyLines(history: ChatMessage[]): string {
   return out + "* End of history.\n";
 }
 
+/** `/history` and `/search` lines: each message with its `#seq` (and its room, for search). */
+function numberedLines(
+  head: string,
+  messages: ChatMessage[],
+  end: string,
+  withRoom: boolean,
+): string {
+  let out = `* ${head}\n`;
+  for (const m of messages) {
+    out += `${withRoom && m.room ? `[#${m.room}] ` : ""}#${m.seq} ${plainMessage(m)}\n`;
+  }
+  return out + `* ${end}\n`;
+}
+
 /**
  * Renders a server event as plain-mode text: one or more lines, each ended
  * by "\n", or null when plain mode shows nothing for it (acks, pongs).
@@ -131,6 +147,30 @@ export function renderPlain(event: ServerEvent, viewer?: string): string | null 
       return `* ${moderationText(event)}\n`;
     case "bans":
       return `* ${bansText(event.bans)}\n`;
+    case "history": {
+      const n = event.messages.length;
+      if (n === 0) return `* No messages in #${event.room} yet.\n`;
+      return numberedLines(
+        `Last ${n} message${n === 1 ? "" : "s"}:`,
+        event.messages,
+        "End of history.",
+        false,
+      );
+    }
+    case "results": {
+      const n = event.messages.length;
+      if (n === 0) return `* Nothing matches "${event.query}".\n`;
+      return numberedLines(
+        `${n} message${n === 1 ? "" : "s"} match "${event.query}", newest first:`,
+        event.messages,
+        "End of search.",
+        true,
+      );
+    }
+    case "edit":
+      return `* ${event.from} edited #${event.seq}: ${event.text}\n`;
+    case "delete":
+      return `* ${event.by} deleted #${event.seq}\n`;
     case "ack":
     case "pong":
       return null;

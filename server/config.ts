@@ -4,6 +4,7 @@ import {
   bytes,
   cidrs,
   dbPath,
+  durationOrOff,
   intIn,
   nonEmpty,
   optionalFile,
@@ -78,6 +79,10 @@ export interface ServeConfig {
   readonly redis: string | null;
   /** How long a name stays reserved after its last use (`--reserve-names`); null: off. */
   readonly reserveNamesMs: number | null;
+  /** How long authors may edit their messages (`--edit-window`); 0: off. */
+  readonly editWindowMs: number;
+  /** False with --no-search: no full-text index. */
+  readonly search: boolean;
 }
 
 // No --password flag: `ps` would show it to every user of the machine. The
@@ -276,6 +281,8 @@ export function buildServeConfig(settings: ServeSettings): ServeConfig {
     retain: field("retain", retain),
     redis: field("redis", (raw) => redisUrl(raw, dbGiven)),
     reserveNamesMs: field("reserve-names", reserveNames),
+    editWindowMs: field("edit-window", (raw) => durationOrOff("edit-window", raw) ?? 0),
+    search: get("no-search") !== "on",
   });
 }
 

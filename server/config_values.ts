@@ -76,17 +76,21 @@ export function redisUrl(raw: string, dbGiven: boolean): string | null {
 }
 
 // Like --retain's ages: 30d, 12h, 90m, 45s.
-export function reserveNames(raw: string): number | null {
+export function durationOrOff(flag: string, raw: string): number | null {
   const text = raw.trim().toLowerCase();
   if (text === "off") return null;
   const m = /^(\d{1,6})([smhd])$/.exec(text);
   if (!m || Number(m[1]) === 0) {
     throw new UsageError(
-      `--reserve-names must be a duration like 30d, 12h, 90m or 45s, or off, got "${raw}"`,
+      `--${flag} must be a duration like 30d, 12h, 90m or 45s, or off, got "${raw}"`,
     );
   }
   const unit: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
   return Number(m[1]) * unit[m[2]];
+}
+
+export function reserveNames(raw: string): number | null {
+  return durationOrOff("reserve-names", raw);
 }
 
 export function retain(raw: string): RetainPolicy {

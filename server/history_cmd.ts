@@ -31,7 +31,8 @@ export function formatText(m: ChatMessage): string {
     ? m.ts.slice(0, 10) + " " + m.ts.slice(11, 19)
     : sanitize(m.ts);
   const from = sanitize(m.from);
-  const text = sanitize(m.text);
+  if (m.deleted) return `${when} #${m.seq} ${from}: (deleted)`;
+  const text = sanitize(m.text) + (m.edited ? " (edited)" : "");
   return m.action ? `${when} #${m.seq} * ${from} ${text}` : `${when} #${m.seq} ${from}: ${text}`;
 }
 

@@ -25,6 +25,7 @@ export function localBackend(config: ServeConfig, clock: Clock, log: Log): Backe
     history = SqliteHistory.open(config.db, {
       memoryCap: Math.max(config.history, MAX_RESUME),
       defaultRoom: config.defaultRoom,
+      search: config.search,
     });
   } catch (err) {
     if (err instanceof StorageError) throw new BackendError(err.message);

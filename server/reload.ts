@@ -194,7 +194,12 @@ export class Reloader {
     const c = next.config;
     const p = this.#parts;
     p.hub.reconfigure(c);
-    p.chat.configure({ replay: c.history, maxMembers: c.maxClients, maxRooms: c.maxRooms });
+    p.chat.configure({
+      replay: c.history,
+      maxMembers: c.maxClients,
+      maxRooms: c.maxRooms,
+      editWindowMs: c.editWindowMs,
+    });
     if (c.reserveNamesMs !== null && c.reserveNamesMs !== old.reserveNamesMs) {
       if (!p.chat.reservations.setTtl(c.reserveNamesMs)) {
         p.log("warn", "reserve-names: the name store keeps its old time until a restart");

@@ -120,6 +120,7 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
     maxRooms: config.maxRooms,
     replay: config.history,
     maxMembers: config.maxClients,
+    editWindowMs: config.editWindowMs,
     clock,
     log,
     version: VERSION,

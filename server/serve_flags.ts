@@ -230,6 +230,21 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
       "a name joined by chat join or the web page stays its holder's (by a key) this long after its last use (30d, 12h; off)",
   },
   {
+    name: "edit-window",
+    arg: "DURATION|off",
+    default: "24h",
+    env: "CHAT_EDIT_WINDOW",
+    help: "how long authors may edit their messages (24h, 15m; off); deleting has no limit",
+  },
+  {
+    name: "no-search",
+    restart: true,
+    arg: "",
+    default: "off",
+    help:
+      "no full-text index of messages: saves its cost on each message; search is refused (on: rebuilt)",
+  },
+  {
     name: "redis",
     example: "redis://127.0.0.1:6379",
     restart: true,

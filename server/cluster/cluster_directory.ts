@@ -62,8 +62,10 @@ export class ClusterDirectory implements Directory {
     if (this.#ledger.isOpen(key) && !this.#opening.has(key)) return Promise.resolve();
     let p = this.#opening.get(key);
     if (!p) {
+      this.#history.opening(name);
       p = this.#ledger.open(key, name, this.#keep).then(
-        (messages) => this.#history.load(name, messages),
+        async (messages) =>
+          this.#history.load(name, await this.#history.withRevisions(name, messages)),
       ).finally(() => this.#opening.delete(key));
       this.#opening.set(key, p);
     }

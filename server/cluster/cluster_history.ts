@@ -1,5 +1,14 @@
 import { nameKey } from "../../protocol/names.ts";
-import type { History, RoomRecord, StoredMessage } from "../core/history.ts";
+import {
+  type History,
+  lowerBound,
+  type Page,
+  revised,
+  type Revision,
+  type RoomRecord,
+  type StoredMessage,
+} from "../core/history.ts";
+import { ClusterRevisions } from "./cluster_revisions.ts";
 import type { Log } from "../core/peer.ts";
 import { keys } from "./keys.ts";
 import type { Commands } from "./link.ts";
@@ -13,6 +22,8 @@ interface Mirror {
   lastSeq: number;
   /** The room's newest messages, oldest first, while the room is open here. */
   messages: StoredMessage[] | null;
+  /** Revisions of messages that had not reached the mirror yet. */
+  early?: Map<number, Revision>;
 }
 
 /**
@@ -30,6 +41,7 @@ export class ClusterHistory implements History {
   readonly #cap: number;
   readonly #log: Log;
   readonly #rooms = new Map<string, Mirror>();
+  readonly #revisions: ClusterRevisions;
 
   constructor(
     epoch: string,
@@ -40,6 +52,7 @@ export class ClusterHistory implements History {
     this.#commands = options.commands;
     this.#cap = options.cap;
     this.#log = options.log;
+    this.#revisions = new ClusterRevisions(options.commands);
     for (const r of rooms) {
       this.#rooms.set(nameKey(r.name), {
         name: r.name,
@@ -50,11 +63,45 @@ export class ClusterHistory implements History {
     }
   }
 
-  /** Whether the room's stream still holds message `seq` (trimming removes the oldest). */
+  /** Whether the room's stream still holds message `seq` (trimming removes the oldest), not deleted. */
   async kept(room: string, seq: number): Promise<boolean> {
-    const id = `0-${seq}`;
-    const r = await this.#commands.send(["XRANGE", keys.log(nameKey(room)), id, id]);
-    return Array.isArray(r) && r.length > 0;
+    const m = await this.#revisions.message(nameKey(room), seq);
+    return m !== null && !m.deleted;
+  }
+
+  /** The room's newest messages as read from its stream, with their edits and deletions. */
+  withRevisions(room: string, messages: StoredMessage[]): Promise<StoredMessage[]> {
+    return this.#revisions.apply(nameKey(room), messages);
+  }
+
+  page(room: string, before: number | undefined, limit: number): Promise<Page> {
+    return this.#revisions.page(nameKey(room), before, limit);
+  }
+
+  search(rooms: readonly string[], words: readonly string[], limit: number) {
+    return this.#revisions.search(rooms.map((r) => ({ key: nameKey(r) })), words, limit);
+  }
+
+  message(room: string, seq: number): Promise<StoredMessage | null> {
+    return this.#revisions.message(nameKey(room), seq);
+  }
+
+  async revise(room: string, seq: number, revision: Revision): Promise<StoredMessage | null> {
+    const m = await this.#revisions.revise(nameKey(room), seq, revision);
+    if (m) this.applied(room, seq, revision);
+    return m;
+  }
+
+  /**
+   * A revision stored (by this node or another): the mirror shows it. One of
+   * a message not mirrored yet (still on its way here) is applied when it comes.
+   */
+  applied(room: string, seq: number, revision: Revision): void {
+    const r = this.#rooms.get(nameKey(room));
+    if (!r?.messages) return;
+    const i = lowerBound(r.messages, seq);
+    if (r.messages[i]?.seq === seq) r.messages[i] = revised(r.messages[i], revision);
+    else if (seq > r.lastSeq) (r.early ??= new Map()).set(seq, revision);
   }
 
   /** Reads the rooms Redis knows (name, topic, counter), for a node starting up. */
@@ -83,17 +130,23 @@ export class ClusterHistory implements History {
     return r;
   }
 
-  /** Fills a room's mirror (from the ledger's open): its newest messages, oldest first. */
+  /**
+   * Fills a room's mirror (from the ledger's open): its newest messages,
+   * oldest first. What the ledger delivered while they were being read
+   * stays, after them.
+   */
   load(name: string, messages: StoredMessage[]): void {
     const r = this.#room(name);
-    r.messages = messages.slice(-this.#cap);
-    const last = messages.at(-1)?.seq ?? 0;
+    const live = r.messages ?? [];
+    const first = live[0]?.seq ?? Infinity;
+    r.messages = messages.filter((m) => m.seq < first).concat(live).slice(-this.#cap);
+    const last = r.messages.at(-1)?.seq ?? 0;
     if (last > r.lastSeq) r.lastSeq = last;
   }
 
-  /** Whether a room's messages are mirrored here. */
-  loaded(name: string): boolean {
-    return this.#rooms.get(nameKey(name))?.messages != null;
+  /** A room is being opened here: keep what the ledger delivers from now on (see `load`). */
+  opening(name: string): void {
+    this.#room(name).messages ??= [];
   }
 
   /** Delivered messages of one room, in seq order (called by the ledger). */
@@ -102,7 +155,9 @@ export class ClusterHistory implements History {
       const r = this.#room(m.room);
       if (m.seq > r.lastSeq) r.lastSeq = m.seq;
       if (!r.messages) continue;
-      r.messages.push(m);
+      const early = r.early?.get(m.seq);
+      if (early) r.early!.delete(m.seq);
+      r.messages.push(early ? revised(m, early) : m);
       // Trimmed in chunks: one splice per message would copy the whole mirror each time.
       if (r.messages.length > this.#cap + TRIM_SLACK) {
         r.messages.splice(0, r.messages.length - this.#cap);

@@ -12,6 +12,8 @@ export const keys = {
   seq: (room: string) => `chat:{r:${room}}:seq`,
   /** A room's stream: entry id `0-SEQ`, fields m (the message) and n (the node that posted it). */
   log: (room: string) => `chat:{r:${room}}:log`,
+  /** Hash: a room's edits and deletions, seq → the latest revision (cluster_revisions.ts). */
+  rev: (room: string) => `chat:{r:${room}}:rev`,
   /** Prefix of a room's message-id keys (value: the seq; they expire). */
   ids: (room: string) => `chat:{r:${room}}:id:`,
   /** A room's live channel: "NODE\nMESSAGE\nMESSAGE…". */

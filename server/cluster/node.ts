@@ -113,7 +113,7 @@ export async function joinCluster(options: ClusterOptions): Promise<ClusterNode>
       log,
     });
     const names = new NameLeases({ node: id, commands, ttlMs: LEASE_MS, log });
-    const presence = new Presence({ node: id, commands, subscriptions, names, log });
+    const presence = new Presence({ node: id, commands, subscriptions, names, log, history });
     await presence.subscribe();
     const directory = new ClusterDirectory({ names, ledger, history, keep: options.keep, log });
     const moderation = await RedisModerationStore.open(commands, log);

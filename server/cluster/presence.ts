@@ -9,6 +9,7 @@ import type { Member, Room } from "../core/room.ts";
 import { keys } from "./keys.ts";
 import type { Commands, Subscriptions } from "./link.ts";
 import type { NameLeases } from "./names.ts";
+import type { ClusterHistory } from "./cluster_history.ts";
 import { RemoteMember } from "./remote_member.ts";
 
 /** What one node tells the others about its members (channel `chat:events`). */
@@ -21,7 +22,11 @@ type ClusterEvent =
   | { kind: "room"; node: string; room: string }
   | { kind: "gone"; node: string; dead: string; reason: LeaveReason }
   | { kind: "mod"; node: string; action: ModerationAction }
-  | { kind: "op"; node: string; name: string };
+  | { kind: "op"; node: string; name: string }
+  | { kind: "revised"; node: string; event: Revised };
+
+/** An edit or deletion, as the room's members are told. */
+type Revised = Extract<ServerEvent, { type: "edit" | "delete" }>;
 
 /** A node's member as the members hash keeps it. */
 interface Record {
@@ -46,6 +51,7 @@ export class Presence implements ChatObserver {
   readonly #subs: Subscriptions;
   readonly #log: Log;
   readonly #names: NameLeases;
+  readonly #history: ClusterHistory | undefined;
   #chat: Chat | null = null;
   /** Other nodes' members: `node \0 nameKey` → stand-in. */
   readonly #remote = new Map<string, RemoteMember>();
@@ -59,9 +65,12 @@ export class Presence implements ChatObserver {
       subscriptions: Subscriptions;
       names: NameLeases;
       log: Log;
+      /** Told of other nodes' edits and deletions, for its mirror. */
+      history?: ClusterHistory;
     },
   ) {
     this.#node = options.node;
+    this.#history = options.history;
     this.#names = options.names;
     this.#commands = options.commands;
     this.#subs = options.subscriptions;
@@ -202,6 +211,10 @@ export class Presence implements ChatObserver {
     this.#publish({ kind: "room", node: this.#node, room: room.name });
   }
 
+  revised(_m: Member, _room: Room, event: Revised): void {
+    this.#publish({ kind: "revised", node: this.#node, event });
+  }
+
   // ---- what other nodes' members do ----
 
   #onEvent(json: string): void {
@@ -283,6 +296,19 @@ export class Presence implements ChatObserver {
       case "op": {
         const m = get(e.name);
         if (m) chat.moderation.operatorElsewhere(m);
+        return;
+      }
+      case "revised": {
+        const ev = e.event;
+        this.#history?.applied(
+          ev.room,
+          ev.seq,
+          ev.type === "edit"
+            ? { kind: "edit", text: ev.text, ts: ev.ts }
+            : { kind: "delete", ts: ev.ts, by: ev.by },
+        );
+        const room = chat.room(ev.room);
+        if (room) chat.revised(room, ev);
         return;
       }
     }

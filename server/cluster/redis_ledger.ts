@@ -1,5 +1,6 @@
 import type { Draft, Entry, Ledger, LedgerSink } from "../core/ledger.ts";
 import type { StoredMessage } from "../core/history.ts";
+import { parseMessage } from "./cluster_revisions.ts";
 import type { Log } from "../core/peer.ts";
 import type { Room } from "../core/room.ts";
 import { ID_TTL_S, keys, PUBLISH_LUA } from "./keys.ts";
@@ -271,15 +272,6 @@ function streamEntries(reply: unknown): { message: StoredMessage; node: string }
     if (message) out.push({ message, node: n });
   }
   return out;
-}
-
-function parseMessage(json: string): StoredMessage | null {
-  try {
-    const m = JSON.parse(json);
-    return m && m.type === "message" && typeof m.seq === "number" ? m as StoredMessage : null;
-  } catch {
-    return null;
-  }
 }
 
 function errorText(err: unknown): string {

@@ -25,6 +25,8 @@ export type { Refusal };
 export const MAX_RESUME = 10_000;
 /** The longest topic, in characters. */
 export const MAX_TOPIC = 300;
+/** How long an author may edit a message, by default. */
+export const DEFAULT_EDIT_WINDOW_MS = 24 * 3_600_000;
 
 /** Options of a {@linkcode Chat}. */
 export interface ChatOptions {
@@ -49,6 +51,8 @@ export interface ChatOptions {
   maxResume?: number;
   /** Most members at once. @default Infinity */
   maxMembers?: number;
+  /** How long an author may edit a message (`--edit-window`); 0: never. @default 24h */
+  editWindowMs?: number;
   clock: Clock;
   log?: Log;
   /** Sent in the welcome. */
@@ -65,6 +69,8 @@ export interface ChatLimits {
   maxMembers?: number;
   /** Most rooms that may exist. */
   maxRooms?: number;
+  /** How long an author may edit a message; 0: never. */
+  editWindowMs?: number;
 }
 
 /**
@@ -84,6 +90,8 @@ export class Chat {
   #replay: number;
   readonly #maxResume: number;
   #maxMembers: number;
+  /** How long an author may edit a message (`--edit-window`); 0: never. */
+  editWindowMs: number;
   readonly #clock: Clock;
   readonly #log: Log;
   readonly #version: string;
@@ -113,6 +121,7 @@ export class Chat {
     this.#replay = options.replay ?? 50;
     this.#maxResume = options.maxResume ?? MAX_RESUME;
     this.#maxMembers = options.maxMembers ?? Infinity;
+    this.editWindowMs = options.editWindowMs ?? DEFAULT_EDIT_WINDOW_MS;
     this.#version = options.version;
     this.#rooms = new Rooms(this.#history, options.maxRooms ?? 1000, this.#log, (room) => {
       this.#observer?.roomCreated(room);
@@ -137,6 +146,7 @@ export class Chat {
     if (limits.replay !== undefined) this.#replay = limits.replay;
     if (limits.maxMembers !== undefined) this.#maxMembers = limits.maxMembers;
     if (limits.maxRooms !== undefined) this.#rooms.max = limits.maxRooms;
+    if (limits.editWindowMs !== undefined) this.editWindowMs = limits.editWindowMs;
   }
 
   /** How many members this node holds (stand-ins of other nodes' not counted). */
@@ -157,6 +167,21 @@ export class Chat {
   /** The epoch of the history. */
   get epoch(): string {
     return this.#history.epoch;
+  }
+
+  /** Where messages are kept: older pages, search, and the store of edits (see revisions.ts). */
+  get history(): History {
+    return this.#history;
+  }
+
+  /** Logs a line of the server's log. */
+  log(level: Parameters<Log>[0], text: string): void {
+    this.#log(level, text);
+  }
+
+  /** The current time, in milliseconds. */
+  now(): number {
+    return this.#clock.now();
   }
 
   /** The member called `name` (any case), if any. */
@@ -254,6 +279,7 @@ export class Chat {
     const reset = req.epoch !== undefined && req.epoch !== this.#history.epoch;
     const since = (room: Room) => sinceFor(req, reset, room, this.defaultRoom);
     this.#members.set(nameKey(member.name), member);
+    member.named = this.#clock.now();
     for (const room of rooms) {
       this.#presence.announce(
         room,
@@ -423,6 +449,16 @@ export class Chat {
     return null;
   }
 
+  /**
+   * Tells everyone in `room` that a message was edited or deleted (its
+   * store already has it). Sent after what is pending, like any event.
+   */
+  revised(room: Room, event: Extract<ServerEvent, { type: "edit" | "delete" }>, by?: Member): void {
+    this.#flushAll();
+    this.#broadcast(room, event);
+    if (by && !by.remote) this.#observer?.revised?.(by, room, event);
+  }
+
   /** A room another node made or changed the topic of (see `Rooms.learn`). */
   learnRoom(name: string, topic?: string): Room {
     return this.#rooms.learn(name, topic);
@@ -463,6 +499,7 @@ export class Chat {
     const old = member.name;
     this.#members.delete(nameKey(old));
     member.name = name;
+    member.named = this.#clock.now();
     this.#members.set(nameKey(name), member);
     const told = new Set<Member>([member]);
     for (const room of member.rooms) {

@@ -4,6 +4,7 @@ import type { Chat, Refusal } from "./chat.ts";
 import { MODERATION_COMMANDS } from "./moderation_commands.ts";
 import { KEY_COMMAND, UNRESERVE_COMMAND } from "./reservation_commands.ts";
 import { UPLOAD_COMMAND } from "./file_commands.ts";
+import { REVISION_COMMANDS } from "./revisions.ts";
 import { type Member, Room } from "./room.ts";
 
 /** What a command can reach: the server, the member running it, and its connection. */
@@ -181,7 +182,14 @@ export const COMMANDS: readonly Command[] = [
 
 const BY_NAME = new Map<string, Command>();
 for (
-  const c of [...COMMANDS, KEY_COMMAND, UPLOAD_COMMAND, ...MODERATION_COMMANDS, UNRESERVE_COMMAND]
+  const c of [
+    ...COMMANDS,
+    ...REVISION_COMMANDS,
+    KEY_COMMAND,
+    UPLOAD_COMMAND,
+    ...MODERATION_COMMANDS,
+    UNRESERVE_COMMAND,
+  ]
 ) {
   for (const n of [c.name, ...c.aliases]) BY_NAME.set(n, c);
 }
@@ -208,7 +216,7 @@ export function helpLines(): string[] {
   };
   return [
     "Commands:",
-    ...lines([...COMMANDS, KEY_COMMAND, UPLOAD_COMMAND]),
+    ...lines([...COMMANDS, ...REVISION_COMMANDS, KEY_COMMAND, UPLOAD_COMMAND]),
     "Operators:",
     ...lines([...MODERATION_COMMANDS, UNRESERVE_COMMAND]),
     "Anything else is a message to everyone; start it with // to send a line beginning with /.",

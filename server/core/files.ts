@@ -24,6 +24,8 @@ export interface FileSharing {
     size: number,
     ref?: string,
   ): UploadGrant | Refusal;
+  /** The message that shared `file` was deleted: the file goes now (retention's sweep would later). */
+  removed?(file: FileInfo): void;
 }
 
 /** The core's part of a shared file's message. */

@@ -1,4 +1,6 @@
 import type { ChatMessage } from "../../protocol/events.ts";
+import type { Maybe } from "./reservations.ts";
+import { matchesWords } from "./search_words.ts";
 
 /** A message as it is stored: always with its room. */
 export type StoredMessage = ChatMessage & { room: string };
@@ -14,6 +16,24 @@ export interface RoomRecord {
   count: number;
   /** When its newest kept message was said, or null. */
   lastTs: string | null;
+}
+
+/** One page of older history: oldest first; `more`: older messages exist. */
+export interface Page {
+  messages: StoredMessage[];
+  more: boolean;
+}
+
+/** A change to a stored message: its author's new text, or its deletion. */
+export type Revision =
+  | { kind: "edit"; text: string; ts: string }
+  | { kind: "delete"; ts: string; by: string };
+
+/** A message as a revision leaves it (an edit's text and time; a deletion's blank). */
+export function revised(m: StoredMessage, r: Revision): StoredMessage {
+  if (r.kind === "edit") return { ...m, text: r.text, edited: r.ts };
+  const { file: _file, edited: _edited, ...rest } = m;
+  return { ...rest, text: "", deleted: true };
 }
 
 /**
@@ -39,6 +59,22 @@ export interface History {
   lastSeq(room: string): number;
   /** Every room stored (with messages, a topic, or both). */
   rooms(): RoomRecord[];
+  /**
+   * Up to `limit` messages of `room` older than seq `before` (undefined:
+   * the newest), oldest first. The only reads that may wait (a cluster's
+   * older messages are in Redis, not in the node's mirror).
+   */
+  page(room: string, before: number | undefined, limit: number): Maybe<Page>;
+  /**
+   * Messages of `rooms` that contain every one of `words` (folded by
+   * `searchWords`) as whole words, newest first, at most `limit`; deleted
+   * ones never match. Throws a `SearchOff` when this history cannot search.
+   */
+  search(rooms: readonly string[], words: readonly string[], limit: number): Maybe<StoredMessage[]>;
+  /** Message `seq` of `room` as it is now, or null when it is not kept. */
+  message(room: string, seq: number): Maybe<StoredMessage | null>;
+  /** Stores an edit or a deletion; the message as it is now, or null when it is not kept. */
+  revise(room: string, seq: number, revision: Revision): Maybe<StoredMessage | null>;
   /** Records a room and its topic; `topic` "" clears it. */
   saveRoom(room: string, topic: string): void;
   /** Records a new room (no topic); a room already recorded keeps its topic. */
@@ -106,6 +142,39 @@ export class MemoryHistory implements History {
     this.#room(room).topic = topic;
   }
 
+  page(room: string, before: number | undefined, limit: number): Page {
+    const all = this.#rooms.get(room)?.messages ?? [];
+    const end = before === undefined ? all.length : lowerBound(all, before);
+    const start = Math.max(0, end - limit);
+    return { messages: all.slice(start, end), more: start > 0 };
+  }
+
+  search(rooms: readonly string[], words: readonly string[], limit: number): StoredMessage[] {
+    const out: StoredMessage[] = [];
+    for (const name of rooms) {
+      for (const m of this.#rooms.get(name)?.messages ?? []) {
+        if (!m.deleted && matchesWords(m.text, words)) out.push(m);
+      }
+    }
+    // Seqs are per room; the time says which is newer across rooms.
+    out.sort((a, b) => a.ts < b.ts ? 1 : a.ts > b.ts ? -1 : b.seq - a.seq);
+    return out.slice(0, limit);
+  }
+
+  message(room: string, seq: number): StoredMessage | null {
+    const all = this.#rooms.get(room)?.messages ?? [];
+    const i = lowerBound(all, seq);
+    return all[i]?.seq === seq ? all[i] : null;
+  }
+
+  revise(room: string, seq: number, revision: Revision): StoredMessage | null {
+    const all = this.#rooms.get(room)?.messages ?? [];
+    const i = lowerBound(all, seq);
+    if (all[i]?.seq !== seq) return null;
+    // A new object: the old one may still be in frames on their way.
+    return all[i] = revised(all[i], revision);
+  }
+
   createRoom(room: string): void {
     this.#room(room);
   }
@@ -117,4 +186,16 @@ export class MemoryHistory implements History {
   }
 
   close(): void {}
+}
+
+/** The index of the first message with seq ≥ `seq` (messages in seq order). */
+export function lowerBound(messages: readonly { seq: number }[], seq: number): number {
+  let lo = 0;
+  let hi = messages.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (messages[mid].seq < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -4,6 +4,7 @@ import { sanitize } from "../../protocol/sanitize.ts";
 import type { CommandContext } from "./commands.ts";
 import { unreserve } from "./reservation_commands.ts";
 import { requestUpload } from "./file_commands.ts";
+import { DEFAULT_RESULTS, reviseMessage, searchRooms, sendPage, sendResults } from "./revisions.ts";
 
 /**
  * One JSON-mode event of a joined member, turned into what it asks for:
@@ -85,6 +86,27 @@ export function handleJson(ctx: CommandContext, e: ClientEvent): void | Promise<
       return unreserve(ctx, sanitize(e.name));
     case "upload":
       return requestUpload(ctx, e.name, e.size, e.room ?? chat.defaultRoom.name, e.ref);
+    case "history": {
+      const room = ctx.room(e.room, chat.defaultRoom, e.ref);
+      return room ? sendPage(ctx, room, e.before, e.limit ?? 50, e.ref) : undefined;
+    }
+    case "search": {
+      const room = e.room === undefined ? undefined : ctx.room(e.room, null, e.ref);
+      if (room === null) return;
+      return sendResults(ctx, searchRooms(me, room), e.query, e.limit ?? DEFAULT_RESULTS, e.ref);
+    }
+    case "edit":
+    case "delete": {
+      const room = ctx.room(e.room, chat.defaultRoom, e.ref);
+      if (!room) return;
+      return reviseMessage(
+        ctx,
+        room,
+        e.seq,
+        e.type === "edit" ? { kind: "edit", text: e.text } : { kind: "delete" },
+        e.ref,
+      );
+    }
     case "hello":
       return ctx.refuse({
         code: "bad_request",

@@ -1,4 +1,4 @@
-import type { LeaveReason } from "../../protocol/events.ts";
+import type { LeaveReason, ServerEvent } from "../../protocol/events.ts";
 import type { Member, Room } from "./room.ts";
 
 /**
@@ -15,4 +15,10 @@ export interface ChatObserver {
   renamed(member: Member, old: string): void;
   topicSet(member: Member, room: Room, text: string): void;
   roomCreated(room: Room): void;
+  /** A message was edited or deleted (and stored so) by this node's member. */
+  revised?(
+    member: Member,
+    room: Room,
+    event: Extract<ServerEvent, { type: "edit" | "delete" }>,
+  ): void;
 }

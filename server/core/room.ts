@@ -26,6 +26,11 @@ export interface Member {
   readonly remote?: true;
   /** Proved the operator password on this connection (see Moderation). */
   operator?: boolean;
+  /**
+   * When it took its name (joined or renamed; Chat sets it): messages under
+   * that name since then are its own, whoever had the name before.
+   */
+  named?: number;
 }
 
 /**

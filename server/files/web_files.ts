@@ -8,7 +8,7 @@ import type { Log } from "../core/peer.ts";
 import { TokenBucket } from "../core/rate_limit.ts";
 import type { Member, Room } from "../core/room.ts";
 import { type Refusal, refuse } from "../core/rooms.ts";
-import { type FileMeta, FileStore, randomId } from "./file_store.ts";
+import { type FileMeta, FileStore, isFileId, randomId } from "./file_store.ts";
 
 /** How long a one-time upload URL works. */
 export const UPLOAD_TTL_MS = 10 * 60_000;
@@ -184,6 +184,20 @@ export class WebFiles implements FileSharing {
       `${t.member.name} shared ${meta.name} (${meta.size} bytes) in #${t.room.name}`,
     );
     return file;
+  }
+
+  /** Its message was deleted: the file goes now, not at the collector's next pass. */
+  removed(file: FileInfo): void {
+    const id = /\/files\/([^/]+)\//.exec(file.url)?.[1];
+    if (!id || !isFileId(id)) return;
+    this.store.meta(id).then((meta) => meta && this.store.remove(meta)).then(
+      () => this.#log("info", `deleted ${file.name}: its message was deleted`),
+      (err) =>
+        this.#log(
+          "warn",
+          `could not delete ${file.name} (${err?.message ?? err}): the collector will`,
+        ),
+    );
   }
 
   /** Gives back every reservation (at shutdown). */

@@ -40,6 +40,11 @@ export class HistoryReader {
     this.#roomless = roomless;
   }
 
+  #hasColumn(name: string): boolean {
+    const cols = this.#db.prepare("PRAGMA table_info(messages)").all() as { name: string }[];
+    return cols.some((c) => c.name === name);
+  }
+
   /** Every operator action, oldest first; none in a database from before moderation. */
   moderation(): ModerationRecord[] {
     const tables = this.#db.prepare(
@@ -93,9 +98,11 @@ export class HistoryReader {
     if (this.#roomless && nameKey(options.room) !== nameKey(options.defaultRoom)) return;
     const limit = options.limit > 0 ? options.limit : -1; // -1: no LIMIT in SQLite
     const room = this.#roomName(options.room);
+    // Edits and deletions (schema 5) show as the server shows them.
+    const revised = this.#hasColumn("deleted") ? ", edited, deleted" : "";
     const cols = this.#roomless
       ? `${quoteText(room)} AS room, seq, ts, sender, text, kind`
-      : "room, seq, ts, sender, text, kind";
+      : `room, seq, ts, sender, text, kind${revised}`;
     const where = this.#roomless ? "1" : "room = ?";
     const args: (string | number)[] = this.#roomless ? [] : [room];
     let stmt: StatementSync;

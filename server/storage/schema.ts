@@ -93,6 +93,11 @@ const MIGRATIONS: readonly (string | ((c: MigrationContext) => string))[] = [
   // 4: files. A message that shares a file keeps its description (JSON:
   // name, size, sha256, type, url); the bytes are in --files-dir.
   `ALTER TABLE messages ADD COLUMN file TEXT;`,
+  // 5: edits and deletions. An edited message keeps its seq and ts, with the
+  // new text and when it was edited; a deleted one keeps its seq, ts and
+  // sender, with no text and no file. (The search index is search_index.ts's.)
+  `ALTER TABLE messages ADD COLUMN edited TEXT;
+   ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /** The schema version this code writes. */

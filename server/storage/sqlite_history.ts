@@ -1,5 +1,8 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import type { History, RoomRecord, StoredMessage } from "../core/history.ts";
+import type { History, Page, RoomRecord, StoredMessage } from "../core/history.ts";
+import type { Revision } from "../core/history.ts";
+import { SearchOff } from "../core/search_words.ts";
+import { ftsQuery, SEARCH_SQL, setSearchIndex } from "./search_index.ts";
 import type { RetainPolicy } from "./retention.ts";
 import { checkSchema, describeOpenError, lockFile, openDatabase } from "./database.ts";
 import { migrate } from "./schema.ts";
@@ -20,9 +23,15 @@ interface Row {
   kind: string;
   /** The shared file (JSON), or null; absent in databases read from before files. */
   file?: string | null;
+  /** When it was edited, or null; absent in databases from before edits. */
+  edited?: string | null;
+  /** 1 when deleted. */
+  deleted?: number;
 }
 
-const COLUMNS = "room, seq, ts, sender, text, kind, file";
+const COLUMNS = "room, seq, ts, sender, text, kind, file, edited, deleted";
+/** The columns an INSERT writes (edited and deleted start as their defaults). */
+const INSERTED = "room, seq, ts, sender, text, kind, file";
 
 // Rows per INSERT statement, largest first: one call into SQLite per 64
 // messages instead of per message is most of the cost of a big batch.
@@ -39,6 +48,11 @@ export function rowToMessage(row: Row): StoredMessage {
     text: row.text,
   };
   if (row.kind === "action") m.action = true;
+  if (row.deleted) {
+    m.deleted = true;
+    return m;
+  }
+  if (row.edited) m.edited = row.edited;
   if (row.file) {
     try {
       m.file = JSON.parse(row.file);
@@ -65,6 +79,11 @@ export interface SqliteHistoryOptions {
   memoryCap?: number;
   /** The room that messages from before rooms belong to, on upgrade. @default "lobby" */
   defaultRoom?: string;
+  /**
+   * Keep the full-text index (`search`); false drops it, and its cost on
+   * every insert. Turning it back on rebuilds it. @default true
+   */
+  search?: boolean;
 }
 
 /** What the history knows of one room, kept in memory next to the table. */
@@ -100,6 +119,11 @@ export class SqliteHistory implements History {
   readonly #deleteOlder: StatementSync;
   readonly #saveRoom: StatementSync;
   readonly #raiseLastSeq: StatementSync;
+  readonly #page: StatementSync;
+  readonly #message: StatementSync;
+  readonly #edit: StatementSync;
+  readonly #delete: StatementSync;
+  readonly #search: StatementSync | null;
   readonly #rooms = new Map<string, RoomState>();
   #count = 0;
   #closed = false;
@@ -110,6 +134,7 @@ export class SqliteHistory implements History {
     db: DatabaseSync,
     lock: Deno.FsFile | null,
     cap: number | null,
+    search: boolean,
   ) {
     this.path = path;
     this.#cap = cap;
@@ -117,7 +142,7 @@ export class SqliteHistory implements History {
     this.#lock = lock;
     this.#inserts = INSERT_SIZES.map((n) =>
       db.prepare(
-        `INSERT INTO messages (${COLUMNS}) VALUES ${Array(n).fill("(?, ?, ?, ?, ?, ?, ?)")}`,
+        `INSERT INTO messages (${INSERTED}) VALUES ${Array(n).fill("(?, ?, ?, ?, ?, ?, ?)")}`,
       )
     );
     this.#begin = db.prepare("BEGIN IMMEDIATE");
@@ -129,6 +154,17 @@ export class SqliteHistory implements History {
     this.#since = db.prepare(
       `SELECT ${COLUMNS} FROM messages WHERE room = ? AND seq > ? ORDER BY seq DESC LIMIT ?`,
     );
+    this.#page = db.prepare(
+      `SELECT ${COLUMNS} FROM messages WHERE room = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+    );
+    this.#message = db.prepare(`SELECT ${COLUMNS} FROM messages WHERE room = ? AND seq = ?`);
+    this.#edit = db.prepare(
+      `UPDATE messages SET text = ?, edited = ? WHERE room = ? AND seq = ? AND deleted = 0 RETURNING ${COLUMNS}`,
+    );
+    this.#delete = db.prepare(
+      `UPDATE messages SET text = '', file = NULL, edited = NULL, deleted = 1 WHERE room = ? AND seq = ? RETURNING ${COLUMNS}`,
+    );
+    this.#search = search ? db.prepare(SEARCH_SQL) : null;
     this.#oldestInRoom = db.prepare(
       "SELECT seq FROM messages WHERE room = ? ORDER BY seq LIMIT 1 OFFSET ?",
     );
@@ -184,7 +220,15 @@ export class SqliteHistory implements History {
           if (result !== "ok") throw new Error(`database disk image is malformed: ${result}`);
         }
         migrate(db, { defaultRoom: options.defaultRoom ?? "lobby" });
-        return new SqliteHistory(path, db, lock, memory ? options.memoryCap ?? 10_000 : null);
+        const search = options.search ?? true;
+        setSearchIndex(db, search);
+        return new SqliteHistory(
+          path,
+          db,
+          lock,
+          memory ? options.memoryCap ?? 10_000 : null,
+          search,
+        );
       } catch (err) {
         throw new StorageError(describeOpenError(path, err));
       }
@@ -295,6 +339,49 @@ export class SqliteHistory implements History {
     }));
   }
 
+  page(room: string, before: number | undefined, limit: number): Page {
+    if (limit <= 0 || !this.#rooms.has(room)) return { messages: [], more: false };
+    const rows = this.#read(() =>
+      this.#page.all(room, before ?? Number.MAX_SAFE_INTEGER, limit + 1)
+    );
+    // One more than asked says whether older ones exist.
+    const more = rows.length > limit;
+    return { messages: more ? rows.slice(1) : rows, more };
+  }
+
+  search(rooms: readonly string[], words: readonly string[], limit: number): StoredMessage[] {
+    if (!this.#search) {
+      throw new SearchOff("search is off on this server (it runs with --no-search)");
+    }
+    if (words.length === 0 || rooms.length === 0 || limit <= 0) return [];
+    const search = this.#search;
+    return this.#read(() => search.all(ftsQuery(words), JSON.stringify(rooms), limit)).reverse();
+  }
+
+  message(room: string, seq: number): StoredMessage | null {
+    if (!this.#rooms.has(room)) return null;
+    return this.#read(() => {
+      const row = this.#message.get(room, seq);
+      return row ? [row] : [];
+    })[0] ?? null;
+  }
+
+  revise(room: string, seq: number, revision: Revision): StoredMessage | null {
+    if (this.#closed) throw new StorageError(`the history database ${this.path} is closed`);
+    let row: unknown;
+    try {
+      this.#abandon();
+      row = revision.kind === "edit"
+        ? this.#edit.get(revision.text, revision.ts, room, seq)
+        : this.#delete.get(room, seq);
+    } catch (err) {
+      throw new StorageError(
+        `cannot write to the history database ${this.path}: ${errorText(err)}`,
+      );
+    }
+    return row ? rowToMessage(row as Row) : null;
+  }
+
   createRoom(room: string): void {
     // Rooms are created only when unknown here, so this never clears a topic.
     if (!this.#rooms.has(room)) this.saveRoom(room, "");
@@ -350,7 +437,10 @@ export class SqliteHistory implements History {
   /** Whether message `seq` of `room` is still stored (retention deletes the oldest). */
   kept(room: string, seq: number): boolean {
     if (this.#closed) return true;
-    this.#kept ??= this.#db.prepare("SELECT 1 AS x FROM messages WHERE room = ? AND seq = ?");
+    // A deleted message's file goes too.
+    this.#kept ??= this.#db.prepare(
+      "SELECT 1 AS x FROM messages WHERE room = ? AND seq = ? AND deleted = 0",
+    );
     return this.#kept.get(room, seq) !== undefined;
   }
 

@@ -101,6 +101,22 @@ export class TimedHistory implements History {
     this.#inner.saveRoom(room, topic);
   }
 
+  page(...a: Parameters<History["page"]>): ReturnType<History["page"]> {
+    return this.#inner.page(...a);
+  }
+
+  search(...a: Parameters<History["search"]>): ReturnType<History["search"]> {
+    return this.#inner.search(...a);
+  }
+
+  message(room: string, seq: number): ReturnType<History["message"]> {
+    return this.#inner.message(room, seq);
+  }
+
+  revise(...a: Parameters<History["revise"]>): ReturnType<History["revise"]> {
+    return this.#inner.revise(...a);
+  }
+
   createRoom(room: string): void {
     this.#inner.createRoom(room);
   }
