@@ -1,4 +1,6 @@
 import type { ClientEvent } from "../protocol/events.ts";
+import { HISTORY_COMMANDS, type HistoryState, seqOf } from "./history_commands.ts";
+import type { OwnMessage } from "./own_messages.ts";
 import { OPERATOR_COMMANDS } from "./operator_commands.ts";
 
 /** What one line typed at the prompt asks for. */
@@ -13,6 +15,10 @@ export type Action =
   | { kind: "sendFile"; path: string; room: string }
   /** `/get N [DIR]`: download shared file N into DIR (default: here). */
   | { kind: "getFile"; n: number; dir: string | undefined }
+  /** Needs what the client keeps (your last message, the pages shown): `run` gives the action. */
+  | { kind: "withState"; run(state: HistoryState): Action }
+  /** A line for you alone ("message numbers hidden"). */
+  | { kind: "notice"; text: string }
   | { kind: "help" }
   | { kind: "quit" }
   | { kind: "nothing" }
@@ -27,8 +33,11 @@ export interface ClientCommand {
   help: string;
   /** Words needed before it runs; fewer gets its usage back. */
   minArgs: number;
-  /** What the arguments complete to (Tab): member names, room names or file paths. */
-  completes?: "rooms" | "files";
+  /**
+   * What the arguments complete to (Tab): member names, room names, file
+   * paths, or (`own`) a message number and your text of it.
+   */
+  completes?: "rooms" | "files" | "own";
   /** An operator's command (or /op): listed apart in /help. */
   operator?: true;
   /**
@@ -169,6 +178,7 @@ export const CLIENT_COMMANDS: readonly ClientCommand[] = [
       return { kind: "getFile", n: Number(words[0]), dir: dir === "" ? undefined : dir };
     },
   },
+  ...HISTORY_COMMANDS,
   ...OPERATOR_COMMANDS,
   {
     name: "help",
@@ -248,20 +258,23 @@ export function helpLines(): string[] {
     `  ${"//TEXT".padEnd(width)}  send a message that starts with /`,
     "Operators (after /op):",
     ...ops.flatMap(line),
-    "Keys: Tab completes names and commands, Up/Down recall what you sent, Ctrl-C leaves.",
+    "Keys: Tab completes names and commands (after /edit: your message), Up/Down recall",
+    "what you sent, Ctrl-C leaves. Message numbers are each room's own.",
   ];
 }
 
 /**
  * Tab completion, in readline's shape: the candidates and the text they
  * replace. A first word starting with "/" completes commands; any other
- * word completes member names.
+ * word completes member names. `own` finds your message `seq` (without
+ * one, your last) in the current room, for /edit.
  */
 export function complete(
   line: string,
   members: readonly string[],
   rooms: readonly string[] = [],
   paths: (typed: string) => string[] = () => [],
+  own: (seq?: number) => OwnMessage | undefined = () => undefined,
 ): [string[], string] {
   const m = /(\S*)$/.exec(line);
   const word = m ? m[1] : "";
@@ -277,6 +290,19 @@ export function complete(
   if (command && findCommand(command[1])?.completes === "rooms") {
     const w = word.replace(/^#/, "").toLowerCase();
     return [rooms.filter((r) => r.toLowerCase().startsWith(w)).map((r) => r + " "), word];
+  }
+  // "/edit " or "/edit 34": the number and your text, to fix; "/edit 34 ": the text.
+  const edit = /^\/(\S+)\s+(#?\d+\s+)?$/.exec(before);
+  if (edit && findCommand(edit[1])?.completes === "own") {
+    const typed = seqOf(word);
+    const m = edit[2] !== undefined
+      ? word === "" ? own(seqOf(edit[2].trim())!) : undefined
+      : word === ""
+      ? own()
+      : typed !== null
+      ? own(typed)
+      : undefined;
+    if (m) return [[edit[2] !== undefined ? m.text : `${m.seq} ${m.text}`], word];
   }
   // /send's path; /get's DIR (after the number).
   const files = /^\/(\S+)\s+(?:\d+\s+)?$/.exec(before);

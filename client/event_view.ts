@@ -6,6 +6,7 @@ import { sanitize } from "../protocol/sanitize.ts";
 import { FileList } from "./file_list.ts";
 import { ModerationView } from "./moderation_view.ts";
 import { mentions, type Rendered, Renderer } from "./render.ts";
+import { RevisionView } from "./revision_view.ts";
 import { fitCells } from "./width.ts";
 
 type Welcome = Extract<ServerEvent, { type: "welcome" }>;
@@ -23,6 +24,8 @@ export class EventView {
   /** Operators, locks, moderation lines, and whether we were kicked. */
   readonly moderation: ModerationView;
   name: string;
+  /** Older history, search, edits and deletions; your recent messages, for /edit. */
+  readonly revisions: RevisionView;
   /** The shared files shown so far, numbered for /get. */
   readonly files: FileList = new FileList();
   /** A room we asked to enter (/join): it becomes current when its event comes. */
@@ -37,6 +40,7 @@ export class EventView {
     this.#outbox = outbox;
     this.name = name;
     this.moderation = new ModerationView(render);
+    this.revisions = new RevisionView(render);
     render.options.fileNumber = (file) => this.files.number(file);
   }
 
@@ -104,6 +108,9 @@ export class EventView {
     const wasOp = this.moderation.ops.isOperator(this.name, true);
     this.moderation.take(w, w.name);
     const reset = this.rooms.welcome(w);
+    // Seqs started over: the numbers kept of ours are of another history.
+    if (reset) this.revisions.own.clear();
+    this.revisions.own.seen(w.history ?? [], w.name, this.rooms.defaultRoom ?? undefined);
     const history = this.rooms.fresh(this.rooms.defaultRoom ?? undefined, w.history ?? []);
     const tag = this.#tag(this.rooms.defaultRoom ?? undefined);
     if (first) {
@@ -144,6 +151,7 @@ export class EventView {
       case "message": {
         const mention = nameKey(e.from) !== nameKey(this.name) && mentions(e.text, this.name);
         if (this.rooms.judge(e.room, e.seq, false, mention) === "duplicate") return false;
+        this.revisions.own.seen([e], this.name, this.rooms.defaultRoom ?? undefined);
         return this.render.message(e, this.#tag(e.room));
       }
       case "ack": {
@@ -153,6 +161,8 @@ export class EventView {
         const verdict = this.rooms.judge(e.room, e.seq, true);
         const mine = this.#outbox.settle(e.ref);
         if (!mine || mine.type === "dm" || verdict === "duplicate") return null;
+        const room = e.room ?? this.rooms.defaultRoom;
+        if (room) this.revisions.own.add(room, e.seq, mine.text);
         const m: ChatMessage = {
           type: "message",
           room: e.room,
@@ -171,6 +181,7 @@ export class EventView {
           this.rooms.switchTo(r.name);
         }
         const history = this.rooms.fresh(e.room, e.history);
+        this.revisions.own.seen(history, this.name, e.room);
         return this.render.event({ ...e, history }, this.#tag(e.room));
       }
       case "dm":
@@ -191,6 +202,7 @@ export class EventView {
             bell: false,
           };
         }
+        this.revisions.refused(e.ref);
         if (e.ref !== undefined) this.#outbox.settle(e.ref);
         else if (e.code === "line_too_long") this.#outbox.settleOldest();
         return this.moderation.error(e) ?? this.render.event(e);
@@ -204,6 +216,7 @@ export class EventView {
         const room = e.room ?? this.rooms.defaultRoom ?? undefined;
         if (e.reason === "part" && nameKey(e.name) === nameKey(this.name) && room) {
           const now = this.rooms.parted(room);
+          this.revisions.own.forget(room);
           return {
             lines: this.render.notice(
               `you left #${room}${
@@ -226,6 +239,8 @@ export class EventView {
         if (e.from === this.name) {
           this.name = e.to;
           this.render.options.me = e.to;
+          // What the old name said is not the new name's to edit.
+          this.revisions.own.clear();
         }
         return this.render.event(e);
       case "members": {
@@ -259,6 +274,13 @@ export class EventView {
           return false;
         }
         return this.render.event(e);
+      case "history":
+        return this.revisions.history(e, this.name, this.#tag(e.room));
+      case "results":
+        return this.revisions.results(e);
+      case "edit":
+      case "delete":
+        return this.revisions.revised(e, this.name, this.#tag(e.room));
       case "pong":
         return false;
       default:

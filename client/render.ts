@@ -20,6 +20,18 @@ export interface RenderOptions {
    * one shows as "bob shared report.pdf (47.1 kB) — /get 3".
    */
   fileNumber?: (file: FileInfo) => number;
+  /** Every message line shows its `#seq` after the time (`/seqs`), for /edit and /delete. */
+  seqs?: boolean;
+}
+
+/** How {@linkcode Renderer.message} lays out one message beyond the usual. */
+export interface MessageStyle {
+  /** Its `#seq` after the time, even without {@linkcode RenderOptions.seqs} (/history). */
+  seq?: boolean;
+  /** Its room in front, even the current one's, undimmed (/search). */
+  withRoom?: boolean;
+  /** The date too when it is not today's (old messages in /history and /search). */
+  date?: boolean;
 }
 
 /** Rendered lines, and whether they call for the terminal bell. */
@@ -48,6 +60,16 @@ export function hhmm(ts: string | undefined): string {
   const d = ts ? new Date(ts) : new Date();
   if (Number.isNaN(d.getTime())) return "--:--";
   return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+}
+
+/** HH:MM today, "YYYY-MM-DD HH:MM" another day: an old message's time says which day. */
+export function when(ts: string | undefined, now: Date = new Date()): string {
+  const d = ts ? new Date(ts) : now;
+  if (Number.isNaN(d.getTime())) return "--:--";
+  const p = (n: number) => String(n).padStart(2, "0");
+  const day = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+  const today = `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}`;
+  return day === today ? hhmm(ts) : `${day} ${hhmm(ts)}`;
 }
 
 /** True when `text` mentions `name` as a word, in any case. */
@@ -115,30 +137,55 @@ export class Renderer {
   /**
    * A room message (from history, the room, or your own once acked).
    * `room`: it is from that room, not the current one: prefixed and dimmed.
+   * An edited one ends "(edited)"; a deleted one reads "(deleted)", dimmed.
    */
-  message(m: ChatMessage, room?: string): Rendered {
+  message(m: ChatMessage, room?: string, how: MessageStyle = {}): Rendered {
     const from = clean(m.from);
-    const text = clean(m.text);
-    const time = (this.options.time ?? hhmm)(m.ts);
+    const text = m.deleted ? "(deleted)" : clean(m.text) + (m.edited ? " (edited)" : "");
+    const time = (this.options.time ?? (how.date ? when : hhmm))(m.ts) +
+      (how.seq || this.options.seqs ? ` #${m.seq}` : "");
     const mine = nameKey(from) === nameKey(this.options.me);
-    const bell = !mine && mentions(text, this.options.me);
-    // bold reverse: hard to miss; another room's line is dim
-    const style = bell ? "1;7" : room !== undefined ? "2" : undefined;
-    const tag = room === undefined ? "" : `[#${clean(room)}] `;
+    const bell = !m.deleted && !mine && mentions(text, this.options.me);
+    // bold reverse: hard to miss; another room's line is dim, and so is a deleted one
+    const style = bell ? "1;7" : room !== undefined || m.deleted ? "2" : undefined;
+    const shownRoom = room ?? (how.withRoom ? m.room : undefined);
+    const tag = shownRoom === undefined ? "" : `[#${clean(shownRoom)}] `;
     const name = room === undefined ? this.#name(from) : this.#paint("2", from);
-    const file = m.file === undefined || !this.options.fileNumber ? null : fileOf(m.file);
+    const stamp = this.#paint("2", time);
+    const file = m.file === undefined || m.deleted || !this.options.fileNumber
+      ? null
+      : fileOf(m.file);
     if (file) {
       // cleanFileName (in fileOf): no bidi overrides, no path, nothing hidden.
       const n = this.options.fileNumber!(file);
       const head = `${tag}${time} ${from} `;
-      const painted = `${this.#paint("2", tag)}${this.#time(m.ts)} ${name} `;
+      const painted = `${this.#paint("2", tag)}${stamp} ${name} `;
       const what = `shared ${file.name} (${fileSize(file.size)}) — /get ${n}`;
       return { lines: this.#layout(painted, displayWidth(head), what, style), bell };
     }
-    const head = m.action ? `${tag}${time} * ${from} ` : `${tag}${time} ${from}: `;
+    const action = m.action && !m.deleted;
+    const head = action ? `${tag}${time} * ${from} ` : `${tag}${time} ${from}: `;
     const painted = this.#paint("2", tag) +
-      (m.action ? `${this.#time(m.ts)} * ${name} ` : `${this.#time(m.ts)} ${name}: `);
+      (action ? `${stamp} * ${name} ` : `${stamp} ${name}: `);
     return { lines: this.#layout(painted, displayWidth(head), text, style), bell };
+  }
+
+  /**
+   * An edit or a deletion as it happens: "* bob edited #34: new text",
+   * "* bob deleted #34"; `room` as for {@linkcode message}.
+   */
+  revision(e: Extract<ServerEvent, { type: "edit" | "delete" }>, room?: string): Rendered {
+    if (e.type === "delete") {
+      return { lines: this.notice(`${clean(e.by)} deleted #${e.seq}`, e.ts, room), bell: false };
+    }
+    const time = (this.options.time ?? hhmm)(e.ts);
+    const tag = room === undefined ? "" : `[#${clean(room)}] `;
+    const from = clean(e.from);
+    const head = `${tag}${time} * ${from} edited #${e.seq}: `;
+    const name = room === undefined ? this.#name(from) : this.#paint("2", from);
+    const painted = `${this.#paint("2", tag)}${this.#time(e.ts)} * ${name} edited #${e.seq}: `;
+    const style = room !== undefined ? "2" : undefined;
+    return { lines: this.#layout(painted, displayWidth(head), clean(e.text), style), bell: false };
   }
 
   /** A notice line: "* text", dimmed, wrapped; `room` as for {@linkcode message}. */
@@ -250,6 +297,9 @@ export class Renderer {
           reason: b.reason === undefined ? undefined : clean(b.reason),
           until: b.until === undefined ? undefined : clean(b.until),
         })))));
+      case "edit":
+      case "delete":
+        return this.revision(e, room);
       case "ack":
       case "pong":
         return null;

@@ -99,6 +99,10 @@ class TerminalClient {
           this.#view.members,
           this.#view.rooms.list().map((r) => r.name),
           completePaths,
+          (seq) => {
+            const room = this.#view.rooms.current?.name;
+            return room === undefined ? undefined : this.#view.revisions.own.find(room, seq);
+          },
         ),
       SECRET_LINE,
     );
@@ -464,7 +468,8 @@ class TerminalClient {
       if (parseInput(line).kind === "quit") return this.#leave();
       return this.#notice("you were kicked: press Enter to join again, Ctrl-C to leave");
     }
-    const action = parseInput(line, this.#view.rooms.current?.name);
+    let action = parseInput(line, this.#view.rooms.current?.name);
+    if (action.kind === "withState") action = action.run(this.#view.revisions);
     if (action.kind === "send" && action.secret) this.#screen.forget(line);
     if (action.kind === "send" && (!this.#config.json || action.secret)) {
       this.#screen.eraseEntered(line);
@@ -489,6 +494,8 @@ class TerminalClient {
         return this.#print(this.#view.topicLines());
       case "usage":
         return this.#error(action.message);
+      case "notice":
+        return this.#notice(action.text);
       case "send": {
         const e = action.event;
         if (e.type === "say" || e.type === "me" || e.type === "dm") {
