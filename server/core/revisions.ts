@@ -32,7 +32,7 @@ export function isAuthor(ctx: CommandContext, m: StoredMessage): boolean {
   if (ctx.chat.reservations.keyOf(me, me.name) !== undefined) return true;
   // Otherwise only what was said since it took the name: whoever had the
   // name before (a free name is anyone's) cannot be edited in its place.
-  return me.named !== undefined && Date.parse(m.ts) >= me.named - 1000;
+  return me.named !== undefined && Date.parse(m.ts) >= me.named;
 }
 
 /** A page of `room`'s messages older than `before`. */
