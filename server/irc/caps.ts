@@ -13,11 +13,20 @@ export interface CapState {
 /**
  * What chat offers: server-time (history with its original times),
  * echo-message, batch (a replay in one chathistory batch), multi-prefix
- * (one prefix level only, so nothing changes) and sasl (a reserved name's
- * key, when names are reserved).
+ * (one prefix level only, so nothing changes), message-tags (msgids on room
+ * messages; no client-only tags are relayed: CLIENTTAGDENY=*),
+ * draft/message-redaction (deletions as REDACT, and REDACT to delete) and
+ * sasl (a reserved name's key, when names are reserved).
  */
 function offered(c: IrcClient): string[] {
-  const caps = ["batch", "echo-message", "multi-prefix", "server-time"];
+  const caps = [
+    "batch",
+    "draft/message-redaction",
+    "echo-message",
+    "message-tags",
+    "multi-prefix",
+    "server-time",
+  ];
   if (c.chat.reservations.enabled) caps.push(c.caps.version >= 302 ? "sasl=PLAIN" : "sasl");
   return caps;
 }
@@ -29,6 +38,9 @@ function apply(c: IrcClient, name: string, on: boolean): void {
   if (name === "server-time") peer.serverTime = on;
   if (name === "echo-message") peer.echoMessage = on;
   if (name === "batch") peer.batch = on;
+  if (name === "message-tags") peer.messageTags = on;
+  if (name === "draft/message-redaction") peer.redaction = on;
+  c.peer.capsChanged();
 }
 
 /** `CAP LS [302]`, `CAP LIST`, `CAP REQ :a b -c`, `CAP END`. */

@@ -6,14 +6,35 @@ import { numeric } from "./render.ts";
 export interface IrcContext {
   command: string;
   target?: string;
+  /** The msgid a REDACT named (its FAIL lines give it back). */
+  msgid?: string;
 }
 
 /** chat's hints name its own commands; IRC users type these instead. */
-function forIrc(text: string): string {
-  return text
+function forIrc(text: string, target: string): string {
+  const out = text
     .replace("/op PASSWORD", "/oper NAME PASSWORD")
     .replace(/\/who lists who is/, "/names #channel lists who is")
     .replace(/\/rooms lists them/, "/list lists them");
+  // "/delete 34": plain mode's current room is IRC's named channel.
+  return target.startsWith("#") ? out.replace(/\/(delete|edit) (\d+)/g, `/$1 ${target} $2`) : out;
+}
+
+/**
+ * A REDACT's error as the redaction spec's FAIL lines (the client that
+ * sends REDACT knows them): forbidden, unknown msgid, or a bad target.
+ */
+function redactFail(server: string, code: ErrorCode, text: string, ctx: IrcContext): string {
+  const target = ctx.target ?? "*";
+  const msgid = ctx.msgid ?? "*";
+  const params = code === "not_allowed"
+    ? ["REDACT_FORBIDDEN", target, msgid]
+    : code === "no_such_message"
+    ? ["UNKNOWN_MSGID", target, msgid]
+    : code === "not_in_room" || code === "bad_room"
+    ? ["INVALID_TARGET", target]
+    : ["UNKNOWN_ERROR", target, msgid];
+  return formatIrc(server, "FAIL", ["REDACT", ...params, text], true) + "\r\n";
 }
 
 /**
@@ -29,10 +50,11 @@ export function errorLines(
   message: string,
   ctx: IrcContext | null,
 ): string {
-  const text = forIrc(message);
   const command = ctx?.command ?? "";
   const target = ctx?.target ?? "*";
+  const text = forIrc(message, target);
   if (command === "NOTICE") return "";
+  if (command === "REDACT" && code !== "rate_limited") return redactFail(server, code, text, ctx!);
   const sending = command === "PRIVMSG";
   switch (code) {
     case "name_taken":

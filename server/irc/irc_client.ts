@@ -9,6 +9,7 @@ import type { IrcContext } from "./errors.ts";
 import { CHANNEL_COMMANDS } from "./irc_commands.ts";
 import type { IrcPeer } from "./irc_peer.ts";
 import { QUERY_COMMANDS } from "./irc_queries.ts";
+import { REVISION_COMMANDS } from "./irc_revisions.ts";
 import { formatIrc, type IrcMessage, MAX_LINE_BYTES, parseIrc, withoutTags } from "./message.ts";
 import { numeric } from "./render.ts";
 import { authenticate, type SaslState } from "./sasl.ts";
@@ -148,7 +149,7 @@ export class IrcClient implements LineHandler {
       return this.reply("451", "You have not registered");
     }
     const command = REGISTRATION[m.command] ?? CHANNEL_COMMANDS[m.command] ??
-      QUERY_COMMANDS[m.command];
+      QUERY_COMMANDS[m.command] ?? REVISION_COMMANDS[m.command];
     if (!command) return this.reply("421", m.command, "Unknown command");
     if (m.params.length < command.min) {
       return this.reply("461", m.command, "Not enough parameters");

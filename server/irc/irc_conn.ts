@@ -16,6 +16,8 @@ function ircProtocol(server: IrcServer): StreamProtocol {
     peer: (out) => new IrcPeer(out, server, out.stats),
     refusal: (peer, _out, why) => (peer as IrcPeer).line(`ERROR :Closing Link: ${why}`),
     open(hub, peer, onJoin) {
+      // msgids name the history's epoch, which the chat knows and ircServer() is not given.
+      server.msgIds.epoch = hub.chat.epoch;
       const irc = peer as IrcPeer;
       const session = new Session(hub.chat, irc, {
         maxLineBytes: hub.config.maxLine,

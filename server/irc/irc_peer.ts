@@ -7,6 +7,7 @@ import type { Member } from "../core/room.ts";
 import type { TransportStats } from "../transport/metrics.ts";
 import type { StreamPeer } from "../transport/stream_peer.ts";
 import { errorLines, type IrcContext } from "./errors.ts";
+import { historyLines, resultsLines } from "./history_lines.ts";
 import { formatIrc, hostmask } from "./message.ts";
 import {
   channel,
@@ -28,6 +29,8 @@ export interface IrcCaps {
   serverTime: boolean;
   echoMessage: boolean;
   batch: boolean;
+  messageTags: boolean;
+  redaction: boolean;
 }
 
 /**
@@ -42,7 +45,13 @@ export class IrcPeer implements Peer {
   mode: Mode = "json";
   readonly out: StreamPeer;
   readonly server: IrcServer;
-  readonly caps: IrcCaps = { serverTime: false, echoMessage: false, batch: false };
+  readonly caps: IrcCaps = {
+    serverTime: false,
+    echoMessage: false,
+    batch: false,
+    messageTags: false,
+    redaction: false,
+  };
   /** The member, once the session exists (for its nick and channels). */
   member: Member | null = null;
   /** The command being answered: errors without a ref are its. */
@@ -58,6 +67,8 @@ export class IrcPeer implements Peer {
   /** Operators shown per channel, to turn `members` updates into MODE +o/-o. */
   readonly #ops = new Map<string, Set<string>>();
   #batches = 0;
+  /** The shared encoding for these caps (see {@linkcode capsChanged}). */
+  #enc: IrcEncoder | null = null;
 
   constructor(out: StreamPeer, server: IrcServer, stats?: TransportStats) {
     this.out = out;
@@ -83,7 +94,17 @@ export class IrcPeer implements Peer {
   }
 
   #encoder(): IrcEncoder {
-    return this.caps.serverTime ? this.server.timed : this.server.untimed;
+    const c = this.caps;
+    return this.#enc ??= this.server.encoder({
+      timed: c.serverTime,
+      ids: c.messageTags,
+      redact: c.redaction,
+    });
+  }
+
+  /** CAP REQ changed `caps`: the shared encoding to use is looked up again. */
+  capsChanged(): void {
+    this.#enc = null;
   }
 
   /** Queues IRC text (complete lines with CRLF). */
@@ -167,6 +188,8 @@ export class IrcPeer implements Peer {
         return frame.encoded(this.#encoder());
       case "nick":
       case "topic":
+      case "edit":
+      case "delete":
         return frame.encoded(this.#encoder());
       case "leave":
         if (e.reason === "part" || e.reason === "kicked") {
@@ -222,6 +245,13 @@ export class IrcPeer implements Peer {
         return formatIrc(server, "NOTICE", [me, e.text], true) + "\r\n";
       case "shutdown":
         return `ERROR :Closing Link: ${e.message}\r\n`;
+      case "history":
+        return historyLines(server, e);
+      case "results": {
+        // To the channel searched (IrcClient names it), else to our own nick.
+        const t = this.context?.command === "SEARCH" ? this.context.target : undefined;
+        return resultsLines(server, e, t?.startsWith("#") ? t : me);
+      }
       case "bans":
       case "rooms":
       case "pong":
@@ -249,6 +279,7 @@ export class IrcPeer implements Peer {
     out += replayLines(server, e.room, e.history, {
       serverTime: this.caps.serverTime,
       batch: this.caps.batch,
+      ids: this.caps.messageTags ? this.server.msgIds : null,
     }, `h${++this.#batches}`);
     return out;
   }

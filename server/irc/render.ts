@@ -3,6 +3,7 @@ import type { FrameEncoder } from "../core/frame.ts";
 import { formatIrc, hostmask, MAX_LINE_BYTES } from "./message.ts";
 import { byteLength, splitUtf8 } from "./split.ts";
 import { fileSize } from "../../protocol/plain.ts";
+import type { MsgIds } from "./msgid.ts";
 
 const encoder = new TextEncoder();
 
@@ -20,6 +21,21 @@ const QUIT_TEXT: Record<LeaveReason, string> = {
 /** The `@time=…` tag of an event, and its space; "" without server-time. */
 export function timeTag(ts: string | undefined, timed: boolean): string {
   return timed && ts ? `@time=${ts} ` : "";
+}
+
+/**
+ * The tags of a room message: `@time=…;msgid=… `, either or neither. Every
+ * piece of a message split over several lines carries its msgid: they are
+ * one message (clients must accept shared ids), and a REDACT removes all.
+ */
+export function messageTags(ts: string, timed: boolean, msgid: string, batch = ""): string {
+  const tags = [
+    batch === "" ? "" : `batch=${batch}`,
+    timed ? `time=${ts}` : "",
+    msgid === "" ? "" : `msgid=${msgid}`,
+  ]
+    .filter((t) => t !== "");
+  return tags.length === 0 ? "" : `@${tags.join(";")} `;
 }
 
 /**
@@ -54,16 +70,33 @@ export function channel(room: string): string {
   return `#${room}`;
 }
 
+/** What a client's capabilities change in the lines every member is sent alike. */
+export interface EncoderOptions {
+  /** `server-time`: `@time=` tags. */
+  timed: boolean;
+  /** `message-tags`: `@msgid=` on room messages (see msgid.ts). */
+  ids: boolean;
+  /** `draft/message-redaction` (with `message-tags`): a delete is a REDACT, not a NOTICE. */
+  redact: boolean;
+}
+
 /**
  * The IRC lines of events every member sees alike (messages, joins, parts,
- * quits, nicks, topics): encoded once per frame and shared. One instance
- * with `server-time` tags and one without serve the whole server.
+ * quits, nicks, topics, edits, deletions): encoded once per frame and
+ * shared. One instance per combination of the capabilities that change
+ * them serves the whole server (see `IrcServer.encoder`).
  */
 export class IrcEncoder implements FrameEncoder {
   readonly timed: boolean;
+  readonly ids: boolean;
+  readonly redact: boolean;
+  readonly #msgIds: MsgIds;
 
-  constructor(timed: boolean) {
-    this.timed = timed;
+  constructor(options: EncoderOptions, msgIds: MsgIds) {
+    this.timed = options.timed;
+    this.ids = options.ids;
+    this.redact = options.redact && options.ids;
+    this.#msgIds = msgIds;
   }
 
   encode(e: ServerEvent): Uint8Array | null {
@@ -80,7 +113,7 @@ export class IrcEncoder implements FrameEncoder {
           channel(e.room ?? ""),
           ircText(e),
           e.action === true || e.file !== undefined,
-          timeTag(e.ts, this.timed),
+          messageTags(e.ts, this.timed, this.ids ? this.#msgIds.of(e.room ?? "", e.seq) : ""),
         );
       case "join":
         return `${timeTag(e.ts, this.timed)}:${hostmask(e.name)} JOIN ${channel(e.room ?? "")}\r\n`;
@@ -99,6 +132,30 @@ export class IrcEncoder implements FrameEncoder {
       case "topic":
         return `${timeTag(e.ts, this.timed)}${
           formatIrc(hostmask(e.from), "TOPIC", [channel(e.room), e.text], true)
+        }\r\n`;
+      case "edit":
+        // No IRC client knows edits: a NOTICE from the editor, which no bot answers.
+        return privmsgLines(
+          hostmask(e.from),
+          channel(e.room),
+          `* ${e.from} edited #${e.seq}: ${e.text}`,
+          false,
+          timeTag(e.ts, this.timed),
+          "NOTICE",
+        );
+      case "delete":
+        if (this.redact) {
+          return `${timeTag(e.ts, this.timed)}${
+            formatIrc(hostmask(e.by), "REDACT", [channel(e.room), this.#msgIds.of(e.room, e.seq)])
+          }\r\n`;
+        }
+        return `${timeTag(e.ts, this.timed)}${
+          formatIrc(
+            hostmask(e.by),
+            "NOTICE",
+            [channel(e.room), `* ${e.by} deleted #${e.seq}`],
+            true,
+          )
         }\r\n`;
       default:
         return null;
@@ -151,43 +208,68 @@ export function namesReply(
 }
 
 /**
+ * A stored message as a person reads it in a NOTICE: `<alice> hi`,
+ * `* alice waves`, a shared file with its link, `<bob> (deleted)`, and
+ * `(edited)` after an edited one (as plain mode marks them).
+ */
+export function saidText(m: ChatMessage): string {
+  if (m.deleted) return `<${m.from}> (deleted)`;
+  const said = m.action || m.file ? `* ${m.from} ${ircText(m)}` : `<${m.from}> ${m.text}`;
+  return m.edited ? `${said} (edited)` : said;
+}
+
+/** `2026-12-01 12:00`: a stored message's time, to the minute. */
+export function minuteOf(ts: string): string {
+  return ts.slice(0, 16).replace("T", " ");
+}
+
+/** What a replay's lines depend on: the client's capabilities. */
+export interface ReplayCaps {
+  serverTime: boolean;
+  batch: boolean;
+  /** With `message-tags`: each PRIVMSG keeps its msgid. */
+  ids: MsgIds | null;
+}
+
+/**
  * History replayed on joining: PRIVMSGs with their original times for a
- * client with server-time (in a `chathistory` batch when it has batch);
- * for one without, NOTICEs from the server marked as a replay, so neither
- * a person nor a bot takes them for messages said now.
+ * client with server-time (in a `chathistory` batch when it has batch),
+ * deleted messages left out, as the redaction spec allows; for one
+ * without, NOTICEs from the server marked as a replay, so neither a person
+ * nor a bot takes them for messages said now.
  */
 export function replayLines(
   server: string,
   room: string,
   history: readonly ChatMessage[],
-  caps: { serverTime: boolean; batch: boolean },
+  caps: ReplayCaps,
   batchId: string,
 ): string {
-  if (history.length === 0) return "";
   const target = channel(room);
   if (caps.serverTime) {
-    const batch = caps.batch ? `batch=${batchId};` : "";
+    const shown = history.filter((m) => !m.deleted);
+    if (shown.length === 0) return "";
     let out = caps.batch ? `:${server} BATCH +${batchId} chathistory ${target}\r\n` : "";
-    for (const m of history) {
+    for (const m of shown) {
+      const id = caps.ids ? caps.ids.of(room, m.seq) : "";
       out += privmsgLines(
         hostmask(m.from),
         target,
-        m.text,
-        m.action === true,
-        `@${batch}time=${m.ts} `,
+        m.edited ? `${ircText(m)} (edited)` : ircText(m),
+        m.action === true || m.file !== undefined,
+        messageTags(m.ts, true, id, caps.batch ? batchId : ""),
       );
     }
     return caps.batch ? out + `:${server} BATCH -${batchId}\r\n` : out;
   }
+  if (history.length === 0) return "";
   const n = history.length;
   let out = formatIrc(server, "NOTICE", [
     target,
     `Replaying the last ${n === 1 ? "message" : `${n} messages`}:`,
   ], true) + "\r\n";
   for (const m of history) {
-    const when = m.ts.slice(0, 16).replace("T", " ");
-    const said = m.action || m.file ? `* ${m.from} ${ircText(m)}` : `<${m.from}> ${m.text}`;
-    out += privmsgLines(server, target, `[${when}] ${said}`, false, "", "NOTICE");
+    out += privmsgLines(server, target, `[${minuteOf(m.ts)}] ${saidText(m)}`, false, "", "NOTICE");
   }
   return out + formatIrc(server, "NOTICE", [target, "End of replay."], true) + "\r\n";
 }

@@ -1,6 +1,7 @@
 import { MAX_TOPIC } from "../core/chat.ts";
 import type { IrcIdentity } from "./irc_client.ts";
-import { IrcEncoder } from "./render.ts";
+import { MsgIds } from "./msgid.ts";
+import { type EncoderOptions, IrcEncoder } from "./render.ts";
 
 /** What every IRC connection of one server shares: its name, its encoders, its ISUPPORT. */
 export interface IrcServer {
@@ -8,9 +9,10 @@ export interface IrcServer {
   readonly name: string;
   readonly version: string;
   readonly created: Date;
-  /** Shared lines with server-time tags, and without. */
-  readonly timed: IrcEncoder;
-  readonly untimed: IrcEncoder;
+  /** The shared lines for clients with these capabilities (one encoder per combination). */
+  encoder(options: EncoderOptions): IrcEncoder;
+  /** The msgids of room messages (`message-tags`, REDACT). */
+  readonly msgIds: MsgIds;
   /** The ISUPPORT tokens (005), honest about what chat does. */
   readonly isupport: readonly string[];
   /** Most rooms (CHANLIMIT). */
@@ -28,12 +30,21 @@ export const MAX_TARGETS = 4;
 
 /** The one IrcServer of a `chat serve`. */
 export function ircServer(name: string, version: string, maxRooms: number): IrcServer {
+  const msgIds = new MsgIds();
+  // server-time x message-tags x redaction (which needs message-tags): six at most, made as needed.
+  const encoders = new Map<number, IrcEncoder>();
+  const encoderFor = (o: EncoderOptions): IrcEncoder => {
+    const key = (o.timed ? 1 : 0) | (o.ids ? 2 : 0) | (o.ids && o.redact ? 4 : 0);
+    let e = encoders.get(key);
+    if (!e) encoders.set(key, e = new IrcEncoder(o, msgIds));
+    return e;
+  };
   return {
     name,
     version,
     created: new Date(),
-    timed: new IrcEncoder(true),
-    untimed: new IrcEncoder(false),
+    encoder: encoderFor,
+    msgIds,
     maxRooms,
     identities: new WeakMap(),
     isupport: [
@@ -46,6 +57,9 @@ export function ircServer(name: string, version: string, maxRooms: number): IrcS
       // Room names are 1 to 32 characters; with the #, 33.
       "CHANNELLEN=33",
       "CHANTYPES=#",
+      // message-tags without relaying client-only tags (+typing, +draft/react…): chat's
+      // other clients could not see them, so IRC clients are told none get through.
+      "CLIENTTAGDENY=*",
       `KICKLEN=${KICKLEN}`,
       `MAXTARGETS=${MAX_TARGETS}`,
       "MODES=4",
