@@ -2,11 +2,11 @@
 // real sockets: how IRC clients are shown what others do (an edit NOTICE,
 // REDACT or a delete NOTICE, msgids on messages), the raw commands IRC
 // users send (HISTORY, SEARCH, EDIT, DELETE, REDACT) and their refusals,
-// and irssi typing /history.
+// and irssi (with aliases) and WeeChat (with /quote) sending them.
 import assert from "node:assert/strict";
 import { joinJson, joinPlain, type LineClient } from "./helpers.ts";
 import { ircJoin, IrcTestClient, withIrcServer } from "./irc_helpers.ts";
-import { Irssi, IRSSI_MISSING } from "./irc_client_helpers.ts";
+import { Irssi, IRSSI_MISSING, WeeChat, WEECHAT_MISSING } from "./irc_client_helpers.ts";
 
 const REDACTION = ["message-tags", "draft/message-redaction"];
 
@@ -314,6 +314,42 @@ Deno.test({
         await irssi.waitFor(`-ircy:#lobby- * ircy deleted #${seq}`);
       } finally {
         await irssi.stop();
+        await alice.close();
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: `WeeChat: /quote HISTORY and /quote EDIT, answered in the channel's buffer${
+    WEECHAT_MISSING ? ` [ignored: ${WEECHAT_MISSING}]` : ""
+  }`,
+  ignore: WEECHAT_MISSING !== "",
+  async fn() {
+    await withIrcServer([], async (s) => {
+      const alice = await joinPlain(s.port, "alice");
+      const weechat = await WeeChat.start(s.ircPort, "weechy");
+      try {
+        await weechat.command("server.chat", "/join #lobby");
+        await alice.until((l) => l === "* weechy joined the chat");
+        await weechat.command("chat.#lobby", "hello from weechat");
+        await alice.until((l) => l === "weechy: hello from weechat");
+        // WeeChat has its own /history (of what was typed): the raw command goes by /quote.
+        await weechat.command("chat.#lobby", "/quote HISTORY #lobby");
+        const row = await weechat.waitForLog(
+          "chat.#lobby",
+          /Notice\(irc\.test\): #\d+ \[[\d: -]+\] <weechy> hello from weechat/,
+        );
+        const seq = /#(\d+) \[/.exec(row)![1];
+        await weechat.waitForLog("chat.#lobby", "Notice(irc.test): End of history.");
+        await weechat.command("chat.#lobby", `/quote EDIT #lobby ${seq} hello again`);
+        await alice.until((l) => l === `* weechy edited #${seq}: hello again`);
+        await weechat.waitForLog(
+          "chat.#lobby",
+          `Notice(weechy): * weechy edited #${seq}: hello again`,
+        );
+      } finally {
+        await weechat.stop();
         await alice.close();
       }
     });
