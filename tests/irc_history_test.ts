@@ -331,9 +331,9 @@ Deno.test({
       const weechat = await WeeChat.start(s.ircPort, "weechy");
       try {
         await weechat.command("server.chat", "/join #lobby");
-        await alice.until((l) => l === "* weechy joined the chat");
+        await weechat.waitForLog("chat.#lobby", /Channel #lobby: 2 nicks/);
         await weechat.command("chat.#lobby", "hello from weechat");
-        await alice.until((l) => l === "weechy: hello from weechat");
+        await alice.until((l) => l === "weechy: hello from weechat", 10_000);
         // WeeChat has its own /history (of what was typed): the raw command goes by /quote.
         await weechat.command("chat.#lobby", "/quote HISTORY #lobby");
         const row = await weechat.waitForLog(
@@ -343,7 +343,7 @@ Deno.test({
         const seq = /#(\d+) \[/.exec(row)![1];
         await weechat.waitForLog("chat.#lobby", "Notice(irc.test): End of history.");
         await weechat.command("chat.#lobby", `/quote EDIT #lobby ${seq} hello again`);
-        await alice.until((l) => l === `* weechy edited #${seq}: hello again`);
+        await alice.until((l) => l === `* weechy edited #${seq}: hello again`, 10_000);
         await weechat.waitForLog(
           "chat.#lobby",
           `Notice(weechy): * weechy edited #${seq}: hello again`,

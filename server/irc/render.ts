@@ -29,13 +29,10 @@ export function timeTag(ts: string | undefined, timed: boolean): string {
  * one message (clients must accept shared ids), and a REDACT removes all.
  */
 export function messageTags(ts: string, timed: boolean, msgid: string, batch = ""): string {
-  const tags = [
-    batch === "" ? "" : `batch=${batch}`,
-    timed ? `time=${ts}` : "",
-    msgid === "" ? "" : `msgid=${msgid}`,
-  ]
-    .filter((t) => t !== "");
-  return tags.length === 0 ? "" : `@${tags.join(";")} `;
+  let tags = batch === "" ? "" : `batch=${batch}`;
+  if (timed) tags += `${tags === "" ? "" : ";"}time=${ts}`;
+  if (msgid !== "") tags += `${tags === "" ? "" : ";"}msgid=${msgid}`;
+  return tags === "" ? "" : `@${tags} `;
 }
 
 /**
