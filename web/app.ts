@@ -6,21 +6,28 @@
  * This file only makes the parts and hands each what it uses. The parts
  * call each other in a circle (the connection reports to the event handlers,
  * which use the connection; the topic bar saves through sending, which
- * switches rooms, which renders the topic bar), so the three callbacks given
+ * switches rooms, which renders the topic bar; showing a room asks the pager
+ * for older messages, and the pager shows rooms), so the callbacks given
  * before their target exists look it up when called, never while loading.
  */
 import { Connection } from "./connection.ts";
+import { editing } from "./editing.ts";
+import { historyPager } from "./history_pager.ts";
 import { topicInput } from "./input.ts";
 import { joinForm } from "./join_form.ts";
 import { memberMenu } from "./member_menu.ts";
 import { members } from "./members.ts";
+import { messageMenu } from "./message_menu.ts";
 import { moderation } from "./moderation.ts";
+import { newDivider } from "./new_divider.ts";
+import { notifications } from "./notifications.ts";
 import { imageViewer } from "./file_view.ts";
 import { findElements } from "./page.ts";
 import { resumeHandlers } from "./resume.ts";
 import { roomFromHash } from "./room_hash.ts";
 import { RoomList } from "./room_list.ts";
 import { roomSwitcher } from "./room_switcher.ts";
+import { searchBox } from "./search_box.ts";
 import { sending } from "./sending.ts";
 import { serverEvents } from "./server_events.ts";
 import { PageState } from "./state.ts";
@@ -49,14 +56,57 @@ const state = new PageState(conn, roomFromHash(location.hash));
 
 const join = joinForm(page, conn);
 const memberList = members(page, state);
-const rooms = roomSwitcher({ page, state, log, roomList, topicBar, members: memberList });
-const send = sending({ page, state, log, roomList, rooms, join });
+const divider = newDivider(log);
+const rooms = roomSwitcher({
+  page,
+  state,
+  log,
+  roomList,
+  topicBar,
+  members: memberList,
+  leaving: () => {
+    edit.cancel();
+    menu.close();
+  },
+  shown: () => {
+    pager.check();
+    divider.seen();
+    search.roomChanged();
+  },
+});
+const send = sending({ page, state, log, roomList, rooms, join, edited: () => edit.submit() });
 const title = unreadTitle(state);
-const resume = resumeHandlers({ page, state, log, rooms });
-const mod = moderation({ page, state, log, topicBar, members: memberList, join });
+const resume = resumeHandlers({ page, state, log, rooms, divider });
+const mod = moderation({
+  page,
+  state,
+  log,
+  topicBar,
+  members: memberList,
+  join,
+  changed: () => menu.refresh(),
+});
 memberMenu({ elements: page.menu, memberList: page.memberList, textInput: page.textInput, state });
 const files = uploads({ page, state, log });
 imageViewer(page.log, page.viewer);
+const pager = historyPager({ list: page.log, state, log, rooms });
+const search = searchBox({ elements: page.search, state, pager, textInput: page.textInput });
+const edit = editing({
+  composer: page.composer,
+  textInput: page.textInput,
+  hint: page.editHint,
+  state,
+  log,
+});
+const menu = messageMenu({
+  elements: page.messageMenu,
+  list: page.log,
+  state,
+  log,
+  editing: edit,
+  textInput: page.textInput,
+});
+const notifier = notifications({ button: page.notify, state, log, pick: (r) => rooms.pick(r) });
 const events = serverEvents({
   page,
   state,
@@ -69,6 +119,16 @@ const events = serverEvents({
   resume,
   moderation: mod,
   uploads: files,
+  pager,
+  search,
+  editing: edit,
+  divider,
+  notifier,
+});
+
+// "Today" becomes "Yesterday" overnight: the separators are named again when the tab is back.
+document.addEventListener("visibilitychange", () => {
+  if (!document.hidden) log.relabel();
 });
 
 // "/op PASSWORD" is shown as dots while it is typed.

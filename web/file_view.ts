@@ -12,7 +12,7 @@
  */
 import type { FileInfo } from "../protocol/events.ts";
 import { fileSize } from "../protocol/plain.ts";
-import { el } from "./view.ts";
+import { el } from "./dom.ts";
 
 /** The types shown inline as thumbnails (the server serves them inline; SVG never is). */
 const IMAGES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);

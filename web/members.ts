@@ -2,7 +2,7 @@
 /** The current room's members; and any name on the page as the way to a private message. */
 import type { PageElements } from "./page.ts";
 import type { PageState } from "./state.ts";
-import { nameButton } from "./view.ts";
+import { nameButton } from "./message_view.ts";
 
 /** What the members list does for the rest of the page. */
 export interface Members {

@@ -27,6 +27,8 @@ export interface ModerationDeps {
   topicBar: TopicBar;
   members: Members;
   join: JoinForm;
+  /** Operators may have changed: what else draws with them (the messages' menus). */
+  changed?: () => void;
 }
 
 /** The page's handling of moderation. */
@@ -51,6 +53,7 @@ export function moderation(d: ModerationDeps): Moderation {
   function refresh(): void {
     d.members.renderMembers();
     topicBar.render(tracker().current);
+    d.changed?.();
   }
 
   function onModeration(e: ModerationEvent): void {

@@ -6,7 +6,9 @@
  */
 import type { ViewerElements } from "./file_view.ts";
 import type { MemberMenuElements } from "./member_menu.ts";
+import type { MessageMenuElements } from "./message_menu.ts";
 import type { RoomListElements } from "./room_list.ts";
+import type { SearchElements } from "./search_box.ts";
 import type { TopicBarElements } from "./topic_bar.ts";
 
 /** The elements of the page. */
@@ -31,6 +33,10 @@ export interface PageElements {
   roomNames: HTMLDataListElement;
   composer: HTMLFormElement;
   textInput: HTMLInputElement;
+  /** Shown above the message field while it edits a message. */
+  editHint: HTMLParagraphElement;
+  /** The bell toggle of notifications (hidden where the browser has none). */
+  notify: HTMLButtonElement;
   /** "Share a file", and the file input it opens. */
   fileButton: HTMLButtonElement;
   fileInput: HTMLInputElement;
@@ -47,6 +53,9 @@ export interface PageElements {
   topic: TopicBarElements;
   /** A member's menu and the kick, ban and mute dialog. */
   menu: MemberMenuElements;
+  /** A message's menu (edit, delete) and the dialog asking before a delete. */
+  messageMenu: MessageMenuElements;
+  search: SearchElements;
 }
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -70,6 +79,8 @@ export function findElements(): PageElements {
     roomNames: $<HTMLDataListElement>("room-names"),
     composer: $<HTMLFormElement>("composer"),
     textInput: $<HTMLInputElement>("text"),
+    editHint: $<HTMLParagraphElement>("edit-hint"),
+    notify: $<HTMLButtonElement>("notify"),
     fileButton: $<HTMLButtonElement>("file-button"),
     fileInput: $<HTMLInputElement>("file-input"),
     uploadList: $<HTMLUListElement>("uploads"),
@@ -109,6 +120,23 @@ export function findElements(): PageElements {
       error: $<HTMLElement>("mod-error"),
       submit: $<HTMLButtonElement>("mod-submit"),
       cancel: $<HTMLButtonElement>("mod-cancel"),
+    },
+    messageMenu: {
+      menu: $<HTMLElement>("message-menu"),
+      dialog: $<HTMLDialogElement>("delete-dialog"),
+      form: $<HTMLFormElement>("delete-form"),
+      quote: $<HTMLElement>("delete-quote"),
+      cancel: $<HTMLButtonElement>("delete-cancel"),
+    },
+    search: {
+      toggle: $<HTMLButtonElement>("search-toggle"),
+      panel: $<HTMLElement>("search-panel"),
+      form: $<HTMLFormElement>("search-form"),
+      input: $<HTMLInputElement>("search-input"),
+      all: $<HTMLInputElement>("search-all"),
+      close: $<HTMLButtonElement>("search-close"),
+      status: $<HTMLElement>("search-status"),
+      results: $<HTMLOListElement>("search-results"),
     },
   };
 }

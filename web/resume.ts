@@ -8,6 +8,7 @@ import type { ChatMessage, ServerEvent } from "../protocol/events.ts";
 import { nameKey } from "../protocol/names.ts";
 import type { RoomView } from "../protocol/room_tracker.ts";
 import { mentions, same } from "./names.ts";
+import type { NewDivider } from "./new_divider.ts";
 import type { PageElements } from "./page.ts";
 import { roomFromHash } from "./room_hash.ts";
 import type { RoomSwitcher } from "./room_switcher.ts";
@@ -24,6 +25,7 @@ export interface ResumeDeps {
   state: PageState;
   log: MessageLog;
   rooms: RoomSwitcher;
+  divider: NewDivider;
 }
 
 /** The handlers of the two events that bring history. */
@@ -131,10 +133,12 @@ export function resumeHandlers(d: ResumeDeps): Resume {
       if (mine) {
         pending.delete(mine[0]);
         outbox.settle(mine[0]);
-        mine[1].li.replaceWith(li);
+        log.replace(mine[1].li, li);
         continue;
       }
       log.addTo(key, li);
+      // What came while we were away is new, as it would have been live.
+      if (resume && !same(m.from, me())) d.divider.arrived(key, li);
       if (resume && r !== tracker().current && !same(m.from, me())) {
         r.unread++;
         if (!m.file && mentions(m.text, me()).length > 0) r.mentioned = true;

@@ -23,6 +23,10 @@ export interface RoomSwitcherDeps {
   roomList: RoomList;
   topicBar: TopicBar;
   members: Members;
+  /** Called before the room shown changes (an edit or a menu of the last one ends). */
+  leaving?: () => void;
+  /** Called after a room is shown (it may need older messages, a search box its name). */
+  shown?: () => void;
 }
 
 /** What the room switching does for the rest of the page. */
@@ -53,6 +57,7 @@ export function roomSwitcher(d: RoomSwitcherDeps): RoomSwitcher {
   function show(r: RoomView | undefined, how: "push" | "replace" | "none" = "none"): void {
     const key = r ? nameKey(r.name) : NO_ROOM;
     const was = log.shown;
+    if (was !== key) d.leaving?.();
     if (r) tracker().switchTo(r.name);
     if (was !== key) {
       if (was !== null) drafts.set(was, textInput.value);
@@ -68,6 +73,7 @@ export function roomSwitcher(d: RoomSwitcherDeps): RoomSwitcher {
     topicBar.render(r);
     renderRooms();
     renderMembers();
+    d.shown?.();
   }
 
   function pick(name: string): void {

@@ -21,6 +21,8 @@ export interface SendingDeps {
   roomList: RoomList;
   rooms: RoomSwitcher;
   join: JoinForm;
+  /** The composer was submitted: true when it was an edit, done there (editing.ts). */
+  edited?: () => boolean;
 }
 
 /** What sending does for the rest of the page. */
@@ -127,6 +129,7 @@ export function sending(d: SendingDeps): Sending {
 
   composer.addEventListener("submit", (e) => {
     e.preventDefault();
+    if (d.edited?.()) return;
     const action = parseInput(textInput.value, tracker().current?.name);
     if (act(action)) textInput.value = "";
   });

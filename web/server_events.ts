@@ -7,14 +7,20 @@
 import type { ServerEvent } from "../protocol/events.ts";
 import { nameKey } from "../protocol/names.ts";
 import type { Status } from "./connection.ts";
+import type { Editing } from "./editing.ts";
+import type { HistoryPager } from "./history_pager.ts";
 import type { JoinForm } from "./join_form.ts";
+import { showDeleted, showEdit } from "./message_view.ts";
 import type { Members } from "./members.ts";
 import type { Moderation } from "./moderation.ts";
 import { mentions, same } from "./names.ts";
+import type { NewDivider } from "./new_divider.ts";
+import type { Notifier } from "./notifications.ts";
 import type { PageElements } from "./page.ts";
 import { hashFor } from "./room_hash.ts";
 import type { RoomSwitcher } from "./room_switcher.ts";
 import type { Resume } from "./resume.ts";
+import type { SearchBox } from "./search_box.ts";
 import type { PageState } from "./state.ts";
 import type { UnreadTitle } from "./title.ts";
 import type { TopicBar } from "./topic_bar.ts";
@@ -34,6 +40,11 @@ export interface ServerEventsDeps {
   resume: Resume;
   moderation: Moderation;
   uploads: Uploads;
+  pager: HistoryPager;
+  search: SearchBox;
+  editing: Editing;
+  divider: NewDivider;
+  notifier: Notifier;
 }
 
 /** The page's handlers for its connection (`ConnectionHandlers` in connection.ts). */
@@ -73,7 +84,9 @@ export function serverEvents(d: ServerEventsDeps): ServerEvents {
         if (verdict === "restarted") {
           log.addTo(key, log.system("The server restarted with a fresh history."));
         }
-        log.addTo(key, log.message(e, me()));
+        const li = log.addTo(key, log.message(e, me()));
+        if (!same(e.from, me())) d.divider.arrived(key, li);
+        d.notifier.message(e);
         renderRooms();
         return bump();
       }
@@ -84,12 +97,14 @@ export function serverEvents(d: ServerEventsDeps): ServerEvents {
         const verdict = roomOf(e.room)?.seq.judge(e.seq, true);
         const retrying = outbox.retrying;
         outbox.settle(e.ref);
+        // We wrote there: what the divider marked has been read.
+        d.divider.caughtUp(keyOf(e.room));
         // A file we shared whose PUT has not been answered yet: its message waits for that.
         if (d.uploads.acked(e.ref, e.seq)) return;
         const p = e.ref === undefined ? undefined : pending.get(e.ref);
         if (p) {
           pending.delete(e.ref!);
-          if (verdict === "duplicate") p.li.remove(); // its stored copy is shown
+          if (verdict === "duplicate") log.remove(p.li); // its stored copy is shown
           else {
             p.li.classList.remove("pending");
             p.li.dataset.seq = String(e.seq);
@@ -101,6 +116,7 @@ export function serverEvents(d: ServerEventsDeps): ServerEvents {
       case "dm":
         log.add(log.dm(e, me()), e.from === me());
         if (e.from !== me()) bump();
+        d.notifier.dm(e);
         return;
       case "join": {
         const r = roomOf(e.room);
@@ -183,6 +199,23 @@ export function serverEvents(d: ServerEventsDeps): ServerEvents {
         return d.moderation.moderation(e);
       case "bans":
         return d.moderation.bans(e.bans);
+      case "history":
+        return d.pager.page(e);
+      case "results":
+        return d.search.results(e);
+      case "edit": {
+        // Only what the log holds changes: older pages come from the server as they are now.
+        const li = log.find(keyOf(e.room), e.seq);
+        if (li) log.keepEnd(() => showEdit(li, e.text, e.ts, me()));
+        return;
+      }
+      case "delete": {
+        const li = log.find(keyOf(e.room), e.seq);
+        if (!li) return;
+        d.editing.gone(li);
+        log.keepEnd(() => showDeleted(li));
+        return;
+      }
       case "pong":
         return;
     }
@@ -242,6 +275,9 @@ export function serverEvents(d: ServerEventsDeps): ServerEvents {
     }
     // An upload refused (too large, too fast, muted…): its row in the uploads says why.
     if (d.uploads.refused(code, message, ref)) return;
+    // A search refused (no words in it, search off): the search box says why.
+    if (d.search.failed(ref, message)) return;
+    d.pager.failed(ref);
     if (state.entering !== null && (code === "bad_room" || code === "room_limit")) {
       // The room asked for (perhaps by the address) cannot be entered: the address says where we are.
       state.entering = null;

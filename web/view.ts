@@ -1,61 +1,34 @@
 /// <reference lib="dom" />
-import type { ChatMessage } from "../protocol/events.ts";
-import { fileBody } from "./file_view.ts";
-import { colourClass, mentions } from "./names.ts";
+/**
+ * The message list: one log per room, kept in memory (bounded), of which
+ * the list shows the current room's. What each line looks like is in
+ * message_view.ts; the day separators and groups in log_layout.ts.
+ */
+import { arrange, relabel } from "./log_layout.ts";
+import { dmItem, messageItem, type MessageLike, systemItem } from "./message_view.ts";
 
 /** How close to the bottom (px) still counts as "reading the newest". */
 const NEAR_BOTTOM = 48;
+/** How close to the top (px) asks for older messages. */
+const NEAR_TOP = 300;
 
-/** An element with a class and text (user text only ever through textContent). */
-export function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  cls?: string,
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  // User text only ever goes in through textContent: never parsed as HTML.
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-function time(ts: string | undefined): HTMLTimeElement {
-  const d = ts ? new Date(ts) : new Date();
-  const t = el("time", undefined, d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
-  t.dateTime = d.toISOString();
-  t.title = d.toLocaleString();
-  return t;
-}
-
-/** A name that opens a private message when clicked. */
-export function nameButton(name: string): HTMLButtonElement {
-  const b = el("button", `who ${colourClass(name)}`, name);
-  b.type = "button";
-  // The members list is the keyboard's way to a name; these would only add
-  // hundreds of tab stops to the log.
-  b.tabIndex = -1;
-  b.dataset.name = name;
-  return b;
-}
-
-/** The text of a message, with mentions of `me` marked. */
-function body(text: string, me: string): HTMLSpanElement {
-  const span = el("span", "text");
-  let at = 0;
-  for (const [from, to] of mentions(text, me)) {
-    span.append(text.slice(at, from), el("mark", undefined, text.slice(from, to)));
-    at = to;
-  }
-  span.append(text.slice(at));
-  return span;
+/** Loading a room's older history (see history_pager.ts); kept with its log. */
+export interface Paging {
+  /** What the top of the log says once the room's first message is shown; null: older ones may exist. */
+  beginning: string | null;
+  /** The ref of the `history` request on its way, if any. */
+  loading: string | null;
+  /** A message to show once older pages have brought it (a search result), if any. */
+  target: number | null;
 }
 
 /** What the log keeps of a room while another is shown. */
 interface Stored {
   /** Its items: the list itself for the room shown, a fragment for the others. */
-  items: ParentNode;
+  items: HTMLOListElement | DocumentFragment;
   /** Where it was scrolled to; null: at the newest. */
   scroll: number | null;
+  paging: Paging;
 }
 
 /** Options of {@linkcode MessageLog}. */
@@ -64,10 +37,14 @@ export interface MessageLogOptions {
   limit?: number;
 }
 
+/** A room message of the history we count in now (not one from before a restart). */
+const CURRENT = "li.msg[data-seq]:not(.before-reset)";
+
 /**
  * The message list: one log per room, kept in memory (bounded), of which
  * the list shows the current room's. Keeps the newest in view unless the
- * user scrolled up, and each room's scroll position across switches.
+ * user scrolled up, each room's scroll position across switches, and the
+ * line read where it was when older messages come in above it.
  */
 export class MessageLog {
   readonly #list: HTMLOListElement;
@@ -92,6 +69,11 @@ export class MessageLog {
     return l.scrollHeight - l.scrollTop - l.clientHeight < NEAR_BOTTOM;
   }
 
+  /** True when the list is scrolled (nearly) to its top, or too short to scroll. */
+  nearTop(): boolean {
+    return this.#list.scrollTop < NEAR_TOP;
+  }
+
   scrollToEnd(): void {
     this.#list.scrollTop = this.#list.scrollHeight;
     this.#jump.hidden = true;
@@ -103,6 +85,7 @@ export class MessageLog {
       r = {
         items: key === this.#shown ? this.#list : document.createDocumentFragment(),
         scroll: null,
+        paging: { beginning: null, loading: null, target: null },
       };
       this.#rooms.set(key, r);
     }
@@ -123,6 +106,8 @@ export class MessageLog {
     const r = this.#room(key);
     if (r.items !== this.#list) this.#list.append(r.items as DocumentFragment);
     r.items = this.#list;
+    this.#showBeginning(r);
+    relabel(this.#list);
     if (r.scroll === null) this.scrollToEnd();
     else {
       this.#list.scrollTop = r.scroll;
@@ -152,22 +137,140 @@ export class MessageLog {
     const r = this.#room(key);
     if (r.items !== this.#list) {
       r.items.append(li);
-      while (r.items.childNodes.length > this.#limit) r.items.firstChild?.remove();
+      arrange(li);
+      this.#trim(r, this.#limit);
       return li;
     }
     const stick = follow || this.#atBottom();
     this.#list.append(li);
-    while (this.#list.childNodes.length > this.#limit) {
-      const first = this.#list.firstElementChild as HTMLElement | null;
-      if (!first) break;
-      // Keep what the reader looks at still while the oldest line goes.
-      const h = first.offsetHeight;
-      first.remove();
-      if (!stick) this.#list.scrollTop -= h;
-    }
+    arrange(li);
+    // Someone reading older messages keeps them (up to a few times the
+    // limit): they go once the reader is back at the newest.
+    this.#trim(r, stick ? this.#limit : this.#limit * 4, !stick);
     if (stick) this.scrollToEnd();
     else this.#jump.hidden = false;
     return li;
+  }
+
+  /** Drops the oldest items of `r` beyond `max`; `keep`: the lines in view stay still. */
+  #trim(r: Stored, max: number, keep = false): void {
+    const items = r.items;
+    if (items.childElementCount <= max) return;
+    while (items.childElementCount > max) {
+      const first = items.firstElementChild as HTMLElement;
+      const h = keep ? first.offsetHeight : 0;
+      first.remove();
+      if (keep) this.#list.scrollTop -= h;
+    }
+    arrange(items.firstElementChild);
+    // Older messages can be loaded again; an answer on its way would leave a gap.
+    r.paging.beginning = null;
+    r.paging.loading = null;
+    if (items === this.#list) this.#showBeginning(r);
+  }
+
+  /**
+   * Puts older messages (oldest first) above the oldest one in the log of
+   * room `key`. In the room shown, the line the user is reading stays where
+   * it is on the screen (or the newest stays in view, if it was).
+   */
+  prepend(key: string, lis: HTMLLIElement[]): void {
+    if (lis.length === 0) return;
+    const r = this.#room(key);
+    const items = r.items;
+    const shown = items === this.#list;
+    const stick = shown && this.#atBottom();
+    const top = this.#list.getBoundingClientRect().top;
+    let seen: Element | null = null;
+    let offset = 0;
+    if (shown && !stick) {
+      for (const c of this.#list.children) {
+        const box = c.getBoundingClientRect();
+        if (box.bottom <= top) continue;
+        seen = c;
+        offset = box.top - top;
+        break;
+      }
+    }
+    // Above the oldest message of this history; with none, at the top (or,
+    // after a restart's older lines, at the end).
+    const anchor = items.querySelector(CURRENT) ??
+      (items.querySelector(".before-reset") ? null : items.firstChild);
+    const f = document.createDocumentFragment();
+    f.append(...lis);
+    items.insertBefore(f, anchor);
+    for (const li of lis) arrange(li);
+    arrange(lis[lis.length - 1].nextElementSibling);
+    if (stick) this.scrollToEnd();
+    else if (seen) this.#list.scrollTop += seen.getBoundingClientRect().top - top - offset;
+  }
+
+  /** The older-history state of room `key`. */
+  paging(key: string): Paging {
+    return this.#room(key).paging;
+  }
+
+  /** Says at the top of room `key` that nothing is older (`text`), or not (null). */
+  setBeginning(key: string, text: string | null): void {
+    const r = this.#room(key);
+    r.paging.beginning = text;
+    if (r.items === this.#list) this.keepEnd(() => this.#showBeginning(r));
+  }
+
+  #showBeginning(r: Stored): void {
+    if (r.paging.beginning === null) delete this.#list.dataset.beginning;
+    else this.#list.dataset.beginning = r.paging.beginning;
+  }
+
+  /** The seq of the oldest message of room `key` shown (of the history we count in now). */
+  oldestSeq(key: string): number | undefined {
+    const li = this.#room(key).items.querySelector<HTMLElement>(CURRENT);
+    return li ? Number(li.dataset.seq) : undefined;
+  }
+
+  /** The item of message `seq` in room `key`, if it is in the log. */
+  find(key: string, seq: number): HTMLLIElement | null {
+    return this.#rooms.get(key)?.items.querySelector<HTMLLIElement>(
+      `li.msg[data-seq="${seq}"]:not(.before-reset)`,
+    ) ?? null;
+  }
+
+  /** The newest item of room `key` for which `test` is true. */
+  findLast(key: string, test: (li: HTMLLIElement) => boolean): HTMLLIElement | null {
+    const items = this.#rooms.get(key)?.items;
+    for (let e = items?.lastElementChild; e; e = e.previousElementSibling) {
+      if (test(e as HTMLLIElement)) return e as HTMLLIElement;
+    }
+    return null;
+  }
+
+  /** Scrolls item `li` (of the room shown) into the middle of the list and highlights it briefly. */
+  reveal(li: HTMLLIElement): void {
+    li.scrollIntoView({ block: "center" });
+    li.classList.remove("flash");
+    // A reflow between, so that the highlight starts again on a second jump.
+    void li.offsetWidth;
+    li.classList.add("flash");
+    setTimeout(() => li.classList.remove("flash"), 2500);
+  }
+
+  /** Puts `li` in the place of `old`, with the grouping around it redone. */
+  replace(old: HTMLLIElement, li: HTMLLIElement): void {
+    old.replaceWith(li);
+    arrange(li);
+    arrange(li.nextElementSibling);
+  }
+
+  /** Removes item `li` from its log, with the grouping after it redone. */
+  remove(li: HTMLLIElement): void {
+    const next = li.nextElementSibling;
+    li.remove();
+    arrange(next);
+  }
+
+  /** Redoes the grouping of `li` (the divider moved to or from it). */
+  arrange(li: Element | null): void {
+    arrange(li);
   }
 
   /** Adds a class to every item of room `key` now in its log. */
@@ -179,6 +282,7 @@ export class MessageLog {
   forget(key: string): void {
     if (key === this.#shown) {
       this.#list.replaceChildren();
+      delete this.#list.dataset.beginning;
       this.#shown = null;
     }
     this.#rooms.delete(key);
@@ -192,45 +296,29 @@ export class MessageLog {
   /** Forgets every room's log. */
   clear(): void {
     this.#list.replaceChildren();
+    delete this.#list.dataset.beginning;
     this.#rooms.clear();
     this.#shown = null;
     this.#jump.hidden = true;
   }
 
+  /** Day separators say "Today" of today again (after a night with the page open). */
+  relabel(): void {
+    relabel(this.#list);
+  }
+
   /** A room message, ours or someone else's; one sharing a file shows the file. */
-  message(
-    m: Pick<ChatMessage, "from" | "text" | "action" | "file"> & { ts?: string },
-    me: string,
-  ): HTMLLIElement {
-    if (m.file) {
-      const li = el("li", "msg file");
-      li.append(time(m.ts), nameButton(m.from), ": ", fileBody(m.file));
-      return li;
-    }
-    const li = el("li", m.action ? "msg action" : "msg");
-    li.append(time(m.ts));
-    if (m.action) li.append("* ", nameButton(m.from), " ", body(m.text, me));
-    else li.append(nameButton(m.from), ": ", body(m.text, me));
-    if (m.from.toLowerCase() !== me.toLowerCase() && mentions(m.text, me).length > 0) {
-      li.classList.add("mention");
-    }
-    return li;
+  message(m: MessageLike, me: string): HTMLLIElement {
+    return messageItem(m, me);
   }
 
   /** A private message, to or from us. */
   dm(e: { ts: string; from: string; to: string; text: string }, me: string): HTMLLIElement {
-    const li = el("li", "msg dm");
-    li.append(time(e.ts), el("span", "tag", "private"));
-    if (e.from.toLowerCase() === me.toLowerCase() && e.to.toLowerCase() !== me.toLowerCase()) {
-      li.append("to ", nameButton(e.to), ": ", body(e.text, ""));
-    } else li.append(nameButton(e.from), ": ", body(e.text, ""));
-    return li;
+    return dmItem(e, me);
   }
 
   /** A line from the page or the server about the room: joins, errors, help. */
   system(text: string, error = false): HTMLLIElement {
-    const li = el("li", error ? "sys error" : "sys", text);
-    if (error) li.setAttribute("role", "alert");
-    return li;
+    return systemItem(text, error);
   }
 }
