@@ -1,12 +1,13 @@
 // Edits, deletions, older history and search through the IRC gateway, over
 // real sockets: how IRC clients are shown what others do (an edit NOTICE,
 // REDACT or a delete NOTICE, msgids on messages), the raw commands IRC
-// users send (HISTORY, SEARCH, EDIT, DELETE, REDACT) and their refusals,
+// users send (HISTORY, SEARCH, EDIT, DELETE, REDACT) and their refusals, a cluster,
 // and irssi (with aliases) and WeeChat (with /quote) sending them.
 import assert from "node:assert/strict";
 import { joinJson, joinPlain, type LineClient } from "./helpers.ts";
 import { ircJoin, IrcTestClient, withIrcServer } from "./irc_helpers.ts";
 import { Irssi, IRSSI_MISSING, WeeChat, WEECHAT_MISSING } from "./irc_client_helpers.ts";
+import { bugs, startCluster } from "./cluster_helpers.ts";
 
 const REDACTION = ["message-tags", "draft/message-redaction"];
 
@@ -279,6 +280,33 @@ Deno.test("the replay on joining: deleted messages left out of PRIVMSGs (msgids 
     await untimed.close();
     await carol.close();
   });
+});
+
+Deno.test("cluster: a msgid is the same on every node, and an edit or REDACT on one reaches IRC users on the other", async () => {
+  await using cluster = await startCluster(2, ["--irc-port", "0", "--server-name", "irc.test"]);
+  const [n1, n2] = cluster.nodes;
+  const port = (stdout: string[]) =>
+    Number(
+      stdout.map((l) => /^chat irc on irc:\/\/127\.0\.0\.1:(\d+)$/.exec(l)).find((m) => m)![1],
+    );
+  const bob = await ircJoin(port(n1.stdout), "bob", { caps: REDACTION, rooms: ["lobby"] });
+  const eve = await ircJoin(port(n2.stdout), "eve", {
+    caps: [...REDACTION, "echo-message"],
+    rooms: ["lobby"],
+  });
+  await bob.expect(":eve!eve@chat JOIN #lobby", 10_000);
+  await eve.send("PRIVMSG #lobby :across nodes");
+  const here = msgid(await eve.expect(" PRIVMSG #lobby :across nodes", 10_000))!;
+  const there = msgid(await bob.expect(" PRIVMSG #lobby :across nodes", 10_000))!;
+  assert.equal(there, here);
+  const seq = here.split("/")[1];
+  await eve.send(`EDIT #lobby ${seq} :across two nodes`);
+  await bob.expect(`:eve!eve@chat NOTICE #lobby :* eve edited #${seq}: across two nodes`, 10_000);
+  await eve.send(`REDACT #lobby ${here}`);
+  await bob.expect((l) => l === `:eve!eve@chat REDACT #lobby ${here}`, 10_000);
+  await bob.close();
+  await eve.close();
+  assert.deepEqual(bugs(cluster.nodes), []);
 });
 
 Deno.test({
