@@ -110,6 +110,7 @@ export type ServerEvent =
   | { type: "join"; room?: string; ts: string; name: string }
   | { type: "leave"; room?: string; ts: string; name: string; reason: LeaveReason }
   | { type: "nick"; ts: string; from: string; to: string }
+  | PresenceSummary
   | { type: "members"; room?: string; names: string[]; ops?: string[] }
   | { type: "ack"; room?: string; ref?: string; seq: number }
   | {
@@ -158,6 +159,28 @@ export type ServerEvent =
   | { type: "shutdown"; message: string }
   // Plain-mode-only notices (help text, the banner): never sent in JSON mode.
   | { type: "notice"; text: string };
+
+/**
+ * A big room's joins and leaves of one batch, in place of a `join` or
+ * `leave` event each (docs/protocol.md, Big rooms): who joined and left
+ * (at most {@linkcode PRESENCE_NAMES} of each by name), how many in all,
+ * and the room's size after them.
+ */
+export interface PresenceSummary {
+  type: "presence";
+  room: string;
+  ts: string;
+  /** Members in the room now. */
+  count: number;
+  joined: string[];
+  left: string[];
+  /** How many joined and left in all (more than `joined`/`left` name). */
+  joins: number;
+  leaves: number;
+}
+
+/** Most names of each kind a `presence` summary lists. */
+export const PRESENCE_NAMES = 20;
 
 /** What an operator did, as everyone in the affected rooms is told. */
 export interface ModerationEvent {

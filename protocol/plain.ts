@@ -1,4 +1,10 @@
-import type { BanSummary, ChatMessage, ModerationEvent, ServerEvent } from "./events.ts";
+import type {
+  BanSummary,
+  ChatMessage,
+  ModerationEvent,
+  PresenceSummary,
+  ServerEvent,
+} from "./events.ts";
 
 /** One message of history or of the room, as a plain-mode line (without "\n"). */
 export function plainMessage(m: ChatMessage): string {
@@ -29,6 +35,24 @@ function listOrCount(names: string[], count: number | undefined): string {
   return count === undefined
     ? onlineList(names)
     : `${count} online, too many to list here (/who lists them)`;
+}
+
+/** "alice, bob and 948 others", "alice and bob", "carol" (at most 3 names). */
+function someOf(names: string[], total: number): string {
+  const shown = names.slice(0, 3);
+  const others = total - shown.length;
+  if (others > 0) return `${shown.join(", ")} and ${others} other${others === 1 ? "" : "s"}`;
+  return shown.length <= 2
+    ? shown.join(" and ")
+    : `${shown.slice(0, -1).join(", ")} and ${shown.at(-1)}`;
+}
+
+/** "alice, bob and 948 others joined; carol left (10000 online)" */
+export function presenceText(e: PresenceSummary): string {
+  const parts: string[] = [];
+  if (e.joins > 0) parts.push(`${someOf(e.joined, e.joins)} joined`);
+  if (e.leaves > 0) parts.push(`${someOf(e.left, e.leaves)} left`);
+  return `${parts.join("; ")} (${e.count} online)`;
 }
 
 /** "3 online: alice, bob, carol" */
@@ -135,6 +159,8 @@ export function renderPlain(event: ServerEvent, viewer?: string): string | null 
         : `* ${event.name} left the chat\n`;
     case "nick":
       return `* ${event.from} is now ${event.to}\n`;
+    case "presence":
+      return `* ${presenceText(event)}\n`;
     case "members":
       return `* ${onlineList(event.names)}\n`;
     case "error":

@@ -32,6 +32,11 @@ export interface Peer {
     acks: readonly Frame[],
     tagged?: boolean,
   ): void;
+  /**
+   * Wants every join and leave of a big room, not `presence` summaries
+   * (IRC clients keep their nick lists from JOIN and PART lines).
+   */
+  readonly eachPresence?: boolean;
   /** The client pinged: a transport may expect it to keep doing so. */
   onPing?(): void;
   /** Sends what is queued, then closes. Safe to call twice. */

@@ -1,6 +1,6 @@
-import type { ServerEvent } from "../../protocol/events.ts";
+import { PRESENCE_NAMES, type PresenceSummary, type ServerEvent } from "../../protocol/events.ts";
 import { Frame, FrameRun } from "./frame.ts";
-import { BATCH_PRESENCE } from "./join_request.ts";
+import { BATCH_PRESENCE, BIG_ROOM } from "./join_request.ts";
 import type { Member, Room } from "./room.ts";
 
 /** Most joins and leaves in one batch: a bigger one is sent at once. */
@@ -19,7 +19,12 @@ export function presenceDelay(members: number): number {
  * Joins and leaves of big rooms on their way: announced at once in a room
  * under {@linkcode BATCH_PRESENCE} members; in a bigger one collected for
  * {@linkcode presenceDelay} and handed to each member as one run. A join
- * storm would otherwise hand every member one frame per joiner. The Chat
+ * storm would otherwise hand every member one frame per joiner. In a room
+ * of more than {@linkcode BIG_ROOM} members a batch is one `presence`
+ * summary (a few names and the counts) instead: a join storm of 10 000
+ * would otherwise send each member every other joiner's name, 50 million
+ * events in all, and the bytes of that, not the members, were what the
+ * server's memory went to. The Chat
  * flushes a room's batch before anything else reaches that room, so
  * nobody sees a message from someone whose join they have not seen.
  */
@@ -68,8 +73,14 @@ export class PresenceBatches {
     const run = new FrameRun(batch.frames);
     const last = new Map<Member, number>();
     batch.subjects.forEach((m, i) => last.set(m, i));
+    const big = room.size > BIG_ROOM;
+    let summary: Frame | undefined;
     for (const m of room.members) {
       const tagged = m.current !== room;
+      if (big && !m.peer.eachPresence) {
+        m.peer.send(summary ??= new Frame(summarize(room, batch.frames)), tagged);
+        continue;
+      }
       const k = last.get(m);
       if (k === undefined && m.peer.sendRun) m.peer.sendRun(run, undefined, [], tagged);
       else {
@@ -79,4 +90,29 @@ export class PresenceBatches {
       }
     }
   }
+}
+
+/** One batch as a `presence` summary: the first names of each kind, the counts, the room's size. */
+function summarize(room: Room, frames: readonly Frame[]): PresenceSummary {
+  const e: PresenceSummary = {
+    type: "presence",
+    room: room.name,
+    ts: "",
+    count: room.size,
+    joined: [],
+    left: [],
+    joins: 0,
+    leaves: 0,
+  };
+  for (const f of frames) {
+    const ev = f.event;
+    if (ev.type === "join") {
+      if (e.joins++ < PRESENCE_NAMES) e.joined.push(ev.name);
+      e.ts = ev.ts;
+    } else if (ev.type === "leave") {
+      if (e.leaves++ < PRESENCE_NAMES) e.left.push(ev.name);
+      e.ts = ev.ts;
+    }
+  }
+  return e;
 }

@@ -43,6 +43,8 @@ export interface IrcCaps {
 export class IrcPeer implements Peer {
   /** The core sends it JSON mode's events (topics, moderation): it renders them itself. */
   mode: Mode = "json";
+  /** IRC clients keep their nick lists from JOIN and PART: never `presence` summaries. */
+  readonly eachPresence = true;
   readonly out: StreamPeer;
   readonly server: IrcServer;
   readonly caps: IrcCaps = {
