@@ -240,8 +240,17 @@ export function parseInput(line: string, current?: string): Action {
   return command.run(words, args, current);
 }
 
+/** Options of {@linkcode helpLines}. */
+export interface HelpOptions {
+  /**
+   * List the operators' commands; false: one line saying how to become one
+   * (so that everyone's /help fits a screen). @default true
+   */
+  operator?: boolean;
+}
+
 /** The /help text, one line per command, then the keys. */
-export function helpLines(): string[] {
+export function helpLines(options: HelpOptions = {}): string[] {
   const row = (c: ClientCommand) => {
     const names = [usageOf(c), ...c.aliases.map((a) => "/" + a)].join(", ");
     return [names, c.help];
@@ -256,10 +265,11 @@ export function helpLines(): string[] {
     "Commands:",
     ...rows.flatMap(line),
     `  ${"//TEXT".padEnd(width)}  send a message that starts with /`,
-    "Operators (after /op):",
-    ...ops.flatMap(line),
-    "Keys: Tab completes names and commands (after /edit: your message), Up/Down recall",
-    "what you sent, Ctrl-C leaves. Message numbers are each room's own.",
+    ...(options.operator === false
+      ? ["Operators: /op first, then /help lists their commands (kick, ban, mute, lock…)."]
+      : ["Operators (after /op):", ...ops.flatMap(line)]),
+    "Keys: Tab completes names and commands, and after /edit your message's text;",
+    "Up/Down recall what you sent; Ctrl-C leaves. #numbers are each room's own.",
   ];
 }
 

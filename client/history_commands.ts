@@ -65,7 +65,7 @@ export const HISTORY_COMMANDS: readonly ClientCommand[] = [
     name: "history",
     aliases: [],
     args: "[N]",
-    help: `the room's last N messages (default ${DEFAULT_COUNT}), each with its #number`,
+    help: `the room's last N messages (default ${DEFAULT_COUNT}), with #numbers`,
     minArgs: 0,
     run: page("history", false),
   },
@@ -73,15 +73,15 @@ export const HISTORY_COMMANDS: readonly ClientCommand[] = [
     name: "older",
     aliases: [],
     args: "[N]",
-    help: "the N messages before those /history or /older showed last",
+    help: "the N messages before what /history showed last",
     minArgs: 0,
     run: page("older", true),
   },
   {
     name: "search",
     aliases: [],
-    args: "[#ROOM] WORDS",
-    help: "messages with these words in all your rooms (or #ROOM), newest first",
+    args: "[#ROOM] TEXT",
+    help: "find words in all your rooms (or #ROOM), newest first",
     minArgs: 1,
     run: (words, rest) => {
       // "#dev deploy": in #dev only. Search finds words, never a "#", so a
@@ -98,7 +98,7 @@ export const HISTORY_COMMANDS: readonly ClientCommand[] = [
     name: "edit",
     aliases: [],
     args: "[SEQ] TEXT",
-    help: "change your message #SEQ to TEXT; no SEQ: your last one (Tab fills in its text)",
+    help: "fix your message #SEQ or your last (Tab fills it in)",
     minArgs: 1,
     completes: "own",
     run: (words, rest, current) => {
@@ -152,7 +152,7 @@ export const HISTORY_COMMANDS: readonly ClientCommand[] = [
     name: "seqs",
     aliases: [],
     args: "[on|off]",
-    help: "show (or hide) each message's #number on every line",
+    help: "show each message's #number on every line, or not",
     minArgs: 0,
     run: (words) => {
       const want = words[0]?.toLowerCase();

@@ -481,7 +481,9 @@ class TerminalClient {
       case "quit":
         return this.#leave();
       case "help":
-        return this.#print(helpLines());
+        return this.#print(
+          helpLines({ operator: this.#view.moderation.ops.isOperator(this.#name, true) }),
+        );
       case "sendFile":
         return void this.#files.send(action.path, action.room);
       case "getFile":
