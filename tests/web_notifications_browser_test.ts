@@ -18,7 +18,7 @@ const SPY = () => {
     asked: number;
     Notification: unknown;
   };
-  const Real = window.Notification;
+  const Real = globalThis.Notification;
   w.notes = [];
   w.asked = 0;
   w.Notification = class {

@@ -210,7 +210,7 @@ browserTest(
         tab.page.locator("#log .text a").first().click(),
       ]);
       await popup.waitForLoadState();
-      assert.deepEqual(await popup.evaluate(() => [window.opener, document.referrer]), [null, ""]);
+      assert.deepEqual(await popup.evaluate(() => [globalThis.opener, document.referrer]), [null, ""]);
       await popup.close();
       assert.match(tab.page.url(), new RegExp(`^${server.http}`));
       assert.deepEqual(tab.problems, []);
