@@ -1,6 +1,4 @@
 import process from "node:process";
-import type { ChatMessage } from "../protocol/events.ts";
-import { nameKey } from "../protocol/names.ts";
 import { removalText } from "../protocol/op_tracker.ts";
 import { ResendQueue, type Sendable } from "../protocol/resend_queue.ts";
 import { sanitize } from "../protocol/sanitize.ts";
@@ -22,6 +20,7 @@ import type { JoinSecrets } from "./secrets.ts";
 import { EventView } from "./event_view.ts";
 import { completePaths, FileTransfers } from "./file_transfers.ts";
 import { Renderer } from "./render.ts";
+import { Resume } from "./resume.ts";
 import { Screen } from "./screen.ts";
 
 /**
@@ -63,7 +62,7 @@ class TerminalClient {
   readonly #outbox = new ResendQueue({
     send: (events) => {
       // While resuming, they wait for the resend after the rooms' histories.
-      if (!this.#link || this.#link.closed || this.#resuming) return false;
+      if (!this.#link || this.#link.closed || this.#resume.active) return false;
       this.#link.send(...events);
       return true;
     },
@@ -72,11 +71,8 @@ class TerminalClient {
   /** /send and /get. */
   readonly #files: FileTransfers;
   #name: string;
-  /**
-   * After a (re)connect: the rooms whose `room` event (and history) is still
-   * to come, and the history that came (null when it is another history).
-   */
-  #resuming: { rooms: Set<string>; history: ChatMessage[] | null; link: Link } | null = null;
+  /** After a (re)connect: what was never acked goes again once every room's history came. */
+  readonly #resume = new Resume(this.#outbox);
   #link: Link | null = null;
   /** The connection being set up, so that leaving can cut it short. */
   #joining: Link | null = null;
@@ -370,30 +366,8 @@ class TerminalClient {
     if (!this.#config.json) this.#print(lines);
     this.#setName(welcome.name);
     if (welcome.key !== undefined) await this.#keep(server, welcome.name, welcome.key);
-    // What was sent and never acked is sent again, with its id, unless the
-    // resumed histories (the welcome's and each room's) show that it arrived.
-    const others = (welcome.rooms ?? []).filter((r) => nameKey(r) !== nameKey(welcome.room ?? ""));
-    const history = welcome.reset ? null : [...welcome.history];
-    this.#resuming = { rooms: new Set(others.map(nameKey)), history, link };
-    this.#resumed();
+    this.#resume.start(welcome, link, this.#view.rooms.defaultRoom ?? undefined, this.#name);
     return link;
-  }
-
-  /**
-   * Once every room's history came: what the resumed histories show
-   * arrived is done; the rest of what was never acked goes again, in order,
-   * with its id. The server stores an id once, so one that did arrive
-   * anyway is only acked again (with its seq, already shown).
-   */
-  #resumed(): void {
-    const r = this.#resuming;
-    if (!r || r.rooms.size > 0) return;
-    this.#resuming = null;
-    if (r.history) {
-      this.#outbox.arrived(r.history, this.#name, this.#view.rooms.defaultRoom ?? undefined);
-    }
-    const resend = this.#outbox.resendAll();
-    if (resend.length > 0 && !r.link.closed) r.link.send(...resend);
   }
 
   /** Reads and shows events until the connection closes. */
@@ -407,11 +381,10 @@ class TerminalClient {
       for (const raw of lines) {
         const e = parseServerLine(raw);
         if (e === null) continue;
-        const resumedRoom = e.type === "room" && this.#resuming?.rooms.delete(nameKey(e.room));
-        if (resumedRoom && e.type === "room") this.#resuming?.history?.push(...e.history);
+        const resumedRoom = this.#resume.before(e);
         const shown = this.#view.event(e);
         const file = this.#files.event(e);
-        if (resumedRoom) this.#resumed();
+        if (resumedRoom) this.#resume.after(this.#view.rooms.defaultRoom ?? undefined, this.#name);
         if (this.#config.json) {
           if (shown !== false) out.push(raw);
           continue;
@@ -502,9 +475,9 @@ class TerminalClient {
         const e = action.event;
         if (e.type === "say" || e.type === "me" || e.type === "dm") {
           const withRef = this.#outbox.add(e as Sendable);
-          // While resuming, #resumed sends it, after what was typed before it.
+          // While resuming, #resume sends it, after what was typed before it.
           if (this.#link) {
-            if (!this.#resuming && !this.#outbox.held(withRef.ref)) this.#link.send(withRef);
+            if (!this.#resume.active && !this.#outbox.held(withRef.ref)) this.#link.send(withRef);
           } else this.#notice("not connected: it will be sent when the connection is back");
           this.#screen.rl.prompt(true);
           return;
