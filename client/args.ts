@@ -191,6 +191,8 @@ export function joinHelp(): string {
       "--send FILE shares one file (the server needs its web side on) and exits: 0 once the",
       "server has it, whole (its sha256 checked) and announced in the room; 1 with the reason.",
       "In a terminal, /send PATH shares a file and /get N downloads one (see /help).",
+      "/history [N] and /older scroll back, /search finds words, /edit and /delete fix or",
+      "remove your messages by their #number (see /help).",
     ],
     examples: [
       "chat join --name bob",
