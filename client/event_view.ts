@@ -232,6 +232,18 @@ export class EventView {
         if (e.reason === "kicked" && this.moderation.ops.justRemoved(e.name)) return null;
         return this.render.event(e, this.#tag(room));
       }
+      case "presence": {
+        // A big room's summary names only some: enough for Tab completion.
+        const r = this.rooms.get(e.room);
+        if (r) {
+          const left = new Set(e.left.map(nameKey));
+          r.members = r.members.filter((n) => !left.has(nameKey(n)));
+          for (const n of e.joined) {
+            if (!r.members.some((m) => nameKey(m) === nameKey(n))) r.members.push(n);
+          }
+        }
+        return this.render.event(e, this.#tag(e.room));
+      }
       case "nick":
         for (const r of this.rooms.list()) {
           r.members = r.members.map((n) => nameKey(n) === nameKey(e.from) ? e.to : n);

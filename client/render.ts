@@ -1,6 +1,6 @@
 import type { ChatMessage, FileInfo, ServerEvent } from "../protocol/events.ts";
 import { nameKey } from "../protocol/names.ts";
-import { bansText, fileSize, moderationText } from "../protocol/plain.ts";
+import { bansText, fileSize, moderationText, presenceText } from "../protocol/plain.ts";
 import { sanitize } from "../protocol/sanitize.ts";
 import { fileOf } from "./file_list.ts";
 import { displayWidth, wrapCells } from "./width.ts";
@@ -269,6 +269,11 @@ export class Renderer {
           : "";
         return one(notice(`${clean(e.name)} left${why}`, e.ts));
       }
+      case "presence":
+        return one(notice(
+          presenceText({ ...e, joined: e.joined.map(clean), left: e.left.map(clean) }),
+          e.ts,
+        ));
       case "nick":
         return one(this.notice(`${clean(e.from)} is now ${clean(e.to)}`, e.ts));
       case "members": {

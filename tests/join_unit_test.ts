@@ -180,3 +180,22 @@ Deno.test("reconnect delays double from 0.5 s to 10 s, with jitter", () => {
   const low = backoffDelays({ random: () => 0 });
   assert.equal(low.next().value, 400);
 });
+
+Deno.test("a big room's presence summary reads as one line, its names cleaned", () => {
+  const r = new Renderer({ me: "bob", color: false, time: () => "12:00" });
+  const ts = "2026-01-01T00:00:00Z";
+  const e = {
+    type: "presence" as const,
+    room: "lobby",
+    ts,
+    count: 10000,
+    joined: ["ann", "b\x1b[2Jo"],
+    left: ["cy"],
+    joins: 950,
+    leaves: 1,
+  };
+  const out = r.event(e);
+  assert.equal(out?.lines.length, 1);
+  assert.match(out!.lines[0], /ann, b.*o and 948 others joined; cy left \(10000 online\)$/);
+  assert.doesNotMatch(out!.lines[0], /\x1b/);
+});
