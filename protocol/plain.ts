@@ -187,7 +187,7 @@ export function renderPlain(event: ServerEvent, viewer?: string): string | null 
       const n = event.messages.length;
       if (n === 0) return `* Nothing matches "${event.query}".\n`;
       return numberedLines(
-        `${n} message${n === 1 ? "" : "s"} match "${event.query}", newest first:`,
+        `${n === 1 ? "1 message matches" : `${n} messages match`} "${event.query}", newest first:`,
         event.messages,
         "End of search.",
         true,

@@ -300,7 +300,7 @@ Deno.test("plain mode: /history with #seqs, /search, /edit, /delete, and edits s
     await bob.send("/edit the last one");
     assert.equal(await amy.line(), "* bob edited #2: the last one");
     await amy.send("/search HELLO");
-    assert.match(await amy.line(), /^\* 1 message match "HELLO"/);
+    assert.match(await amy.line(), /^\* 1 message matches "HELLO"/);
     assert.equal(await amy.line(), "[#lobby] #1 bob: hello world (edited)");
     assert.equal(await amy.line(), "* End of search.");
     await amy.send("/delete 1");
