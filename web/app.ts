@@ -49,6 +49,10 @@ const conn = new Connection(wsUrl, {
   event: (e, resumed) => events.onEvent(e, resumed),
   status: (s, retryMs) => {
     files.connection(s);
+    if (s !== "online") {
+      pager.dropped();
+      search.dropped();
+    }
     events.onStatus(s, retryMs);
   },
 });

@@ -39,6 +39,8 @@ export interface HistoryPager {
   jump(room: string, seq: number): void;
   /** The room shown changed or grew: older messages are loaded if the list reaches its top. */
   check(): void;
+  /** The connection dropped: the answers awaited will not come (a new connection asks again). */
+  dropped(): void;
 }
 
 /** Sets up the loading of older messages. */
@@ -148,7 +150,15 @@ export function historyPager(d: HistoryPagerDeps): HistoryPager {
     cooling.set(key, Date.now() + RETRY_MS);
   }
 
+  function dropped(): void {
+    for (const [ref, key] of asked) {
+      const p = log.paging(key);
+      if (p.loading === ref) p.loading = null;
+    }
+    asked.clear();
+  }
+
   list.addEventListener("scroll", check, { passive: true });
 
-  return { page, failed, jump, check };
+  return { page, failed, jump, check, dropped };
 }

@@ -64,6 +64,8 @@ export function resumeHandlers(d: ResumeDeps): Resume {
       for (const r of tracker().list()) {
         const key = nameKey(r.name);
         log.mark(key, "before-reset");
+        // The new history may have older messages of its own to load.
+        log.setBeginning(key, null);
         log.addTo(
           key,
           log.system(

@@ -47,6 +47,8 @@ export interface SearchBox {
   failed(ref: string | undefined, message: string): boolean;
   /** The room shown changed: the box searches that one now. */
   roomChanged(): void;
+  /** The connection dropped: an answer awaited will not come. */
+  dropped(): void;
   /** Closes the box. */
   close(): void;
 }
@@ -160,10 +162,17 @@ export function searchBox(d: SearchBoxDeps): SearchBox {
     shut(true);
   });
 
+  function dropped(): void {
+    if (awaited === null) return;
+    awaited = null;
+    say("The connection dropped: search again once the page is back online.", true);
+  }
+
   return {
     results: onResults,
     failed,
     roomChanged,
+    dropped,
     close: () => {
       const inside = panel.contains(document.activeElement);
       shut(false);

@@ -137,7 +137,15 @@ export function serverEvents(d: ServerEventsDeps): ServerEvents {
           told = true;
         }
         if (!told) log.add(renamed(e.from, e.to));
-        if (e.to === me()) onStatus("online");
+        if (e.to === me()) {
+          // What we said under the old name is no longer ours to edit or delete.
+          for (const li of log.items()) {
+            if (li.classList.contains("mine") && !same(li.dataset.from ?? "", e.to)) {
+              li.classList.remove("mine");
+            }
+          }
+          onStatus("online");
+        }
         return renderMembers();
       }
       case "members": {

@@ -273,6 +273,11 @@ export class MessageLog {
     arrange(li);
   }
 
+  /** Every item of every room's log. */
+  *items(): Iterable<HTMLLIElement> {
+    for (const r of this.#rooms.values()) yield* r.items.children as Iterable<HTMLLIElement>;
+  }
+
   /** Adds a class to every item of room `key` now in its log. */
   mark(key: string, cls: string): void {
     for (const li of this.#room(key).items.children) li.classList.add(cls);
