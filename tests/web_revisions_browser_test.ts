@@ -156,6 +156,46 @@ browserTest(
 );
 
 browserTest(
+  "an operator's page deletes anyone's message from its menu (it cannot edit it)",
+  async (browser) => {
+    const server = await startWebServer(["--rate-limit", "0"], OPS);
+    try {
+      const alice = await open(browser, server);
+      const bob = await open(browser, server);
+      await join(alice, "alice");
+      await join(bob, "bob");
+      await say(bob, "spam spam spam");
+      await waitForLine(alice, "bob: spam spam spam");
+      await stored(bob, "spam spam spam");
+      assert.equal(await item(alice, "spam spam spam").locator("button.more").isVisible(), false);
+      await say(alice, "/op sesame");
+      await alice.page.locator("#log.moderator").waitFor();
+      await fromMenu(alice, "spam spam spam", "Delete…");
+      assert.deepEqual(
+        await alice.page.locator("#message-menu").getByRole("menuitem").allTextContents(),
+        [],
+        "the menu closed",
+      );
+      await alice.page.locator("#delete-dialog").getByRole("button", { name: "Delete" }).click();
+      for (const tab of [alice, bob]) await waitForLine(tab, "bob: message deleted");
+      // Only Delete… was offered: an operator edits nobody's words.
+      await say(bob, "more spam");
+      await waitForLine(alice, "bob: more spam");
+      const li = item(alice, "more spam");
+      await li.hover();
+      await li.locator("button.more").click();
+      assert.deepEqual(
+        await alice.page.locator("#message-menu").getByRole("menuitem").allTextContents(),
+        ["Delete…"],
+      );
+      for (const tab of [alice, bob]) assert.deepEqual(tab.problems, []);
+    } finally {
+      await server.stop();
+    }
+  },
+);
+
+browserTest(
   "only http and https addresses become links, in a new tab with no opener; look-alikes stay text",
   async (browser) => {
     const server = await startWebServer();
@@ -210,7 +250,10 @@ browserTest(
         tab.page.locator("#log .text a").first().click(),
       ]);
       await popup.waitForLoadState();
-      assert.deepEqual(await popup.evaluate(() => [globalThis.opener, document.referrer]), [null, ""]);
+      assert.deepEqual(await popup.evaluate(() => [globalThis.opener, document.referrer]), [
+        null,
+        "",
+      ]);
       await popup.close();
       assert.match(tab.page.url(), new RegExp(`^${server.http}`));
       assert.deepEqual(tab.problems, []);
