@@ -1,9 +1,9 @@
 #!/bin/bash
 # bench/run.sh -- chat against the C servers, side by side, in one bounded run.
 #
-#   bench/run.sh                      full matrix, chat + chat-irc + 4 peers (~30 min)
-#   bench/run.sh --quick              small fixed cells, extras for chat only (< 4 min)
-#   bench/run.sh --peers "chat ncat"  only these (chat seed-c ncat chat-irc ngircd inspircd)
+#   bench/run.sh                      full matrix, chat + chat-irc + 4 peers + ideal-c (~40 min)
+#   bench/run.sh --quick              small fixed cells, extras for chat only (< 5 min)
+#   bench/run.sh --peers "chat ncat"  only these (chat ideal-c seed-c ncat chat-irc ngircd inspircd)
 #   bench/run.sh --only irc           the IRC cells alone: chat-irc, ngircd, inspircd at
 #                                     N=100 (x3), N=1000, 5 msg/s, idle 1000 (~6 min); the
 #                                     summary goes to the run's log directory, not results/
@@ -14,6 +14,10 @@
 #                                     (PROFILE_PEER=chat-irc: the same over its IRC port)
 #   bench/run.sh --only cluster       chat's cluster cells alone (with --quick: one small rep);
 #                                     the summary goes to the run's log directory, not results/
+#   bench/run.sh --only scale         issue 14's cells (bench/scale/): storm of 10 000, 15 000
+#                                     held with 100 posting, idle memory, rate5 of every peer,
+#                                     chat and ideal-c at N=100/500 (~15 min); summary beside
+#                                     the logs and in results/SCALE.md (--quick: small, chat)
 #
 # The shared rig (loadgen, peers, run_matrix.sh) is read-only: it is copied to
 # $BENCH_WORK (default /tmp/chat-bench-$UID) and built there, with loadgen-tls
@@ -21,9 +25,12 @@
 # rig's run_matrix.sh runs the standard cells; this script adds the cells it
 # lacks (idle 5000, 1000 connects at once, a stalled reader, persistent vs
 # in-memory history, TLS vs plain TCP, chat's rooms, driven by
-# bench/rooms/roomload.c, built beside the loadgen, and chat's cluster on
-# Redis, bench/cluster/) with the same matrix id in their labels, then
-# bench/summarize.ts writes bench/results/SUMMARY.md.
+# bench/rooms/roomload.c, built beside the loadgen, chat's cluster on
+# Redis, bench/cluster/, and one room of thousands, bench/scale/: a join
+# storm, 15 000 held with 100 posting, driven by bench/scale/crowd*.c) with
+# the same matrix id in their labels, then bench/summarize.ts writes
+# bench/results/SUMMARY.md. ideal-c (the rig's bare C relay: the lower bound
+# of relaying) runs the rig's matrix like a peer, not the extra cells.
 # chat-irc is chat again, on its IRC port (`chat serve --irc-port`, started by
 # bench/irc/start.sh), driven by `loadgen --proto irc` like ngircd and
 # inspircd; run_matrix.sh does not know it, so this script runs its matrix
@@ -36,7 +43,7 @@ RIG_SRC="${BENCH_RIG:-$repo/../shared/bench}"
 WORK="${BENCH_WORK:-${TMPDIR:-/tmp}/chat-bench-$(id -u)}"
 RESULTS="$repo/bench/results"
 MODE=full
-PEERS="chat seed-c ncat chat-irc ngircd inspircd"
+PEERS="chat ideal-c seed-c ncat chat-irc ngircd inspircd"
 TARGET=""
 ONLY=""
 while [ $# -gt 0 ]; do
@@ -50,10 +57,11 @@ while [ $# -gt 0 ]; do
       case "${2:-}" in
         cluster) PEERS=chat ;;
         irc) PEERS="chat-irc ngircd inspircd" ;;
-        *) echo "bench/run.sh: --only takes: cluster, irc" >&2; exit 2 ;;
+        scale) ;;
+        *) echo "bench/run.sh: --only takes: cluster, irc, scale" >&2; exit 2 ;;
       esac
       ONLY=$2; shift ;;
-    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -175,10 +183,15 @@ rooms_skipped() {
 . "$repo/bench/cluster/cluster_cells.sh"
 if [ "$MODE" != profile ] && { [ "$MODE" = check ] || [[ " $PEERS " == *" chat "* ]]; }; then setup_cluster; fi
 
+# ---- scale: one room of thousands (bench/scale/), driven by crowd -------------
+# shellcheck source=bench/scale/scale_cells.sh
+. "$repo/bench/scale/scale_cells.sh"
+if [ "$MODE" != profile ] && { [ "$MODE" = check ] || [[ " $PEERS " == *" chat "* ]]; }; then setup_scale; fi
+
 # ---- peers: install what is missing (Debian packages) -----------------------
 have_peer() {
   case "$1" in
-    chat|seed-c) return 0 ;;
+    chat|seed-c|ideal-c) return 0 ;;
     chat-irc) chat_has '--irc-port' ;;
     ncat) command -v ncat >/dev/null ;;
     ngircd) command -v ngircd >/dev/null || [ -x /usr/sbin/ngircd ] ;;
@@ -208,7 +221,7 @@ PORT=$((${BASE_PORT:-19000} + RANDOM % 2000))
 PID=""
 LOGDIR=""
 OUT="$RESULTS/results.jsonl"
-proto_of() { case "$1" in seed-c) echo raw ;; ncat) echo ncat ;; ngircd|inspircd|chat-irc) echo irc ;; chat) echo chat ;; esac; }
+proto_of() { case "$1" in seed-c|ideal-c) echo raw ;; ncat) echo ncat ;; ngircd|inspircd|chat-irc) echo irc ;; chat) echo chat ;; esac; }
 maxn_of() { case "$1" in seed-c) echo 100 ;; ncat) echo 500 ;; *) echo 1000 ;; esac; }
 # chat-irc: chat with --irc-port on the cell's port (its TCP port on any free
 # one), from bench/irc/start.sh with the chat peer's CHAT_CMD and CHAT_SERVE_ARGS
@@ -352,6 +365,15 @@ m_of_n100() {
   echo "${m:-${2:-500}}"
 }
 
+# which code was measured: the commit, and the files of the product changed
+# beside it (the checkout is shared: a run measures the working tree as it is)
+tree_note() {
+  local commit dirty
+  commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null)
+  dirty=$(git -C "$repo" status --porcelain -- main.ts server protocol client web 2>/dev/null | awk '{print $2}' | tr '\n' ' ')
+  echo "{\"label\":\"$MID|chat|tree|1\",\"mode\":\"note\",\"commit\":\"${commit:-?}\",\"changed\":\"${dirty% }\",\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}" >>"$OUT"
+}
+
 # ---- modes ------------------------------------------------------------------
 if [ "$MODE" = profile ]; then
   MID="p$(date +%Y%m%d-%H%M%S)"; LOGDIR="/tmp/bench-logs/$MID"; mkdir -p "$LOGDIR"
@@ -378,6 +400,7 @@ if [ "$MODE" = check ]; then
   MID="c$(date +%Y%m%d-%H%M%S)"; LOGDIR="/tmp/bench-logs/$MID"; mkdir -p "$LOGDIR"
   OUT="$LOGDIR/results.jsonl"
   echo "check $MID: chat under load, correctness only (logs in $LOGDIR)" >&2
+  tree_note
   fail=0
   verify() { # the last cell: every expected delivery exactly once, in order, intact
     local what=$1 bad=""
@@ -443,6 +466,15 @@ if [ "$MODE" = check ]; then
   fi
   # cluster: 20 members of one room over 2 nodes on one Redis, plain and JSON acked
   if [ "$CLUSTER_OK" = 1 ]; then cluster_check; else echo "skip cluster: $CLUSTER_NOTE" >&2; fi
+  # one room of thousands: a join storm of 2000 (every view name by name), 2000
+  # held with 20 posting (every delivery to all), the IRC port's JOIN storm
+  if [ "$SCALE_OK" = 1 ]; then
+    scale_check
+  elif [ "$SCALE_BROKEN" = 1 ]; then
+    echo "FAIL scale cells: $SCALE_NOTE" >&2; fail=1
+  else
+    echo "skip scale cells: $SCALE_NOTE" >&2
+  fi
   # the IRC port (chat-irc): the loadgen's irc adapter (NICK/USER, 001, JOIN #bench,
   # 353/366), 100 clients; no 4xx/5xx/ERROR (server_errors), every PRIVMSG exactly once
   if chat_has '--irc-port'; then
@@ -511,6 +543,18 @@ if [ "$ONLY" = irc ]; then
   echo "wrote $LOGDIR/SUMMARY.md (cells $MID, raw lines in $OUT)" >&2
   exit 0
 fi
+if [ "$ONLY" = scale ]; then
+  MID="m$(date +%Y%m%d-%H%M%S)"; LOGDIR="/tmp/bench-logs/$MID"; mkdir -p "$LOGDIR"
+  echo "scale cells $MID ($MODE): $PEERS -> $OUT (logs in $LOGDIR)" >&2
+  tree_note
+  if [ "$SCALE_OK" = 1 ]; then scale_only "$([ "$MODE" = quick ] && echo 1 || echo 0)"; else scale_skipped; fi
+  echo "== done in $(( $(date +%s) - t0 )) s" >&2
+  deno run -R -W="$LOGDIR" "$repo/bench/summarize.ts" "$OUT" "$MID" "$LOGDIR/SUMMARY.md" || die "summarize failed"
+  # a full-size scale run is kept beside the full matrix's summary (quick ones are not)
+  [ "$MODE" = quick ] || cp "$LOGDIR/SUMMARY.md" "$RESULTS/SCALE.md"
+  echo "wrote $LOGDIR/SUMMARY.md (cells $MID, raw lines in $OUT)" >&2
+  exit 0
+fi
 if [ "$ONLY" = cluster ]; then
   MID="m$(date +%Y%m%d-%H%M%S)"; LOGDIR="/tmp/bench-logs/$MID"; mkdir -p "$LOGDIR"
   echo "cluster cells $MID ($MODE) -> $OUT (logs in $LOGDIR)" >&2
@@ -556,12 +600,15 @@ else
   LOGDIR="/tmp/bench-logs/$MID"; mkdir -p "$LOGDIR"
   [[ " $PEERS " == *" chat-irc "* ]] && irc_cells chat-irc
 fi
+tree_note
 
 echo "== extra cells ($MID)" >&2
 quick=0; [ "$MODE" = quick ] && quick=1
 for peer in $PEERS; do
-  # quick: chat alone gets the extra cells
+  # quick: chat alone gets the extra cells; ideal-c is the floor of relaying,
+  # not a chat server: the matrix and the held cell, not stalls or bursts
   [ "$quick" -eq 1 ] && [ "$peer" != chat ] && continue
+  [ "$peer" = ideal-c ] && continue
   maxn=$(maxn_of "$peer")
   m100=$(m_of_n100 "$peer" 300)
   # idle 5000: memory per client (seed-c: MAX_CLIENTS 100; ncat: select() caps it near 1020)
@@ -629,6 +676,8 @@ for peer in $PEERS; do
     if [ "$CLUSTER_OK" = 1 ]; then cluster_run "$quick"; else cluster_skipped; fi
   fi
 done
+# one room of thousands: storms, held load (chat, ngircd, inspircd, ideal-c; quick: chat)
+if [ "$SCALE_OK" = 1 ]; then scale_run "$quick"; elif [[ " $PEERS " == *" chat "* ]]; then scale_skipped; fi
 echo "== done in $(( $(date +%s) - t0 )) s" >&2
 
 deno run -R -W="$RESULTS" "$repo/bench/summarize.ts" "$OUT" "$MID" "$RESULTS/SUMMARY.md" || die "summarize failed"

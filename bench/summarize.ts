@@ -7,6 +7,8 @@
  * Only figures of one matrix are compared: the machine is shared and noisy.
  */
 
+import { FLOOR, scaleSection } from "./scale/scale_summary.ts";
+
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
@@ -232,8 +234,9 @@ export function summarize(all: Row[], mid: string): string {
 
   // ---- chat's goals ----
   if (peers.includes("chat")) {
-    // chat's IRC port is chat, not a peer: it has its own section (ircSection)
-    const others = peers.filter((x) => x !== "chat" && x !== IRC_PEER);
+    // chat's IRC port is chat, not a peer: it has its own section (ircSection);
+    // ideal-c is the floor of relaying, held against chat in scaleSection
+    const others = peers.filter((x) => x !== "chat" && x !== IRC_PEER && x !== FLOOR);
     p();
     p("### Goals (chat against the best peer of the same run)");
     p();
@@ -627,6 +630,7 @@ export function summarize(all: Row[], mid: string): string {
   }
   roomTables();
   out.push(...clusterSection(R));
+  out.push(...scaleSection(R));
   return out.join("\n") + "\n";
 
   /** chat's rooms cells (roomload), posting and entering. */
