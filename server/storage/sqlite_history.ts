@@ -2,7 +2,7 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { History, Page, RoomRecord, StoredMessage } from "../core/history.ts";
 import type { Revision } from "../core/history.ts";
 import { SearchOff } from "../core/search_words.ts";
-import { ftsQuery, SEARCH_SQL, setSearchIndex } from "./search_index.ts";
+import { SearchIndex } from "./search_index.ts";
 import type { RetainPolicy } from "./retention.ts";
 import { checkSchema, describeOpenError, lockFile, openDatabase } from "./database.ts";
 import { migrate } from "./schema.ts";
@@ -93,6 +93,9 @@ interface RoomState {
   count: number;
 }
 
+/** Rooms holding less than 1/NARROW of the messages are searched by their room token. */
+const NARROW = 10;
+
 // Trimming happens once this many messages past the cap have piled up, so
 // it costs one DELETE per thousand messages, not one per batch.
 const CAP_SLACK = 1000;
@@ -123,7 +126,7 @@ export class SqliteHistory implements History {
   readonly #message: StatementSync;
   readonly #edit: StatementSync;
   readonly #delete: StatementSync;
-  readonly #search: StatementSync | null;
+  readonly #search: SearchIndex | null;
   readonly #rooms = new Map<string, RoomState>();
   #count = 0;
   #closed = false;
@@ -134,7 +137,7 @@ export class SqliteHistory implements History {
     db: DatabaseSync,
     lock: Deno.FsFile | null,
     cap: number | null,
-    search: boolean,
+    search: SearchIndex | null,
   ) {
     this.path = path;
     this.#cap = cap;
@@ -164,7 +167,7 @@ export class SqliteHistory implements History {
     this.#delete = db.prepare(
       `UPDATE messages SET text = '', file = NULL, edited = NULL, deleted = 1 WHERE room = ? AND seq = ? RETURNING ${COLUMNS}`,
     );
-    this.#search = search ? db.prepare(SEARCH_SQL) : null;
+    this.#search = search;
     this.#oldestInRoom = db.prepare(
       "SELECT seq FROM messages WHERE room = ? ORDER BY seq LIMIT 1 OFFSET ?",
     );
@@ -220,8 +223,7 @@ export class SqliteHistory implements History {
           if (result !== "ok") throw new Error(`database disk image is malformed: ${result}`);
         }
         migrate(db, { defaultRoom: options.defaultRoom ?? "lobby" });
-        const search = options.search ?? true;
-        setSearchIndex(db, search);
+        const search = SearchIndex.open(db, options.search ?? true);
         return new SqliteHistory(
           path,
           db,
@@ -263,6 +265,7 @@ export class SqliteHistory implements History {
     if (this.#closed) throw new StorageError(`the history database ${this.path} is closed`);
     const fresh = new Set<string>();
     for (const m of batch) if (!this.#rooms.has(m.room)) fresh.add(m.room);
+    let lastId = 0;
     try {
       this.#abandon();
       this.#begin.run();
@@ -284,7 +287,7 @@ export class SqliteHistory implements History {
               m.file ? JSON.stringify(m.file) : null,
             );
           }
-          this.#inserts[k].run(...values);
+          lastId = Number(this.#inserts[k].run(...values).lastInsertRowid);
         }
       }
       this.#commit.run();
@@ -294,6 +297,7 @@ export class SqliteHistory implements History {
         `cannot write to the history database ${this.path}: ${errorText(err)}`,
       );
     }
+    this.#search?.appended(lastId);
     for (const m of batch) {
       const r = this.#room(m.room);
       r.lastSeq = m.seq;
@@ -349,13 +353,25 @@ export class SqliteHistory implements History {
     return { messages: more ? rows.slice(1) : rows, more };
   }
 
-  search(rooms: readonly string[], words: readonly string[], limit: number): StoredMessage[] {
-    if (!this.#search) {
-      throw new SearchOff("search is off on this server (it runs with --no-search)");
-    }
+  async search(
+    rooms: readonly string[],
+    words: readonly string[],
+    limit: number,
+  ): Promise<StoredMessage[]> {
+    const index = this.#search;
+    if (!index) throw new SearchOff("search is off on this server (it runs with --no-search)");
+    rooms = rooms.filter((r) => this.#rooms.has(r));
     if (words.length === 0 || rooms.length === 0 || limit <= 0) return [];
-    const search = this.#search;
-    return this.#read(() => search.all(ftsQuery(words), JSON.stringify(rooms), limit)).reverse();
+    try {
+      await index.ready();
+    } catch (err) {
+      throw new StorageError(`cannot index the history database ${this.path}: ${errorText(err)}`);
+    }
+    let inRooms = 0;
+    for (const r of rooms) inRooms += this.#rooms.get(r)!.count;
+    // Few of the messages are the rooms': the index is asked for theirs only.
+    const narrow = inRooms * NARROW < this.#count;
+    return this.#read(() => index.select(rooms, words, limit, narrow)).reverse();
   }
 
   message(room: string, seq: number): StoredMessage | null {
@@ -489,6 +505,7 @@ export class SqliteHistory implements History {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#search?.close();
     try {
       this.#db.close();
     } finally {
