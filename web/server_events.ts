@@ -22,6 +22,7 @@ import type { RoomSwitcher } from "./room_switcher.ts";
 import type { Resume } from "./resume.ts";
 import type { SearchBox } from "./search_box.ts";
 import type { PageState } from "./state.ts";
+import { PresenceSummaries } from "./presence.ts";
 import type { UnreadTitle } from "./title.ts";
 import type { TopicBar } from "./topic_bar.ts";
 import type { Uploads } from "./uploads.ts";
@@ -65,6 +66,7 @@ export function serverEvents(d: ServerEventsDeps): ServerEvents {
   const { showJoin, nameProblem, askPassword } = d.join;
   const { bump } = d.title;
   const { welcome, entered } = d.resume;
+  const summaries = new PresenceSummaries((room) => conn.send({ type: "who", room }));
 
   function onEvent(e: ServerEvent, resumed: boolean): void {
     // Operators and locks first: the handlers below draw with them.
@@ -128,6 +130,13 @@ export function serverEvents(d: ServerEventsDeps): ServerEvents {
       }
       case "leave":
         return left(e.room, e.name, e.reason);
+      case "presence": {
+        const r = roomOf(e.room);
+        if (!r) return;
+        log.addTo(keyOf(e.room), log.system(summaries.apply(r, e)));
+        if (r === tracker().current) renderMembers();
+        return;
+      }
       case "nick": {
         let told = false;
         for (const r of tracker().list()) {
