@@ -374,6 +374,11 @@ export class SqliteHistory implements History {
     return this.#read(() => index.select(rooms, words, limit, narrow)).reverse();
   }
 
+  /** Resolves once every stored message is in the search index (at once without one). */
+  async indexAll(): Promise<void> {
+    await this.#search?.ready();
+  }
+
   message(room: string, seq: number): StoredMessage | null {
     if (!this.#rooms.has(room)) return null;
     return this.#read(() => {
