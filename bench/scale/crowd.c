@@ -277,6 +277,7 @@ int main(int argc, char **argv) {
 
     /* ------------------------------------------------------------ report */
     int ran = t_run0 > 0, threads = 0, open_end = 0, complete = 0, v_short = 0, v_over = 0, members = members_now();
+    long v_missing = 0; /* members missing from the short views, summed: one per join a client never heard of */
     double self_run = ran ? cpu_self() - self_run0 : 0, srv_run = -1, wall = ran ? secs(t_end - t_run0) : 0;
     if (ran && srv_run0 >= 0) { double x = cpu_pid(o_server_pid, &threads); if (x >= 0) srv_run = x - srv_run0; }
     unsigned long long box_b1 = 0, box_t1 = 0;
@@ -285,7 +286,9 @@ int main(int argc, char **argv) {
         if (C[i].state != CS_OPEN) continue;
         open_end++;
         if (!C[i].welcomed || o_proto == P_RAW) continue;
-        if (C[i].view == members) complete++; else if (C[i].view < members) v_short++; else v_over++;
+        if (C[i].view == members) complete++;
+        else if (C[i].view < members) { v_short++; v_missing += members - C[i].view; }
+        else v_over++;
     }
     double elapsed = t_first_send && t_last_deliv > t_first_send ? secs(t_last_deliv - t_first_send) : 0;
     printf("{");
@@ -299,9 +302,9 @@ int main(int argc, char **argv) {
            settle_timed_out ? "true" : "false", quiet_timed_out ? "true" : "false");
     json_hist("welcome_ms", &h_welcome);
     if (o_proto != P_RAW)
-        printf("\"presence_checked\":true,\"views_complete\":%d,\"views_short\":%d,\"views_over\":%d,\"presence_dups\":%llu,"
+        printf("\"presence_checked\":true,\"views_complete\":%d,\"views_short\":%d,\"views_missing\":%ld,\"views_over\":%d,\"presence_dups\":%llu,"
                "\"presence_bad\":%llu,\"presence_summaries\":%llu,\"leaves_seen\":%llu,\"who_asked\":%d,\"who_ok\":%d,",
-               complete, v_short, v_over, (unsigned long long)presence_dups, (unsigned long long)presence_bad,
+               complete, v_short, v_missing, v_over, (unsigned long long)presence_dups, (unsigned long long)presence_bad,
                (unsigned long long)presence_summaries,
                (unsigned long long)leaves_seen, who_asked, who_ok);
     else printf("\"presence_checked\":false,");

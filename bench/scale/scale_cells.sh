@@ -120,6 +120,12 @@ scale_verdict() { # what: ok/FAIL line from SCALE_BAD; sets fail=1 on failure (r
 
 # --check: small versions, correctness only (no timing asserts)
 scale_check() {
+  # crowd's counters against a fake room that spoils presence and deliveries on purpose
+  if bash "$repo/bench/scale/selftest.sh" "$CROWD" 2>"$LOGDIR/crowd-selftest.log"; then
+    echo "ok   crowd accounting (fake room: dropped and doubled joins, a short /who, drops, dups)" >&2
+  else
+    cat "$LOGDIR/crowd-selftest.log" >&2; echo "FAIL crowd accounting (bench/scale/selftest.sh)" >&2; fail=1
+  fi
   run_crowd_cell chat storm2000 1 --clients 2000 --connect-rate 1000 --who 3 --settle-timeout 60 --timeout 120
   scale_assert_storm; scale_verdict "join storm: 2000 into one room at 1000/s (every view and /who exact, nobody dropped)"
   run_crowd_cell chat held2000 1 --clients 2000 --connect-rate 1000 --who 1 --posters 20 --rate 5 --messages 10 \
