@@ -103,6 +103,8 @@ export class SearchIndex {
   #last: number;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #catching: Promise<void> | null = null;
+  /** When the last batch was stored (performance.now()). */
+  #lastAppend = 0;
   #closed = false;
 
   private constructor(db: DatabaseSync) {
@@ -122,7 +124,10 @@ export class SearchIndex {
     );
     this.#save = db.prepare(`UPDATE ${T}_state SET indexed = ?`);
     this.#select = db.prepare(SELECT);
-    if (this.pending > 0) this.#idle();
+    if (this.pending > 0) {
+      this.#lastAppend = performance.now();
+      this.#idle();
+    }
   }
 
   /**
@@ -147,22 +152,32 @@ export class SearchIndex {
   /** A batch was stored, the newest with id `lastId`: indexing waits for a quiet second. */
   appended(lastId: number): void {
     if (lastId > this.#last) this.#last = lastId;
-    this.#idle();
+    this.#lastAppend = performance.now();
+    if (this.#timer === undefined) this.#idle();
   }
 
+  /** Indexes, a step per turn, for as long as nothing is stored and no search is catching up. */
   #idle(): void {
     if (this.#closed) return;
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
+    this.#timer = setTimeout(async () => {
+      const quiet = () => performance.now() - this.#lastAppend >= IDLE_MS;
+      try {
+        while (quiet() && this.#catching === null && this.#stepOnce(Infinity)) {
+          await new Promise((r) => setTimeout(r, 0));
+        }
+      } catch {
+        // A search tries again and reports it.
+      }
       this.#timer = undefined;
-      if (this.pending > 0) this.ready().catch(() => {});
+      // Stored meanwhile: wait for the next quiet second.
+      if (this.pending > 0 && !this.#closed) this.#idle();
     }, IDLE_MS);
     Deno.unrefTimer(this.#timer);
   }
 
-  /** Indexes one step; false when there was nothing to do. */
-  #stepOnce(): boolean {
-    if (this.#closed || this.pending === 0) return false;
+  /** Indexes one step, up to `target` at most; false when that is done. */
+  #stepOnce(target: number): boolean {
+    if (this.#closed || this.pending === 0 || this.#indexed >= target) return false;
     const db = this.#db;
     if (db.isTransaction) return true; // an append is open: the next turn
     db.exec("BEGIN IMMEDIATE");
@@ -178,18 +193,23 @@ export class SearchIndex {
       if (db.isTransaction) db.exec("ROLLBACK");
       throw err;
     }
-    return this.pending > 0;
+    return this.pending > 0 && this.#indexed < target;
   }
 
   /**
    * Resolves once every message stored so far is indexed, indexing a step
-   * per turn of the event loop so that the room goes on meanwhile.
+   * per turn of the event loop so that the room goes on meanwhile (what is
+   * stored meanwhile is not waited for: a flood could outrun it).
    */
-  ready(): Promise<void> {
-    if (this.pending === 0) return Promise.resolve();
-    this.#catching ??= (async () => {
+  async ready(): Promise<void> {
+    const target = this.#last;
+    while (this.#catching) await this.#catching;
+    if (this.#indexed >= target) return;
+    this.#catching = (async () => {
+      // After the assignment, so that `finally` clears this run and not a later one.
+      await null;
       try {
-        while (this.#stepOnce()) await new Promise((r) => setTimeout(r, 0));
+        while (this.#stepOnce(target)) await new Promise((r) => setTimeout(r, 0));
       } finally {
         this.#catching = null;
       }
