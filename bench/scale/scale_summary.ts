@@ -201,7 +201,9 @@ export function scaleSection(R: Row[]): string[] {
         memOf(crowd(peer, "held")),
       ];
       const skipped = notes.find((r) => r.peer === peer && r.cell.startsWith("held"));
-      if (skipped && !crowd(peer, "held")) cells[2].note = `not run: ${skipped.note}`;
+      if (skipped && !crowd(peer, "held")) {
+        cells[2] = { text: "", note: `not run: ${skipped.note}`, ok: undefined };
+      }
       const known = cells.filter((c) => c.ok !== undefined);
       p(
         `| ${peer} | ${cells.map((c) => c.text + c.note).join(" | ")} | ${
@@ -302,12 +304,19 @@ export function scaleSection(R: Row[]): string[] {
       );
     }
     if (he) {
+      // the floor of the same run: what the box and crowd allow at this load
+      const fl = crowd(FLOOR, "held");
+      const floor = fl
+        ? ` (${FLOOR}, the floor, same cell: p99 ${f(fl.latency_ms?.p99, 1)} ms, ${
+          k(fl.delivered)
+        }/${k(fl.expected_deliveries)})`
+        : "";
       const ok = stormClean(he) && he.delivered === he.expected_deliveries &&
         he.latency_ms.p99 <= GOAL_HELD_P99_MS;
       row(
         `held: ${n0(HELD_GOAL_N)} connected, 100 posting 5 msg/s${size(he, HELD_GOAL_N)}`,
         `p99 to all ≤ ${GOAL_HELD_P99_MS} ms, nothing lost`,
-        `p99 ${f(he.latency_ms.p99, 1)} ms, p99.9 ${f(he.latency_ms.p999, 1)} ms; ${
+        `p99 ${f(he.latency_ms.p99, 1)} ms, p99.9 ${f(he.latency_ms.p999, 1)} ms${floor}; ${
           k(he.delivered)
         }/${k(he.expected_deliveries)} delivered; server CPU ${f(he.server_cpu_pct, 0)}%, RSS ${
           mb(he.server_rss_kb_held)
