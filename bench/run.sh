@@ -411,6 +411,7 @@ if [ "$MODE" = check ]; then
     done
     [ "$(echo "$LAST" | jget delivered)" = "$(echo "$LAST" | jget expected_deliveries)" ] || bad="$bad delivered!=expected"
     for f in stalled timed_out join_wait_timed_out; do
+      [[ " ${VERIFY_SKIP:-} " == *" $f "* ]] && continue
       [ "$(echo "$LAST" | jget "$f")" = false ] || bad="$bad $f"
     done
     if [ -n "$bad" ]; then echo "FAIL $what:$bad" >&2; fail=1; else echo "ok   $what" >&2; fi
@@ -423,7 +424,13 @@ if [ "$MODE" = check ]; then
     --timeout 120 --join-timeout 30 --stall 5 --give-up 3 --window 8; verify "200-byte texts"
   run_cell chat payload4000 1 --clients 20 --messages 100 --payload 4000 --connect-rate 1000 \
     --timeout 120 --join-timeout 30 --stall 5 --give-up 3 --window 8; verify "4000-byte texts"
-  run_cell chat burst1000 1 --clients 1000 --messages 2 --connect-rate 0 --timeout 90 --join-timeout 30 --stall 5; verify "1000 connects at once"
+  # Above 500 members chat announces a batch of joins as one summary line, which
+  # the rig's loadgen does not count: its join wait cannot see everybody and
+  # runs out (kept short here). Every client must still be welcomed and get
+  # every message; who is in the room is checked name by name by the scale
+  # cells below (crowd's storm of 2000).
+  run_cell chat burst1000 1 --clients 1000 --messages 2 --connect-rate 0 --timeout 90 --join-timeout 5 --stall 5
+  VERIFY_SKIP=join_wait_timed_out verify "1000 connects at once (presence: see the storm below)"
   # the others lose nothing while one member stops reading; it is dropped as slow
   STALL_PEER=chat; STALL_REP=1; BEFORE_LOADGEN=start_staller AFTER_LOADGEN=stop_staller \
     run_cell chat stall 1 --clients 100 --messages 2000 --connect-rate 1000 "${COMMON[@]}"; verify "100 busy + 1 stalled reader"
