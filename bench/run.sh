@@ -1,15 +1,16 @@
 #!/bin/bash
 # bench/run.sh -- chat against the C servers, side by side, in one bounded run.
 #
-#   bench/run.sh                      full matrix, chat + chat-irc + 4 peers + ideal-c (~40 min)
-#   bench/run.sh --quick              small fixed cells, extras for chat only (< 5 min)
+#   bench/run.sh                      full matrix, chat + chat-irc + 4 peers + ideal-c (~45 min)
+#   bench/run.sh --quick              small fixed cells, extras for chat only (~5 min)
 #   bench/run.sh --peers "chat ncat"  only these (chat ideal-c seed-c ncat chat-irc ngircd inspircd)
 #   bench/run.sh --only irc           the IRC cells alone: chat-irc, ngircd, inspircd at
 #                                     N=100 (x3), N=1000, 5 msg/s, idle 1000 (~6 min); the
 #                                     summary goes to the run's log directory, not results/
-#   bench/run.sh --check              chat alone, correctness under load (CI, < 2 min):
+#   bench/run.sh --check              chat alone, correctness under load (CI, ~2 min):
 #                                     exits 1 on any lost, duplicated, reordered or
-#                                     corrupt delivery; no timing asserts
+#                                     corrupt delivery or wrong view of a room's
+#                                     members; no timing asserts
 #   bench/run.sh --profile            chat at N=100 under --cpu-prof: top self-time functions
 #                                     (PROFILE_PEER=chat-irc: the same over its IRC port)
 #   bench/run.sh --only cluster       chat's cluster cells alone (with --quick: one small rep);
@@ -61,7 +62,7 @@ while [ $# -gt 0 ]; do
         *) echo "bench/run.sh: --only takes: cluster, irc, scale" >&2; exit 2 ;;
       esac
       ONLY=$2; shift ;;
-    -h|--help) sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
