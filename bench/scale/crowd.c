@@ -300,6 +300,7 @@ int main(int argc, char **argv) {
     printf("\"welcomed\":%ld,\"connect_s\":%.3f,\"settle_s\":%.3f,\"settle_timed_out\":%s,\"quiet_timed_out\":%s,", welcomed_cnt,
            t_connect_done ? secs(t_connect_done - t_prog0) : 0, t_settled ? secs(t_settled - t_prog0) : 0,
            settle_timed_out ? "true" : "false", quiet_timed_out ? "true" : "false");
+    printf("\"settle_timeout_s\":%g,", o_settle_timeout);
     json_hist("welcome_ms", &h_welcome);
     if (o_proto != P_RAW)
         printf("\"presence_checked\":true,\"views_complete\":%d,\"views_short\":%d,\"views_missing\":%ld,\"views_over\":%d,\"presence_dups\":%llu,"

@@ -175,7 +175,9 @@ export function scaleSection(R: Row[]): string[] {
     const inAll = got === n && r.open_at_end === n;
     const v = r.server_rss_kb_per_client;
     const note = !inAll
-      ? ` (only ${got} of ${n} in: cannot hold ${n0(n)})`
+      ? ` (only ${got} of ${n} in${
+        r.settle_timeout_s ? ` ${r.settle_timeout_s} s after the last connect` : ""
+      }: did not hold ${n0(n)})`
       : r.join_wait_timed_out
       ? ` (loadgen's join wait ran out: ${r.join_incomplete} never counted everybody)`
       : "";
