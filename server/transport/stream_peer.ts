@@ -126,10 +126,15 @@ export class StreamPeer implements Peer {
       this.#stats.messagesOut += run.frames.length - mine;
       this.#stats.messagesIn += mine;
     }
-    // While a write is in flight, what is queued may wait long: copy the
-    // slices so a slow reader holds only its own bytes, not the whole run.
-    const copy = this.#writing;
-    for (const s of slices) this.write(copy ? s.slice() : s);
+    // Slices share the run's buffer with every other member: queued as they
+    // are, a room's flush costs no copy per member. Only a slice much
+    // smaller than its buffer (the run minus this member's own messages) is
+    // copied while it waits, so that a slow reader never holds more than
+    // about what it is counted for.
+    const waits = this.#writing;
+    for (const s of slices) {
+      this.write(waits && s.length * 2 < s.buffer.byteLength ? s.slice() : s);
+    }
   }
 
   /** Queues raw bytes. */
