@@ -327,3 +327,38 @@ Deno.test("plain mode: /history with #seqs, /search, /edit, /delete, and edits s
     await amy.close();
   });
 });
+
+Deno.test("a page of big messages is cut to about 256 KiB of text and says more; paging still gets each once", async () => {
+  await withServer(["--rate-limit", "0"], async ({ port }) => {
+    const { client } = await joinJson(port, "bob");
+    let batch = "";
+    for (let i = 1; i <= 100; i++) {
+      batch += JSON.stringify({ type: "say", text: `${i} ${"x".repeat(3900)}`, ref: `b${i}` }) +
+        "\n";
+    }
+    await client.conn.write(new TextEncoder().encode(batch));
+    await client.until((l) => JSON.parse(l).ref === "b100");
+    const seen: number[] = [];
+    let before: number | undefined;
+    let first = true;
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await ask(
+        client,
+        { type: "history", limit: 200, ...(before ? { before } : {}) },
+        [
+          "history",
+        ],
+      );
+      const got = page.messages as StoredMessage[];
+      const text = got.reduce((n, m) => n + m.text.length, 0);
+      assert.ok(text <= 256 * 1024, `${text} characters in one page`);
+      if (first) assert.equal(page.more, true, "cut, so more");
+      first = false;
+      seen.unshift(...got.map((m) => m.seq));
+      if (!page.more) break;
+      before = got[0].seq;
+    }
+    assert.deepEqual(seen, Array.from({ length: 100 }, (_, i) => i + 1));
+    await client.close();
+  });
+});

@@ -18,6 +18,12 @@ import { SearchOff, searchWords } from "./search_words.ts";
 export const DEFAULT_HISTORY = 20;
 /** Results `search` returns without a limit. */
 export const DEFAULT_RESULTS = 20;
+/**
+ * Most text one page carries: 200 messages of 4 KiB would come near the
+ * 1 MiB outbox, and a client asking for them would be dropped as slow.
+ * A fuller page is cut from its oldest end and says `more`.
+ */
+export const MAX_PAGE_TEXT = 256 * 1024;
 
 const noSuchMessage = (room: Room, seq: number) => ({
   code: "no_such_message" as const,
@@ -47,11 +53,16 @@ export async function sendPage(
   ctx.chat.settle();
   try {
     const page = await ctx.chat.history.page(room.name, before, Math.min(limit, MAX_PAGE));
+    let start = page.messages.length;
+    for (let text = 0; start > 0; start--) {
+      text += page.messages[start - 1].text.length;
+      if (text > MAX_PAGE_TEXT && start < page.messages.length) break;
+    }
     const event: ServerEvent = {
       type: "history",
       room: room.name,
-      messages: page.messages,
-      more: page.more,
+      messages: start === 0 ? page.messages : page.messages.slice(start),
+      more: page.more || start > 0,
     };
     ctx.send(ref === undefined ? event : { ...event, ref });
   } catch (err) {
