@@ -6,6 +6,7 @@
  * takes (a reason, a duration). Arrow keys move in the menu, Escape (or
  * Tab, or a click elsewhere) closes it and focus goes back to the name.
  */
+import { menuKeys } from "./dom.ts";
 import { moderationEvent } from "../protocol/moderation_commands.ts";
 import { same } from "./names.ts";
 import type { PageState } from "./state.ts";
@@ -163,33 +164,7 @@ export function memberMenu(d: MemberMenuDeps): void {
     open(b, ev.key === "ArrowUp");
   });
 
-  menu.addEventListener("keydown", (ev) => {
-    const list = items();
-    const at = list.indexOf(document.activeElement as HTMLButtonElement);
-    const go = (i: number) => list[(i + list.length) % list.length]?.focus();
-    switch (ev.key) {
-      case "ArrowDown":
-        go(at + 1);
-        break;
-      case "ArrowUp":
-        go(at - 1);
-        break;
-      case "Home":
-        go(0);
-        break;
-      case "End":
-        go(list.length - 1);
-        break;
-      case "Escape":
-      case "Tab":
-        close(true);
-        break;
-      default:
-        return;
-    }
-    ev.preventDefault();
-    ev.stopPropagation();
-  });
+  menuKeys(menu, items, close);
 
   // A click or tap anywhere else closes it.
   document.addEventListener("pointerdown", (ev) => {

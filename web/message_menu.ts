@@ -5,6 +5,7 @@
  * Delete asks first, in a small modal dialog. Arrow keys move in the menu,
  * Escape (or Tab, or a click elsewhere) closes it.
  */
+import { menuKeys } from "./dom.ts";
 import { same } from "./names.ts";
 import type { Editing } from "./editing.ts";
 import type { PageState } from "./state.ts";
@@ -131,33 +132,7 @@ export function messageMenu(d: MessageMenuDeps): MessageMenu {
     else open(b);
   });
 
-  menu.addEventListener("keydown", (ev) => {
-    const all = items();
-    const at = all.indexOf(document.activeElement as HTMLButtonElement);
-    const go = (i: number) => all[(i + all.length) % all.length]?.focus();
-    switch (ev.key) {
-      case "ArrowDown":
-        go(at + 1);
-        break;
-      case "ArrowUp":
-        go(at - 1);
-        break;
-      case "Home":
-        go(0);
-        break;
-      case "End":
-        go(all.length - 1);
-        break;
-      case "Escape":
-      case "Tab":
-        close(true);
-        break;
-      default:
-        return;
-    }
-    ev.preventDefault();
-    ev.stopPropagation();
-  });
+  menuKeys(menu, items, close);
 
   document.addEventListener("pointerdown", (ev) => {
     const t = ev.target as Node;
