@@ -8,6 +8,7 @@
  */
 
 import { FLOOR, scaleSection } from "./scale/scale_summary.ts";
+import { f, k, mean } from "./format.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -37,19 +38,6 @@ export function parseRows(text: string): Row[] {
   }
   return rows;
 }
-
-const k = (x: number | undefined): string =>
-  x === undefined || !Number.isFinite(x)
-    ? "–"
-    : x >= 1e6
-    ? (x / 1e6).toFixed(2) + "M"
-    : x >= 1e3
-    ? (x / 1e3).toFixed(1) + "k"
-    : String(Math.round(x));
-const f = (x: number | undefined, d = 2): string =>
-  x === undefined || x === null || !Number.isFinite(x) || x < 0 ? "–" : x.toFixed(d);
-const mean = (xs: number[]): number | undefined =>
-  xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined;
 
 /** True when every expected delivery arrived, once, in order, intact. */
 function clean(r: Row): boolean {

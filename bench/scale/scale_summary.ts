@@ -7,6 +7,7 @@
  * `idle1000`, `rate5` and `window` from the rig's loadgen.
  */
 import type { Row } from "../summarize.ts";
+import { f, k, mean } from "../format.ts";
 
 /** The rig's bare C relay: the lower bound of relaying, not a peer to beat. */
 export const FLOOR = "ideal-c";
@@ -21,18 +22,6 @@ const GOAL_CPU_RATIO = 1.5;
 const STORM_GOAL_N = 10000;
 const HELD_GOAL_N = 15000;
 
-const k = (x: number | undefined): string =>
-  x === undefined || !Number.isFinite(x)
-    ? "–"
-    : x >= 1e6
-    ? (x / 1e6).toFixed(2) + "M"
-    : x >= 1e3
-    ? (x / 1e3).toFixed(1) + "k"
-    : String(Math.round(x));
-const f = (x: number | undefined, d = 2): string =>
-  x === undefined || x === null || !Number.isFinite(x) || x < 0 ? "–" : x.toFixed(d);
-const mean = (xs: number[]): number | undefined =>
-  xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined;
 const yes = (b: boolean | undefined): string => b === undefined ? "n/a" : b ? "met" : "**missed**";
 /** "15 000": a count of clients as the issue writes it. */
 const n0 = (x: number): string =>
