@@ -81,6 +81,7 @@ Deno.test("plain mode: /join, /part, /rooms, /topic and /who ROOM", async () => 
       help.push(l);
       if (l.startsWith("* Anything else")) break;
     }
+    assert.match(help.at(-1)!, /^\* Anything else is a message to your current room; /);
     for (const c of ["/join ROOM", "/part [ROOM]", "/rooms", "/topic [TEXT]", "/who [ROOM]"]) {
       assert.ok(help.some((l) => l.includes(c)), c);
     }
@@ -171,39 +172,192 @@ Deno.test("epoch: a hello with another epoch gets reset and the recent history, 
   });
 });
 
+Deno.test("outsiders of an existing room get not_in_room for say, me, topic and part; its members get nothing", async () => {
+  await withServer([], async ({ port }) => {
+    const { client: alice } = await joinJson(port, "alice", { rooms: ["dev"] });
+    await alice.event("room");
+    await alice.sendJson({ type: "topic", room: "dev", text: "the old topic" });
+    await alice.event("topic");
+    const { client: c } = await joinJson(port, "c"); // the lobby only
+    const refused = async (o: Record<string, unknown>) => {
+      await c.sendJson(o);
+      const e = await c.event("error");
+      return [e.code, e.ref, e.message];
+    };
+    const notIn = "you are not in #dev: /join dev first";
+    assert.deepEqual(await refused({ type: "say", room: "dev", text: "in?", ref: "s" }), [
+      "not_in_room",
+      "s",
+      notIn,
+    ]);
+    assert.deepEqual(await refused({ type: "me", room: "DEV", text: "waves", ref: "m" }), [
+      "not_in_room",
+      "m",
+      notIn,
+    ]);
+    assert.deepEqual(await refused({ type: "topic", room: "dev", text: "mine now" }), [
+      "not_in_room",
+      undefined,
+      notIn,
+    ]);
+    assert.deepEqual(await refused({ type: "part", room: "#dev" }), [
+      "not_in_room",
+      undefined,
+      notIn,
+    ]);
+    // Plain mode: /part of a room one is not in, and lines once in no room
+    const p = await joinPlain(port, "p");
+    await p.send("/part dev");
+    assert.equal(await p.line(), `! not_in_room: ${notIn}`);
+    await p.send("/part");
+    assert.equal(await p.line(), "* You left #lobby");
+    assert.equal(await p.line(), "* You are in no room now: /join ROOM.");
+    await p.send("hello?");
+    assert.equal(await p.line(), "! not_in_room: you are in no room: /join ROOM first");
+    await p.send("/topic mine");
+    assert.equal(await p.line(), "! not_in_room: you are in no room: /join ROOM first");
+    // dev is unchanged and heard nothing of it
+    await alice.sendJson({ type: "say", room: "dev", text: "still mine", ref: "a" });
+    assert.deepEqual(await alice.event("ack"), { type: "ack", room: "dev", ref: "a", seq: 1 });
+    await alice.sendJson({ type: "rooms" });
+    const dev = ((await alice.event("rooms")).rooms as { name: string; topic: string }[])
+      .find((r) => r.name === "dev");
+    assert.equal(dev?.topic, "the old topic");
+    assert.ok(
+      !alice.buffered.some((l) => /in\?|waves|mine now|"from":"c"/.test(l)),
+      alice.buffered.join("\n"),
+    );
+    for (const x of [alice, c, p]) await x.close();
+  });
+});
+
+Deno.test("who lists any room that exists, also one the asker is not in", async () => {
+  await withServer([], async ({ port }) => {
+    const { client: alice } = await joinJson(port, "alice", { rooms: ["dev"] });
+    await alice.event("room");
+    const { client: c } = await joinJson(port, "c");
+    await c.sendJson({ type: "who", room: "dev" });
+    assert.deepEqual(await c.event("members"), { type: "members", room: "dev", names: ["alice"] });
+    await c.sendJson({ type: "who", room: "nowhere" });
+    const e = await c.event("error");
+    assert.deepEqual([e.code, e.message], [
+      "not_in_room",
+      "there is no room #nowhere, /join nowhere creates it",
+    ]);
+    const p = await joinPlain(port, "p");
+    await p.send("/who #DEV");
+    assert.equal(await p.line(), "* #dev: 1 online: alice");
+    await p.send("/who");
+    assert.equal(await p.line(), "* 2 online: c, p");
+    // Looking is not entering: alice was told of nobody joining dev
+    await alice.sendJson({ type: "who", room: "dev" });
+    assert.deepEqual((await alice.event("members")).names, ["alice"]);
+    assert.ok(!alice.buffered.some((l) => l.includes('"join"')), alice.buffered.join("\n"));
+    for (const x of [alice, c, p]) await x.close();
+  });
+});
+
+/** `parts` as one byte string: text as UTF-8, numbers as raw bytes (0xff: invalid UTF-8). */
+function bytes(...parts: (string | number)[]): Uint8Array {
+  const enc = new TextEncoder();
+  return new Uint8Array(parts.flatMap((p) => typeof p === "number" ? [p] : [...enc.encode(p)]));
+}
+
 Deno.test("hostile room names and topics are refused or cleaned, and nobody else is hurt", async () => {
   await withServer([], async ({ port }) => {
-    const { client: c } = await joinJson(port, "c", { rooms: ["lobby", "dev"] });
-    await c.event("room");
-    const plain = await joinPlain(port, "p");
-    await c.sendJson({ type: "enter", room: "\x1b[31mred" });
-    assert.equal((await c.event("error")).code, "bad_room");
-    await c.sendJson({ type: "enter", room: "\uFFFD\u202e" });
-    assert.equal((await c.event("error")).code, "bad_room");
-    await c.sendJson({
-      type: "topic",
-      room: "lobby",
-      text: "\x1b]0;pwned\x07clean \x1b[2Jtopic\u0085",
-    });
-    const t = await c.event("topic");
-    assert.equal(t.text, "clean topic");
-    assert.equal(await plain.until((l) => l.includes("topic")), "* c set the topic: clean topic");
-    await c.sendJson({ type: "topic", room: "dev", text: "y".repeat(301) });
-    assert.equal((await c.event("error")).code, "bad_request");
-    // 200 KB of room name: the line is refused whole, the connection goes on
-    await c.send(JSON.stringify({ type: "enter", room: "z".repeat(200_000) }));
-    assert.equal((await c.event("error")).code, "line_too_long");
+    // eve (plain) and mallory (JSON) attack from inside #dev; dana (JSON) and
+    // bob (plain) sit there and must get every legitimate line once, clean.
+    const eve = await joinPlain(port, "eve");
+    await eve.send("/join dev");
+    await eve.until((l) => l.startsWith("* Now in #dev"));
+    const { client: mallory } = await joinJson(port, "mallory", { rooms: ["dev"] });
+    await mallory.event("room");
+    const { client: dana } = await joinJson(port, "dana", { rooms: ["lobby", "dev"] });
+    await dana.event("room");
+    const bob = await joinPlain(port, "bob");
+    await bob.send("/join dev");
+    await bob.until((l) => l.startsWith("* Now in #dev"));
+    const notName =
+      "is not a room name: a room name may only contain letters, digits, _ - and . (no spaces), choose another";
+
+    await eve.send("legit one");
+    // An escape inside the name is refused, not cleaned into #dev
+    await eve.sendRaw(bytes("/join de\x1b[1mv\n"));
+    assert.equal(await eve.until((l) => l.startsWith("!")), `! bad_room: #de?[1mv ${notName}`);
+    await eve.sendRaw(bytes("/part de\x1b[1mv\n"));
+    assert.match(await eve.line(), /^! bad_room: #de\?\[1mv is not a room name/);
+    await eve.sendRaw(bytes("/who \x9bdev\n"));
+    assert.match(await eve.line(), /^! bad_room: #\?dev is not a room name/);
+    // Invalid UTF-8 (real bytes on the socket) in a name: U+FFFD, refused
+    await eve.sendRaw(bytes("/join dev", 0xff, 0xfe, "\n"));
+    assert.match(await eve.line(), /^! bad_room: #dev\uFFFD\uFFFD is not a room name/);
+    // ... and in a topic: U+FFFD, with the escapes around it cleaned
+    await eve.sendRaw(bytes("/topic caf", 0xff, " \x1b]0;pwned\x07ok\x1b[2J\n"));
+    assert.equal(await eve.line(), "* eve set the topic: caf\uFFFD ok");
+    // 200 KB of topic or of room name: the line is refused whole
+    await eve.send("/topic " + "t".repeat(200_000));
+    assert.match(await eve.line(), /^! line_too_long: /);
+    await eve.send("/join " + "r".repeat(200_000));
+    assert.match(await eve.line(), /^! line_too_long: /);
+    await eve.send("legit two");
+    // What bob sees is kept whole, to be checked at the end
+    const seen: string[] = [];
+    while (seen.at(-1) !== "eve: legit two") seen.push(await bob.line());
+
+    const err = async (line: Uint8Array | string) => {
+      await mallory.sendRaw(typeof line === "string" ? line + "\n" : line);
+      return (await mallory.event("error")).code;
+    };
+    const json = (o: Record<string, unknown>) => JSON.stringify(o);
+    assert.equal(await err(json({ type: "enter", room: "de\x1b[1mv" })), "bad_room");
+    assert.equal(await err(json({ type: "part", room: "de\x1b[1mv" })), "bad_room");
+    assert.equal(await err(bytes('{"type":"enter","room":"d', 0xff, '"}\n')), "bad_room");
+    assert.equal(
+      await err(json({ type: "topic", room: "dev", text: "y".repeat(200_000) })),
+      "line_too_long",
+    );
+    assert.equal(await err(json({ type: "enter", room: "z".repeat(200_000) })), "line_too_long");
+    assert.equal(
+      await err(json({ type: "topic", room: "dev", text: "y".repeat(301) })),
+      "bad_request",
+    );
+    await mallory.sendRaw(bytes('{"type":"topic","room":"dev","text":"x', 0xff, '\\u001b[5my"}\n'));
+    assert.equal((await mallory.event("topic")).text, "x\uFFFDy");
+    await mallory.sendJson({ type: "say", room: "dev", text: "legit three", ref: "m" });
+    assert.deepEqual(await mallory.event("ack"), { type: "ack", room: "dev", ref: "m", seq: 3 });
+
+    // The bystanders: exactly the legitimate lines, once each, in order
+    while (seen.at(-1) !== "mallory: legit three") seen.push(await bob.line());
+    assert.deepEqual(seen, [
+      "eve: legit one",
+      "* eve set the topic: caf\uFFFD ok",
+      "eve: legit two",
+      "* mallory set the topic: x\uFFFDy",
+      "mallory: legit three",
+    ]);
+    const events: unknown[] = [];
+    while (true) {
+      const e = await dana.json();
+      if (e.type === "join") continue; // bob's, in the lobby and in dev
+      events.push([e.type, e.room, e.from ?? e.by, e.text]);
+      if (e.text === "legit three") break;
+    }
+    assert.deepEqual(events, [
+      ["message", "dev", "eve", "legit one"],
+      ["topic", "dev", "eve", "caf\uFFFD ok"],
+      ["message", "dev", "eve", "legit two"],
+      ["topic", "dev", "mallory", "x\uFFFDy"],
+      ["message", "dev", "mallory", "legit three"],
+    ]);
+    await bob.send("/rooms");
+    assert.equal(await bob.line(), "* Rooms: #dev (4), #lobby (3)");
+    // Invalid UTF-8 as a user name is refused too (and the attempt reaches nobody)
     const raw = await LineClient.connect(port);
     await raw.line();
-    await raw.sendRaw(new Uint8Array([0x72, 0xff, 0xfe, 0x0a])); // "r" + invalid UTF-8 as a name
-    assert.match(await raw.line(), /^! bad_name/);
-    await raw.sendRaw(new TextEncoder().encode("raw\n/join de\x1b[1mv\xff\n"));
-    assert.match(
-      await raw.until((l) => l.startsWith("! ") || l.startsWith("* Now")),
-      /^! bad_room|^\* Now in #dev/,
-    );
-    await c.sendJson({ type: "ping" });
-    await c.event("pong");
-    for (const x of [c, plain, raw]) await x.close();
+    await raw.sendRaw(bytes("r", 0xff, 0xfe, "\n"));
+    assert.match(await raw.line(), /^! bad_name: /);
+    await bob.send("/who");
+    assert.equal(await bob.line(), "* 4 online: bob, dana, eve, mallory");
+    for (const x of [eve, mallory, dana, bob, raw]) await x.close();
   });
 });

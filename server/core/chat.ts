@@ -233,6 +233,17 @@ export class Chat {
     return room;
   }
 
+  /**
+   * The room a `who` lists: any room that exists, not only the member's own
+   * (IRC's NAMES does the same, and one looks before joining; `rooms`
+   * already shows every room's count), else `fallback` if the member is in it.
+   */
+  whoRoom(member: Member, raw: string | undefined, fallback: Room | null): Room | Refusal {
+    return raw === undefined
+      ? this.inRoom(member, undefined, fallback)
+      : this.#rooms.resolve(raw, false);
+  }
+
   #history_of(room: Room, since: number | undefined) {
     return since === undefined
       ? this.#history.recent(room.name, this.#replay)

@@ -47,6 +47,12 @@ export interface Command {
   help: string;
   /** Words the command needs before it runs; fewer gets its usage back. */
   minArgs: number;
+  /**
+   * The first word names a room and is handed over as typed, not cleaned:
+   * the room rules then refuse its escapes with bad_room, as in JSON mode,
+   * where cleaning first would turn `de<ESC>[1mv` into #dev.
+   */
+  roomArg?: true;
   /** `words` are the whitespace-split arguments, `rest` the raw text after the command. */
   run(ctx: CommandContext, words: string[], rest: string): void | Promise<void>;
 }
@@ -56,7 +62,6 @@ function afterFirstWord(rest: string): string {
   return rest.replace(/^\S+\s?/, "");
 }
 
-/** The room `raw` names (one the member is in), or its current room; null after refusing. */
 /** The slash commands of plain mode, in the order /help lists them. */
 export const COMMANDS: readonly Command[] = [
   {
@@ -95,6 +100,7 @@ export const COMMANDS: readonly Command[] = [
     args: "ROOM",
     help: "enter a room (made if new) and talk there",
     minArgs: 1,
+    roomArg: true,
     run(ctx, words) {
       return ctx.enter(words[0]);
     },
@@ -105,6 +111,7 @@ export const COMMANDS: readonly Command[] = [
     args: "[ROOM]",
     help: "leave a room (default: the current one)",
     minArgs: 0,
+    roomArg: true,
     run(ctx, words) {
       const refusal = ctx.chat.part(ctx.member, words[0]);
       if (refusal) return ctx.refuse(refusal);
@@ -148,9 +155,10 @@ export const COMMANDS: readonly Command[] = [
     args: "[ROOM]",
     help: "list who is in a room (default: the current one)",
     minArgs: 0,
+    roomArg: true,
     run(ctx, words) {
-      const room = ctx.room(words[0], ctx.member.current);
-      if (!room) return;
+      const room = ctx.chat.whoRoom(ctx.member, words[0], ctx.member.current);
+      if (!(room instanceof Room)) return ctx.refuse(room);
       const ops = new Set(room.ops());
       const names = room.names().map((n) => ops.has(n) ? `${n} (op)` : n);
       ctx.notice(
@@ -219,6 +227,6 @@ export function helpLines(): string[] {
     ...lines([...COMMANDS, ...REVISION_COMMANDS, KEY_COMMAND, UPLOAD_COMMAND]),
     "Operators:",
     ...lines([...MODERATION_COMMANDS, UNRESERVE_COMMAND]),
-    "Anything else is a message to everyone; start it with // to send a line beginning with /.",
+    "Anything else is a message to your current room; start it with // to send a line beginning with /.",
   ];
 }

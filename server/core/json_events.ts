@@ -2,6 +2,7 @@ import type { ClientEvent } from "../../protocol/events.ts";
 import { normalizeName } from "../../protocol/names.ts";
 import { sanitize } from "../../protocol/sanitize.ts";
 import type { CommandContext } from "./commands.ts";
+import { Room } from "./room.ts";
 import { unreserve } from "./reservation_commands.ts";
 import { requestUpload } from "./file_commands.ts";
 import { DEFAULT_RESULTS, reviseMessage, searchRooms, sendPage, sendResults } from "./revisions.ts";
@@ -52,8 +53,8 @@ export function handleJson(ctx: CommandContext, e: ClientEvent): void | Promise<
     case "nick":
       return ctx.rename(normalizeName(e.name));
     case "who": {
-      const room = ctx.room(e.room, chat.defaultRoom);
-      if (!room) return;
+      const room = chat.whoRoom(me, e.room, chat.defaultRoom);
+      if (!(room instanceof Room)) return ctx.refuse(room);
       const ops = room.ops();
       return ctx.send(
         ops.length > 0

@@ -95,6 +95,7 @@ export const MODERATION_COMMANDS: readonly Command[] = [
     args: "[ROOM]",
     help: "operators: only operators may set the room's topic",
     minArgs: 0,
+    roomArg: true,
     run(ctx, words) {
       const room = ctx.room(words[0], ctx.member.current);
       if (room) ctx.check(ctx.chat.moderation.lock(ctx.member, room, true));
@@ -106,6 +107,7 @@ export const MODERATION_COMMANDS: readonly Command[] = [
     args: "[ROOM]",
     help: "operators: anyone in the room may set its topic again",
     minArgs: 0,
+    roomArg: true,
     run(ctx, words) {
       const room = ctx.room(words[0], ctx.member.current);
       if (room) ctx.check(ctx.chat.moderation.lock(ctx.member, room, false));

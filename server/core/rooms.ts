@@ -1,6 +1,5 @@
 import type { ErrorCode, RoomSummary } from "../../protocol/events.ts";
 import { nameKey, nameProblem, normalizeName } from "../../protocol/names.ts";
-import { sanitize } from "../../protocol/sanitize.ts";
 import type { History } from "./history.ts";
 import type { Log } from "./peer.ts";
 import { Room } from "./room.ts";
@@ -9,6 +8,17 @@ import { Room } from "./room.ts";
 export interface Refusal {
   code: ErrorCode;
   message: string;
+}
+
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/g;
+
+/**
+ * A refused room name as it can be shown: each control character a "?",
+ * so `de<ESC>[1mv` reads "de?[1mv", not the "dev" that cleaning would show.
+ */
+function visible(name: string): string {
+  return name.replace(CONTROL, "?").toWellFormed();
 }
 
 /** A refusal with this code and message. */
@@ -71,7 +81,7 @@ export class Rooms {
     if (problem) {
       return refuse(
         "bad_room",
-        `#${sanitize(name).slice(0, 40)} is not a room name: ${
+        `#${visible(name).slice(0, 40)} is not a room name: ${
           problem.replace(/\bname\b/g, "room name")
         }`,
       );

@@ -357,7 +357,8 @@ export class Session implements Member {
     if (words.length < command.minArgs) {
       return this.#refuse({ code: "bad_request", message: `usage: ${usage(command)}` });
     }
-    return command.run(this.#ctx, words.map(sanitize), sanitize(args));
+    const clean = words.map((w, i) => i === 0 && command.roomArg ? w : sanitize(w));
+    return command.run(this.#ctx, clean, sanitize(args));
   }
 
   #json(line: string): void | Promise<void> {
