@@ -64,10 +64,11 @@ export function runHistory(args: string[]): number {
   let since: number | undefined;
   let limit: number;
   let json: boolean;
-  let room: string;
+  let room: string | undefined;
   let listRooms: boolean;
   let moderation: boolean;
-  const defaultRoom = Deno.env.get("CHAT_DEFAULT_ROOM") || "lobby";
+  // Without --room: the default room the server recorded in the file, else this.
+  let defaultRoom = Deno.env.get("CHAT_DEFAULT_ROOM") || "lobby";
   try {
     if (wantsHelp(args)) {
       console.log(historyHelp());
@@ -83,7 +84,7 @@ export function runHistory(args: string[]): number {
     since = count("since", values.since, undefined);
     limit = count("limit", values.limit, DEFAULT_LIMIT)!;
     json = values.json ?? false;
-    room = (values.room ?? defaultRoom).replace(/^#/, "").trim();
+    room = values.room?.replace(/^#/, "").trim();
     if (room === "") throw new TypeError("--room cannot be empty, try --room lobby");
     listRooms = values.rooms ?? false;
     moderation = values.moderation ?? false;
@@ -95,6 +96,7 @@ export function runHistory(args: string[]): number {
   let reader: HistoryReader | undefined;
   try {
     reader = HistoryReader.open(db);
+    defaultRoom = reader.defaultRoom() ?? defaultRoom;
     if (moderation) {
       const log = reader.moderation();
       write(
@@ -124,7 +126,7 @@ export function runHistory(args: string[]): number {
       return 0;
     }
     let chunk = "";
-    for (const m of reader.messages({ since, limit, room, defaultRoom })) {
+    for (const m of reader.messages({ since, limit, room: room ?? defaultRoom, defaultRoom })) {
       chunk += (json ? JSON.stringify(m) : formatText(m)) + "\n";
       if (chunk.length >= 65536) {
         if (!write(chunk)) return 0;

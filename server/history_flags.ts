@@ -17,7 +17,7 @@ export const HISTORY_FLAGS: readonly FlagSpec[] = [
     arg: "NAME",
     default: "lobby",
     env: "CHAT_DEFAULT_ROOM",
-    help: "the room (by default the server's default room)",
+    help: "the room (by default the server's default room, as it recorded it in the file)",
   },
   {
     name: "rooms",

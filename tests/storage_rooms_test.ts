@@ -59,6 +59,38 @@ Deno.test("the upgrade gives old messages to --default-room", async () => {
     await server.stop();
     assert.deepEqual((await historyJson(db, ["--room", "main"])).map((m) => m.seq), [1, 2, 3, 4]);
     assert.deepEqual(await historyJson(db, ["--room", "lobby"]), []);
+    assert.deepEqual((await historyJson(db)).map((m) => m.seq), [1, 2, 3, 4], "main: recorded");
+  } finally {
+    await dir.remove();
+  }
+});
+
+Deno.test("chat history without --room shows the default room the server recorded in the file", async () => {
+  const dir = await tempDir();
+  const db = `${dir.path}/chat.db`;
+  try {
+    // A CHAT_DEFAULT_ROOM left in the environment does not win over the file
+    const env = { CHAT_DEFAULT_ROOM: "elsewhere" };
+    const server = await startServer(["--db", db, "--default-room", "main"]);
+    try {
+      const { client } = await joinJson(server.port, "a", { rooms: ["main", "lobby"] });
+      await client.event("room");
+      for (const [room, text] of [["main", "in main"], ["lobby", "in lobby"], ["main", "again"]]) {
+        await client.sendJson({ type: "say", room, text });
+        await client.event("ack");
+      }
+      await client.close();
+    } finally {
+      await server.stop();
+    }
+    const text = await runChat(["history", "--db", db], { env });
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^\S+ \S+ #1 a: in main\n\S+ \S+ #2 a: again\n$/);
+    assert.deepEqual((await historyJson(db, ["--room", "lobby"])).map((m) => m.text), ["in lobby"]);
+    // A server started again with another default room records that one
+    const again = await startServer(["--db", db, "--default-room", "lobby"]);
+    await again.stop();
+    assert.deepEqual((await historyJson(db)).map((m) => m.text), ["in lobby"]);
   } finally {
     await dir.remove();
   }

@@ -45,6 +45,15 @@ export class HistoryReader {
     return cols.some((c) => c.name === name);
   }
 
+  /** The default room the last server of this file recorded; null before it did (or before rooms). */
+  defaultRoom(): string | null {
+    if (this.#roomless || !tableNames(this.#db).includes("settings")) return null;
+    const row = this.#db.prepare("SELECT value FROM settings WHERE key = 'default_room'").get() as
+      | { value: string }
+      | undefined;
+    return row?.value ?? null;
+  }
+
   /** Every operator action, oldest first; none in a database from before moderation. */
   moderation(): ModerationRecord[] {
     const tables = this.#db.prepare(

@@ -222,7 +222,15 @@ export class SqliteHistory implements History {
           const result = Object.values(check)[0];
           if (result !== "ok") throw new Error(`database disk image is malformed: ${result}`);
         }
-        migrate(db, { defaultRoom: options.defaultRoom ?? "lobby" });
+        const defaultRoom = options.defaultRoom ?? "lobby";
+        migrate(db, { defaultRoom });
+        // Recorded so that `chat history`, which has no --default-room (and
+        // reads no --config), shows the room this server talks in by default.
+        if (!memory) {
+          db.prepare(
+            "INSERT INTO settings (key, value) VALUES ('default_room', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+          ).run(defaultRoom);
+        }
         const search = SearchIndex.open(db, options.search ?? true);
         return new SqliteHistory(
           path,
