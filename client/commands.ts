@@ -34,10 +34,11 @@ export interface ClientCommand {
   /** Words needed before it runs; fewer gets its usage back. */
   minArgs: number;
   /**
-   * What the arguments complete to (Tab): member names, room names, file
-   * paths, or (`own`) a message number and your text of it.
+   * What the arguments complete to (Tab): member names, your rooms
+   * (`rooms`), every room the server listed and yours (`anyRoom`: /join,
+   * /who), file paths, or (`own`) a message number and your text of it.
    */
-  completes?: "rooms" | "files" | "own";
+  completes?: "rooms" | "anyRoom" | "files" | "own";
   /** An operator's command (or /op): listed apart in /help. */
   operator?: true;
   /**
@@ -91,7 +92,7 @@ export const CLIENT_COMMANDS: readonly ClientCommand[] = [
     args: "ROOM",
     help: "enter a room (made if new) and talk there",
     minArgs: 1,
-    completes: "rooms",
+    completes: "anyRoom",
     run: (words) => ({ kind: "send", event: { type: "enter", room: room(words[0]) } }),
   },
   {
@@ -145,7 +146,7 @@ export const CLIENT_COMMANDS: readonly ClientCommand[] = [
     args: "[ROOM]",
     help: "list who is in a room (default: the current one)",
     minArgs: 0,
-    completes: "rooms",
+    completes: "anyRoom",
     run: (words, _rest, current) => {
       const r = words[0] ? room(words[0]) : current;
       return { kind: "send", event: r ? { type: "who", room: r } : { type: "who" } };
@@ -273,6 +274,12 @@ export function helpLines(options: HelpOptions = {}): string[] {
   ];
 }
 
+/** The room names Tab offers: yours, and every room of the server's last `rooms` list. */
+export interface RoomNames {
+  mine: readonly string[];
+  all: readonly string[];
+}
+
 /**
  * Tab completion, in readline's shape: the candidates and the text they
  * replace. A first word starting with "/" completes commands; any other
@@ -282,7 +289,7 @@ export function helpLines(options: HelpOptions = {}): string[] {
 export function complete(
   line: string,
   members: readonly string[],
-  rooms: readonly string[] = [],
+  rooms: readonly string[] | RoomNames = [],
   paths: (typed: string) => string[] = () => [],
   own: (seq?: number) => OwnMessage | undefined = () => undefined,
 ): [string[], string] {
@@ -295,11 +302,15 @@ export function complete(
     const hits = all.filter((c) => c.startsWith(word.toLowerCase()));
     return [hits, word];
   }
-  // The first argument of /join, /part, /switch, /who is a room.
+  // The first argument of /join, /part, /switch, /who is a room: /part and
+  // /switch take one of yours, /join and /who any the server has.
   const command = /^\/(\S+)\s+$/.exec(before);
-  if (command && findCommand(command[1])?.completes === "rooms") {
+  const takes = command ? findCommand(command[1])?.completes : undefined;
+  if (takes === "rooms" || takes === "anyRoom") {
+    const { mine, all } = Array.isArray(rooms) ? { mine: rooms, all: [] } : rooms as RoomNames;
+    const names = takes === "rooms" ? mine : [...new Set([...mine, ...all])];
     const w = word.replace(/^#/, "").toLowerCase();
-    return [rooms.filter((r) => r.toLowerCase().startsWith(w)).map((r) => r + " "), word];
+    return [names.filter((r) => r.toLowerCase().startsWith(w)).map((r) => r + " "), word];
   }
   // "/edit " or "/edit 34": the number and your text, to fix; "/edit 34 ": the text.
   const edit = /^\/(\S+)\s+(#?\d+\s+)?$/.exec(before);

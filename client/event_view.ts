@@ -7,6 +7,7 @@ import { FileList } from "./file_list.ts";
 import { ModerationView } from "./moderation_view.ts";
 import { mentions, type Rendered, Renderer } from "./render.ts";
 import { RevisionView } from "./revision_view.ts";
+import type { RoomNames } from "./commands.ts";
 import { fitCells } from "./width.ts";
 
 type Welcome = Extract<ServerEvent, { type: "welcome" }>;
@@ -30,6 +31,8 @@ export class EventView {
   readonly files: FileList = new FileList();
   /** A room we asked to enter (/join): it becomes current when its event comes. */
   #entering: string | null = null;
+  /** The room names of the last `rooms` list, for Tab after /join. */
+  #serverRooms: string[] = [];
   /** `rooms` answers still to come that we asked for quietly (see {@linkcode askedRooms}). */
   #quietRooms = 0;
   /** `members` answers still to come to our /who (others come when someone becomes an operator). */
@@ -54,6 +57,11 @@ export class EventView {
     const current = this.rooms.current;
     const r = room ?? this.rooms.defaultRoom ?? undefined;
     return r === undefined || (current && nameKey(current.name) === nameKey(r)) ? undefined : r;
+  }
+
+  /** Room names for Tab: ours, and the server's (as its last `rooms` list named them). */
+  roomNames(): RoomNames {
+    return { mine: this.rooms.list().map((r) => r.name), all: this.#serverRooms };
   }
 
   /** The members of the current room, for Tab. */
@@ -281,6 +289,7 @@ export class EventView {
           e.room === undefined ? undefined : this.#tag(e.room),
         );
       case "rooms":
+        this.#serverRooms = e.rooms.map((r) => r.name);
         if (this.#quietRooms > 0) {
           this.#quietRooms--;
           return false;

@@ -93,7 +93,7 @@ class TerminalClient {
         complete(
           line,
           this.#view.members,
-          this.#view.rooms.list().map((r) => r.name),
+          this.#view.roomNames(),
           completePaths,
           (seq) => {
             const room = this.#view.rooms.current?.name;
@@ -349,10 +349,11 @@ class TerminalClient {
     }
     this.#link = link;
     link.keepAlive();
-    if (first && hello.rooms === undefined) {
+    if (first) {
       // Says that we know rooms (a hello naming rooms would too): the server
       // then sends moderation and topic events, not notices meant for clients
-      // that know none. Its answer is not shown.
+      // that know none. Its answer is not shown; it gives Tab after /join
+      // the server's rooms.
       this.#view.askedRooms();
       link.send({ type: "rooms" });
     }

@@ -28,7 +28,10 @@ Deno.test({
   ignore,
   fn: () =>
     withServer([], async ({ port }) => {
-      const { client: alice } = await joinJson(port, "alice", { rooms: ["dev", "ops"] });
+      const { client: alice } = await joinJson(port, "alice", {
+        rooms: ["dev", "ops", "design"],
+      });
+      await alice.event("room");
       await alice.event("room");
       await withTerminal([
         "--name",
@@ -76,7 +79,13 @@ Deno.test({
         await t.waitForInput("bob #dev>");
         await t.type("/rooms");
         await t.keys("Enter");
-        await t.waitForText("Rooms: #dev (2), #ops (2), #lobby (0), #qa (0)");
+        await t.waitForText("Rooms: #dev (2), #ops (2), #design (1), #lobby (0), #qa (0)");
+        // Tab after /join offers the server's rooms, not only bob's
+        await t.type("/join des");
+        await t.keys("Tab");
+        await t.waitForInput("bob #dev> /join design");
+        await t.keys("Enter");
+        await t.waitForText("Now in #design: 2 online: alice, bob.");
       });
       await alice.close();
     }),
