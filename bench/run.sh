@@ -15,6 +15,10 @@
 #                                     (PROFILE_PEER=chat-irc: the same over its IRC port)
 #   bench/run.sh --only cluster       chat's cluster cells alone (with --quick: one small rep);
 #                                     the summary goes to the run's log directory, not results/
+#   bench/run.sh --only rooms         chat's rooms cells alone (bench/rooms/): one room of 100,
+#                                     100 rooms of 10, a member in all 100, 1000 x 10 entries,
+#                                     two reps (~3 min; --quick: one small rep); summary
+#                                     beside the logs, not results/
 #   bench/run.sh --only scale         issue 14's cells (bench/scale/): storm of 10 000, 15 000
 #                                     held with 100 posting, idle memory, rate5 of every peer,
 #                                     chat and ideal-c at N=100/500 (~15 min); summary beside
@@ -59,7 +63,8 @@ while [ $# -gt 0 ]; do
         cluster) PEERS=chat ;;
         irc) PEERS="chat-irc ngircd inspircd" ;;
         scale) ;;
-        *) echo "bench/run.sh: --only takes: cluster, irc, scale" >&2; exit 2 ;;
+        rooms) PEERS=chat ;;
+        *) echo "bench/run.sh: --only takes: cluster, irc, scale, rooms" >&2; exit 2 ;;
       esac
       ONLY=$2; shift ;;
     -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
@@ -324,6 +329,18 @@ rooms_cells() { # reps m_base m_rooms
       --connect-rate 0 --timeout 90 --join-timeout 30 --stall 10
   done
 }
+# every rooms cell, sized (or, quick: fixed at ~1.5 M deliveries per posting cell)
+rooms_run() { # quick
+  local mb mr
+  if [ "$1" -eq 1 ]; then
+    rooms_cells 1 $((1500000 / (100 * 99))) $((1500000 / (1000 * 9)))
+  else
+    rooms_pick_m 1 100; mb=$M_PICK
+    rooms_pick_m 100 10; mr=$M_PICK
+    echo "  rooms: M=$mb (1 room x 100), M=$mr (100 rooms x 10) for ~${ROOMS_TARGET_S:-6} s runs" >&2
+    rooms_cells 2 "$mb" "$mr"
+  fi
+}
 
 # the stalled reader: joins before the loadgen, reads nothing, is stopped after it
 STALL_PID=""
@@ -563,6 +580,17 @@ if [ "$ONLY" = scale ]; then
   echo "wrote $LOGDIR/SUMMARY.md (cells $MID, raw lines in $OUT)" >&2
   exit 0
 fi
+if [ "$ONLY" = rooms ]; then
+  MID="m$(date +%Y%m%d-%H%M%S)"; LOGDIR="/tmp/bench-logs/$MID"; mkdir -p "$LOGDIR"
+  echo "rooms cells $MID ($MODE) -> $OUT (logs in $LOGDIR)" >&2
+  tree_note
+  if [ "$ROOMS_OK" = 1 ]; then rooms_run "$([ "$MODE" = quick ] && echo 1 || echo 0)"; else rooms_skipped; fi
+  echo "== done in $(( $(date +%s) - t0 )) s" >&2
+  # a part of a run: its summary stays beside its logs, results/SUMMARY.md is the full run's
+  deno run -R -W="$LOGDIR" "$repo/bench/summarize.ts" "$OUT" "$MID" "$LOGDIR/SUMMARY.md" || die "summarize failed"
+  echo "wrote $LOGDIR/SUMMARY.md (cells $MID, raw lines in $OUT)" >&2
+  exit 0
+fi
 if [ "$ONLY" = cluster ]; then
   MID="m$(date +%Y%m%d-%H%M%S)"; LOGDIR="/tmp/bench-logs/$MID"; mkdir -p "$LOGDIR"
   echo "cluster cells $MID ($MODE) -> $OUT (logs in $LOGDIR)" >&2
@@ -666,19 +694,7 @@ for peer in $PEERS; do
     fi
     # rooms: 100 rooms of 10 against one room of 100, a member in all 100 rooms,
     # 1000 members entering 10 rooms each at once (roomload, same run)
-    if [ "$ROOMS_OK" = 1 ]; then
-      if [ "$quick" -eq 1 ]; then
-        # fixed, ~1.5 M deliveries per posting cell (as the quick matrix)
-        rooms_cells 1 $((1500000 / (100 * 99))) $((1500000 / (1000 * 9)))
-      else
-        rooms_pick_m 1 100; mb=$M_PICK
-        rooms_pick_m 100 10; mr=$M_PICK
-        echo "  rooms: M=$mb (1 room x 100), M=$mr (100 rooms x 10) for ~${ROOMS_TARGET_S:-6} s runs" >&2
-        rooms_cells 2 "$mb" "$mr"
-      fi
-    else
-      rooms_skipped
-    fi
+    if [ "$ROOMS_OK" = 1 ]; then rooms_run "$quick"; else rooms_skipped; fi
     # cluster: one room of 100 on 1, 2, 3 nodes on Redis against the single
     # node with SQLite; acked messages/s at 1 and 50 senders
     if [ "$CLUSTER_OK" = 1 ]; then cluster_run "$quick"; else cluster_skipped; fi
