@@ -3,6 +3,7 @@
 // their topics survive a restart with their own seq, and `chat history`
 // reads a room, or lists them.
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { joinJson, startServer } from "./helpers.ts";
 import { SqliteHistory } from "../server/storage/sqlite_history.ts";
 import { historyJson, makeMessages, runChat, tempDir } from "./storage_helpers.ts";
@@ -187,6 +188,47 @@ Deno.test("retention applies to every room: by count per room, by age across roo
     );
     assert.equal(h.lastSeq("a"), 40);
     h.close();
+  } finally {
+    await dir.remove();
+  }
+});
+
+Deno.test("a chat.db from before rooms that retention had emptied keeps counting after its last seq", async () => {
+  const dir = await tempDir();
+  const db = `${dir.path}/chat.db`;
+  try {
+    // Schema 1 as the release before rooms wrote it (migration 1), after
+    // retention deleted every message: only meta.last_seq remembers 12.
+    const old = new DatabaseSync(db);
+    old.exec(`CREATE TABLE messages (
+        seq INTEGER PRIMARY KEY,
+        ts TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        text TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('message', 'action'))
+      ) STRICT;
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
+      INSERT INTO meta (key, value) VALUES ('last_seq', 12);
+      PRAGMA user_version = 1;`);
+    old.close();
+    const server = await startServer(["--db", db]);
+    try {
+      const { client, welcome } = await joinJson(server.port, "a", { since: 0 });
+      assert.deepEqual(welcome.history, []);
+      await client.sendJson({ type: "say", text: "after the upgrade", ref: "x" });
+      assert.deepEqual(await client.event("ack"), {
+        type: "ack",
+        room: "lobby",
+        ref: "x",
+        seq: 13,
+      });
+      await client.close();
+    } finally {
+      await server.stop();
+    }
+    assert.deepEqual((await historyJson(db)).map((m) => [m.seq, m.text]), [
+      [13, "after the upgrade"],
+    ]);
   } finally {
     await dir.remove();
   }
