@@ -401,6 +401,9 @@ browserTest(
       assert.deepEqual(await roomsOf(tab), ["#lobby"]);
       assert.equal(await hashOf(tab), "#lobby");
       await waitForLine(tab, "You left #ops.");
+      // who lists a room one is not in, and names it
+      await say(tab, "/who ops");
+      await waitForLine(tab, "1 in #ops: dave");
       // /join #dev, then /part of a room that is not the current one
       await say(tab, "/join #dev");
       await waitCurrent(tab, "dev");

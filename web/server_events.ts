@@ -162,7 +162,9 @@ export function serverEvents(d: ServerEventsDeps): ServerEvents {
         if (r) r.members = [...e.names];
         if (state.askedWho > 0) {
           state.askedWho--;
-          const where = !r || r === tracker().current ? "online" : `in #${r.name}`;
+          // A room we are not in (who lists any room) is named too.
+          const here = r ? r === tracker().current : e.room === undefined;
+          const where = here ? "online" : `in #${r?.name ?? e.room}`;
           log.add(log.system(`${e.names.length} ${where}: ${e.names.join(", ")}`));
         } else {
           // Not an answer to /who: someone became an operator (maybe us).
