@@ -125,8 +125,18 @@ export function runHistory(args: string[]): number {
       );
       return 0;
     }
+    const name = room ?? defaultRoom;
+    if (!reader.hasRoom(name)) {
+      const known = reader.rooms(defaultRoom).map((r) => `#${sanitize(r.name)}`).join(", ");
+      console.error(
+        `chat history: there is no room #${
+          sanitize(name)
+        } in ${db} (its rooms: ${known}); pick one with --room NAME`,
+      );
+      return 1;
+    }
     let chunk = "";
-    for (const m of reader.messages({ since, limit, room: room ?? defaultRoom, defaultRoom })) {
+    for (const m of reader.messages({ since, limit, room: name, defaultRoom })) {
       chunk += (json ? JSON.stringify(m) : formatText(m)) + "\n";
       if (chunk.length >= 65536) {
         if (!write(chunk)) return 0;

@@ -59,7 +59,8 @@ Deno.test("the upgrade gives old messages to --default-room", async () => {
     const server = await startServer(["--db", db, "--default-room", "main"], { lines: 2 });
     await server.stop();
     assert.deepEqual((await historyJson(db, ["--room", "main"])).map((m) => m.seq), [1, 2, 3, 4]);
-    assert.deepEqual(await historyJson(db, ["--room", "lobby"]), []);
+    const lobby = await runChat(["history", "--db", db, "--room", "lobby"]);
+    assert.deepEqual([lobby.code, lobby.stdout], [1, ""], "there is no #lobby here");
     assert.deepEqual((await historyJson(db)).map((m) => m.seq), [1, 2, 3, 4], "main: recorded");
   } finally {
     await dir.remove();
@@ -88,6 +89,14 @@ Deno.test("chat history without --room shows the default room the server recorde
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /^\S+ \S+ #1 a: in main\n\S+ \S+ #2 a: again\n$/);
     assert.deepEqual((await historyJson(db, ["--room", "lobby"])).map((m) => m.text), ["in lobby"]);
+    // A room the file does not have is said, with the ones it has
+    const typo = await runChat(["history", "--db", db, "--room", "mian"]);
+    assert.equal(typo.code, 1);
+    assert.equal(typo.stdout, "");
+    assert.equal(
+      typo.stderr.trim(),
+      `chat history: there is no room #mian in ${db} (its rooms: #main, #lobby); pick one with --room NAME`,
+    );
     // A server started again with another default room records that one
     const again = await startServer(["--db", db, "--default-room", "lobby"]);
     await again.stop();

@@ -136,6 +136,13 @@ export class HistoryReader {
     }
   }
 
+  /** False when the database knows rooms and `name` (any case) is none of them. */
+  hasRoom(name: string): boolean {
+    if (this.#roomless || this.#empty) return true;
+    const rows = this.#db.prepare("SELECT name FROM rooms").all() as { name: string }[];
+    return rows.some((r) => nameKey(r.name) === nameKey(name));
+  }
+
   /** The stored name of the room `name` (any case), or `name` itself. */
   #roomName(name: string): string {
     if (this.#roomless || this.#empty) return name;
