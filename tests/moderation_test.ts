@@ -253,6 +253,59 @@ Deno.test("mute: messages and DMs refused with muted; unmute; a mute expires; lo
   }, OPS);
 });
 
+Deno.test("a muted member cannot shake the mute off with /nick; nobody takes a banned name by renaming", async () => {
+  await withServer([], async ({ port }) => {
+    const alice = await joinPlain(port, "alice");
+    await op(alice);
+    const { client: bob } = await joinJson(port, "bob", { rooms: ["lobby"] });
+    const carol = await joinPlain(port, "carol");
+    await alice.send("/mute bob 1h");
+    assert.equal((await bob.event("moderation")).action, "mute");
+    bob.sendJson({ type: "nick", name: "robert", ref: "n1" });
+    const e = await bob.event("error");
+    assert.equal(e.code, "muted");
+    assert.match(
+      String(e.message),
+      /^you are muted by alice until .*: you cannot change your name$/,
+    );
+    bob.sendJson({ type: "say", text: "am I free?", ref: "s1" });
+    assert.equal((await bob.event("error")).code, "muted");
+    await alice.send("/mute carol");
+    await carol.until((l) => l.includes("muted"));
+    await carol.send("/nick carla");
+    assert.equal(
+      await carol.until((l) => l.startsWith("!")),
+      "! muted: you are muted by alice: you cannot change your name",
+    );
+    await carol.send("still carol?");
+    assert.match(await carol.until((l) => l.startsWith("!")), /^! muted: .*messages are not sent/);
+    // A banned name (not here): renaming to it, or to a name that looks like it, is refused.
+    await alice.send("/ban mallory");
+    assert.match(await alice.until((l) => l.includes("banned")), /\* mallory was banned by alice/);
+    const { client: dave } = await joinJson(port, "dave", { rooms: ["lobby"] });
+    for (const name of ["mallory", "MALLORY", "mаllory"]) {
+      dave.sendJson({ type: "nick", name });
+      const refused = await dave.event("error");
+      assert.deepEqual(
+        [refused.code, refused.message],
+        ["name_taken", `the name ${name} is banned, choose another`],
+      );
+    }
+    await alice.send("/unmute bob");
+    await bob.event("moderation");
+    bob.sendJson({ type: "nick", name: "robert" });
+    assert.deepEqual(
+      [(await bob.event("nick")).to, (await dave.event("nick")).to],
+      ["robert", "robert"],
+    );
+    // Nothing else was lost: dave (refused thrice) still talks, under his name.
+    dave.sendJson({ type: "say", text: "still dave", ref: "d1" });
+    assert.equal((await dave.event("ack")).ref, "d1");
+    assert.equal(await alice.until((l) => l.startsWith("dave:")), "dave: still dave");
+    for (const c of [alice, bob, carol, dave]) await c.close();
+  }, OPS);
+});
+
 Deno.test("bad moderation input gets a clear error and the connection goes on", async () => {
   await withServer([], async ({ port }) => {
     const alice = await joinPlain(port, "alice");

@@ -90,6 +90,11 @@ export class Moderation {
     return this.#state.banned(name, address);
   }
 
+  /** The ban of this name (not of an address), if any. */
+  bannedName(name: string): Ban | null {
+    return this.#state.banned(name, "");
+  }
+
   /** What a banned connection is told. */
   bannedText(ban: Ban): string {
     return this.#state.bannedText(ban);
@@ -100,9 +105,9 @@ export class Moderation {
     return this.#state.muted(member.name);
   }
 
-  /** What a muted member is told when it talks. */
-  mutedText(mute: Mute): string {
-    return this.#state.mutedText(mute);
+  /** What a muted member is told when it talks (or, with `what`, does that). */
+  mutedText(mute: Mute, what?: string): string {
+    return this.#state.mutedText(mute, what);
   }
 
   /** Checks the operator password; the member becomes an operator for this connection. */
