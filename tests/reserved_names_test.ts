@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { joinJson, joinPlain, LineClient, startServer, waitFor, withServer } from "./helpers.ts";
+import {
+  joinJson,
+  joinPlain,
+  LineClient,
+  REPO_ROOT,
+  startServer,
+  waitFor,
+  withServer,
+} from "./helpers.ts";
 import { bugs, startCluster } from "./cluster_helpers.ts";
 
 // Reserved names (PROTOCOL.md "Reserved names"): a name that joined in JSON
@@ -236,7 +244,8 @@ Deno.test("an operator frees a reserved name with /unreserve or unreserve; other
   const opFile = `${dir}/op`;
   await Deno.writeTextFile(opFile, "sesame\n");
   try {
-    await withServer(["--op-password-file", opFile], async ({ port, stderr }) => {
+    const db = `${dir}/chat.db`;
+    await withServer(["--op-password-file", opFile, "--db", db], async ({ port, stderr }) => {
       const key = await reserve(port, "jack");
       await reserve(port, "kate");
       const { client: op } = await joinJson(port, "olga", { reserve: false });
@@ -266,8 +275,20 @@ Deno.test("an operator frees a reserved name with /unreserve or unreserve; other
       assert.equal(typeof welcome.key, "string", "a freed name is reserved anew");
       assert.notEqual(welcome.key, key);
       await Promise.all([op, plainOp, jack].map((c) => c.close()));
-      await waitFor(() => stderr.some((l) => l.includes("reserved")), "the log");
+      // Logged like any operator action: once each, not the refused nor the no-op one.
+      await waitFor(() => stderr.some((l) => /moderation: pete unreserve kate$/.test(l)), "log");
+      assert.deepEqual(stderr.filter((l) => / unreserve /.test(l)).length, 2, stderr.join("\n"));
+      assert.ok(stderr.some((l) => /moderation: olga unreserve jack$/.test(l)), stderr.join("\n"));
     });
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "main.ts", "history", "--db", db, "--moderation"],
+      cwd: REPO_ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    const log = new TextDecoder().decode(out.stdout);
+    assert.match(log, /olga unreserve jack\n.*pete unreserve kate\n/s);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

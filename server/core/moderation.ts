@@ -271,6 +271,29 @@ export class Moderation {
     );
   }
 
+  /**
+   * Logs an operator action that changes no moderation state (an
+   * `/unreserve`, already done by the reservations): the server log and
+   * the moderation log, as for the others. A log that cannot be written is
+   * said in the server log; the action stands.
+   */
+  record(by: Member, action: "unreserve", target: string): void {
+    const a: ModerationAction = {
+      action,
+      target,
+      shown: target,
+      by: by.name,
+      reason: "",
+      until: null,
+    };
+    try {
+      storeAction(this.#o.store, a, [], this.#now());
+    } catch (err) {
+      this.#o.log("error", `could not store a moderation action: ${(err as Error).message}`);
+    }
+    this.#o.log("info", `moderation: ${a.by} ${a.action} ${a.shown}`);
+  }
+
   /** This node's operator acted: store and log it, tell the cluster, apply it. */
   #act(by: Member, a: ModerationAction): Refusal | null {
     try {
