@@ -169,6 +169,14 @@ Deno.test("a ban with a duration expires; bans, mutes and locks survive a restar
     await alice.line();
     await alice.send("/ban 10.9.9.9 forever-ish");
     await alice.line();
+    await alice.send("/ban 127.0.0.3");
+    await alice.line();
+    // A name ban of a member here: its address (127.0.0.4) is banned with it.
+    const dave = await joinPlain(server.port, "Dave", "127.0.0.4");
+    await alice.line(); // Dave joined
+    await alice.send("/ban Dave impersonation");
+    assert.match(await alice.until((l) => l.includes("banned")), /\* Dave was banned by alice/);
+    await dave.closed();
     await alice.send("/mute carol");
     await alice.line().catch(() => {});
     await alice.send("/lock");
@@ -177,7 +185,7 @@ Deno.test("a ban with a duration expires; bans, mutes and locks survive a restar
     assert.match(await early.line(), /^! banned:/);
     await early.close();
     await new Promise((r) => setTimeout(r, 2100));
-    const later = await joinPlain(server.port, "dave", "127.0.0.2");
+    const later = await joinPlain(server.port, "erin", "127.0.0.2");
     await later.close();
     await alice.close();
     await server.stop();
@@ -185,7 +193,21 @@ Deno.test("a ban with a duration expires; bans, mutes and locks survive a restar
     alice = await joinPlain(server.port, "alice");
     await op(alice);
     await alice.send("/bans");
-    assert.match(await alice.line(), /10\.9\.9\.9 \(by alice: forever-ish\)/);
+    const bans = await alice.line();
+    assert.match(bans, /10\.9\.9\.9 \(by alice: forever-ish\)/);
+    // The name as it was typed, not its key.
+    assert.match(bans, /Dave \(by alice: impersonation\), 127\.0\.0\.4 /);
+    // Enforced, not only listed: the addresses before the banner, the name (any case) at the name.
+    for (const from of ["127.0.0.3", "127.0.0.4"]) {
+      const refused = await LineClient.connect(server.port, from);
+      assert.match(await refused.line(), /^! banned: you are banned from this chat for good/, from);
+      await refused.closed();
+    }
+    const byName = await LineClient.connect(server.port);
+    await byName.line();
+    await byName.send("DAVE");
+    assert.match(await byName.line(), /^! banned: .*: impersonation$/);
+    await byName.closed();
     const bob = await joinPlain(server.port, "bob");
     await bob.send("/topic new topic");
     assert.match(
