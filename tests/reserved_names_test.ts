@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { DatabaseSync } from "node:sqlite";
 import {
   joinJson,
   joinPlain,
@@ -220,6 +222,17 @@ Deno.test("keys survive a restart with a --db file; a wrong key is still refused
     let server = await startServer(["--db", db]);
     const key = await reserve(server.port, "ivy");
     assert.equal(await server.stop(), 0);
+    // Stored hashed: the file (and its WAL, if any) holds the key's SHA-256, never the key.
+    for await (const f of Deno.readDir(dir)) {
+      const bytes = new TextDecoder("latin1").decode(await Deno.readFile(`${dir}/${f.name}`));
+      assert.ok(!bytes.includes(key), `${f.name} holds the plain key`);
+    }
+    const file = new DatabaseSync(db, { readOnly: true });
+    const row = file.prepare("SELECT key_hash FROM reservations WHERE name = 'ivy'").get() as {
+      key_hash: string;
+    };
+    file.close();
+    assert.equal(row.key_hash, createHash("sha256").update(key).digest("hex"));
     server = await startServer(["--db", db]);
     try {
       const none = await hello(server.port, { name: "ivy" });
