@@ -110,7 +110,10 @@ export class Moderation {
     return this.#state.mutedText(mute, what);
   }
 
-  /** Checks the operator password; the member becomes an operator for this connection. */
+  /**
+   * Checks the operator password; the member becomes an operator for this
+   * connection and is told so (notice `You are now an operator.`).
+   */
   async op(member: Member, password: string): Promise<Refusal | null> {
     const gate = this.#o.gate;
     if (!gate.required) {
@@ -121,6 +124,9 @@ export class Moderation {
     }
     const ok = await gate.check(member.peer.address, password, member.peer.label);
     if (!ok) return refuse("auth_failed", "wrong operator password, check it and try /op again");
+    // The answer first: the room's news of it comes after (PROTOCOL.md's reply to `op`).
+    this.#chat.settle();
+    member.peer.send(new Frame({ type: "notice", text: "You are now an operator." }, member.name));
     if (!member.operator) {
       member.operator = true;
       this.#o.log("info", `${member.name} is now an operator (${member.peer.label})`);
