@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { joinJson, joinPlain, LineClient, REPO_ROOT, startServer, withServer } from "./helpers.ts";
+import {
+  joinJson,
+  joinPlain,
+  LineClient,
+  REPO_ROOT,
+  startServer,
+  waitFor,
+  withServer,
+} from "./helpers.ts";
 import { WsClient } from "./web_helpers.ts";
 
 // Operators and moderation (PROTOCOL.md): every command from plain mode and
@@ -111,6 +119,14 @@ Deno.test("ban by name bans its address too; by address; by CIDR; TCP and WebSoc
       /\* bob was banned by alice until .* UTC: flooding/,
     );
     await bob.closed();
+    // The server's log says who, what, whom (and the address it took along), until when and why.
+    await waitFor(
+      () =>
+        server.stderr.some((l) =>
+          /moderation: alice ban bob \(and 127\.0\.0\.2\) until \S+Z: flooding$/.test(l)
+        ),
+      "the log line of the ban",
+    );
     // The name, from another address: refused at the name.
     const byName = await LineClient.connect(port);
     await byName.line();

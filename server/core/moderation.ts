@@ -311,9 +311,12 @@ export class Moderation {
         `the ${a.action} could not be stored and was not done, try again`,
       );
     }
+    // Who, what, whom (with the addresses a name ban took along), until when, why.
+    const also = a.addresses?.length ? ` (and ${a.addresses.join(", ")})` : "";
+    const until = a.until === null ? "" : ` until ${isoOrNone(a.until)}`;
     this.#o.log(
       "info",
-      `moderation: ${a.by} ${a.action} ${a.shown}${a.reason ? `: ${a.reason}` : ""}`,
+      `moderation: ${a.by} ${a.action} ${a.shown}${also}${until}${a.reason ? `: ${a.reason}` : ""}`,
     );
     this.#o.share?.(a);
     const { event, told } = this.apply(a);
