@@ -10,7 +10,7 @@ async function main(args: string[]): Promise<number> {
     }
     case "history": {
       const { runHistory } = await import("./server/history_cmd.ts");
-      return runHistory(rest);
+      return await runHistory(rest);
     }
     case "join": {
       const { runJoin } = await import("./client/main.ts");

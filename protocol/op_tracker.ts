@@ -175,7 +175,8 @@ export function moderationErrorText(code: string, message: string): string | nul
     case "not_operator":
       return /\/op\b/.test(message) ? message : `${message}: /op PASSWORD first`;
     case "muted":
-      return /not sent/i.test(message) ? message : `${message}: your message was not sent`;
+      // The server says what was refused ("…: your messages are not sent", "…: you cannot change your name").
+      return /not sent|cannot/i.test(message) ? message : `${message}: your message was not sent`;
     case "banned":
       return message;
     default:

@@ -92,5 +92,10 @@ Deno.test("errors of moderation say what to do, keeping the server's words when 
     moderationErrorText("muted", "you are muted"),
     "you are muted: your message was not sent",
   );
+  assert.equal(
+    moderationErrorText("muted", "you are muted by alice: you cannot change your name"),
+    "you are muted by alice: you cannot change your name",
+    "a refused rename is not called a message",
+  );
   assert.equal(moderationErrorText("bad_name", "x"), null);
 });

@@ -3,6 +3,7 @@ import type { ChatMessage } from "../protocol/events.ts";
 import { sanitize } from "../protocol/sanitize.ts";
 import { HistoryReader } from "./storage/history_reader.ts";
 import { StorageError } from "./storage/storage_error.ts";
+import type { ModerationRecord } from "./core/moderation_types.ts";
 import { DEFAULT_LIMIT, HISTORY_FLAGS } from "./history_flags.ts";
 
 /** `chat history --help`, generated from the flag table. */
@@ -20,6 +21,7 @@ export function historyHelp(): string {
       "chat history --room dev --limit 20",
       "chat history --rooms",
       "chat history --moderation",
+      "chat history --moderation --redis redis://10.0.0.5:6379   # a cluster's",
       "chat history --json --limit 0 > export.jsonl",
     ],
   });
@@ -58,8 +60,48 @@ function write(text: string): boolean {
   return true;
 }
 
+/** One line of the moderation log: `2026-11-25 12:00:00 alice ban bob until …: spam`. */
+function moderationLine(r: ModerationRecord, json: boolean): string {
+  if (json) return JSON.stringify(r);
+  return `${r.ts.slice(0, 10)} ${r.ts.slice(11, 19)} ${sanitize(r.by)} ${r.action} ${
+    sanitize(r.target)
+  }${r.until ? ` until ${r.until}` : ""}${r.reason ? `: ${sanitize(r.reason)}` : ""}`;
+}
+
+function writeLog(log: ModerationRecord[], json: boolean): void {
+  write(log.map((r) => moderationLine(r, json)).join("\n") + (log.length ? "\n" : ""));
+}
+
+/** A cluster's moderation log, from its Redis (`--moderation --redis URL`). */
+async function redisModeration(url: string, json: boolean): Promise<number> {
+  const { connectRedis, RedisStartError } = await import("./cluster/redis_connect.ts");
+  const { readRedisModerationLog } = await import("./cluster/redis_moderation.ts");
+  let link;
+  try {
+    link = await connectRedis(url, { log: () => {} });
+  } catch (err) {
+    if (!(err instanceof RedisStartError)) throw err;
+    console.error(`chat history: ${err.message}`);
+    return 1;
+  }
+  try {
+    writeLog(
+      await readRedisModerationLog((args) => link.client.call(args[0], ...args.slice(1))),
+      json,
+    );
+    return 0;
+  } catch (err) {
+    console.error(
+      `chat history: cannot read the moderation log from ${link.url}: ${(err as Error).message}`,
+    );
+    return 1;
+  } finally {
+    await link.close();
+  }
+}
+
 /** `chat history ARGS`: returns the exit code. */
-export function runHistory(args: string[]): number {
+export async function runHistory(args: string[]): Promise<number> {
   let db: string;
   let since: number | undefined;
   let limit: number;
@@ -67,6 +109,7 @@ export function runHistory(args: string[]): number {
   let room: string | undefined;
   let listRooms: boolean;
   let moderation: boolean;
+  let redis: string | undefined;
   // Without --room: the default room the server recorded in the file, else this.
   let defaultRoom = Deno.env.get("CHAT_DEFAULT_ROOM") || "lobby";
   try {
@@ -88,26 +131,24 @@ export function runHistory(args: string[]): number {
     if (room === "") throw new TypeError("--room cannot be empty, try --room lobby");
     listRooms = values.rooms ?? false;
     moderation = values.moderation ?? false;
+    redis = values.redis;
+    if (redis !== undefined && !moderation) {
+      throw new TypeError(
+        "--redis reads only a cluster's moderation log: add --moderation (a cluster's messages are in Redis streams, not read by chat history)",
+      );
+    }
   } catch (err) {
     const message = err instanceof Error ? err.message.replace(/\. To specify.*$/s, "") : err;
     console.error(`chat history: ${message}\nRun chat history --help for every flag.`);
     return 2;
   }
+  if (redis !== undefined) return await redisModeration(redis, json);
   let reader: HistoryReader | undefined;
   try {
     reader = HistoryReader.open(db);
     defaultRoom = reader.defaultRoom() ?? defaultRoom;
     if (moderation) {
-      const log = reader.moderation();
-      write(
-        log.map((r) =>
-          json
-            ? JSON.stringify(r)
-            : `${r.ts.slice(0, 10)} ${r.ts.slice(11, 19)} ${sanitize(r.by)} ${r.action} ${
-              sanitize(r.target)
-            }${r.until ? ` until ${r.until}` : ""}${r.reason ? `: ${sanitize(r.reason)}` : ""}`
-        ).join("\n") + (log.length ? "\n" : ""),
-      );
+      writeLog(reader.moderation(), json);
       return 0;
     }
     if (listRooms) {

@@ -32,6 +32,12 @@ export const HISTORY_FLAGS: readonly FlagSpec[] = [
     help: "print the moderation log instead: who did what to whom, and why",
   },
   {
+    name: "redis",
+    arg: "URL",
+    default: "none",
+    help: "with --moderation: read a cluster's log from this Redis (redis://HOST:PORT), not --db",
+  },
+  {
     name: "since",
     arg: "SEQ",
     default: "the newest ones",

@@ -135,6 +135,11 @@ export class LineClient {
     return new LineClient(await Deno.connect({ hostname: "127.0.0.1", port }));
   }
 
+  /** Connects over TCP to `hostname` (e.g. "::1", for a server listening on IPv6). */
+  static async connectHost(hostname: string, port: number): Promise<LineClient> {
+    return new LineClient(await Deno.connect({ hostname, port }));
+  }
+
   /** Connects over TLS to localhost, trusting the PEM certificate file `ca`. */
   static async connectTls(port: number, ca: string): Promise<LineClient> {
     const conn = await Deno.connectTls({

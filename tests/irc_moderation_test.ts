@@ -134,6 +134,32 @@ Deno.test("MODE +b bans the name and its address, the ban holds on reconnect (46
   }, OPS);
 });
 
+Deno.test("NICK: a muted IRC user gets 435 and stays muted; a banned nick gets 433", async () => {
+  await withIrcServer([], async (s) => {
+    const alice = await joinPlain(s.port, "alice");
+    await alice.send("/op hunter2");
+    await alice.until((l) => l.startsWith("* You are now an operator"));
+    const eve = await ircJoin(s.ircPort, "eve", { rooms: ["lobby"] });
+    await alice.send("/mute eve");
+    await eve.expect(/NOTICE .*eve was muted by alice/);
+    await eve.send("NICK notmuted");
+    await eve.expect(/ 435 eve notmuted :you are muted by alice: you cannot change your name$/);
+    await eve.send("PRIVMSG #lobby :hello?");
+    await eve.expect(/ 404 eve #lobby :you are muted by alice/);
+    await alice.send("/ban mallory");
+    await alice.until((l) => l.includes("mallory was banned"));
+    await alice.send("/unmute eve");
+    await eve.send("NICK mallory");
+    await eve.expect(/ 433 eve mallory :the name mallory is banned, choose another$/);
+    await eve.send("NICK evelyn");
+    await eve.expect(/^:eve!\S+ NICK :?evelyn$/);
+    await eve.send("PRIVMSG #lobby :free");
+    await alice.until((l) => l === "evelyn: free");
+    await eve.close();
+    await alice.close();
+  }, OPS);
+});
+
 Deno.test("a kick from a JSON (web) operator removes an IRC user with a proper KICK line", async () => {
   await withIrcServer([], async (s) => {
     const { client: op } = await joinJson(s.port, "carol", { rooms: ["lobby"] });

@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { joinJson, joinPlain, LineClient, REPO_ROOT, startServer, withServer } from "./helpers.ts";
+import {
+  joinJson,
+  joinPlain,
+  LineClient,
+  REPO_ROOT,
+  startServer,
+  waitFor,
+  withServer,
+} from "./helpers.ts";
 import { WsClient } from "./web_helpers.ts";
 
 // Operators and moderation (PROTOCOL.md): every command from plain mode and
@@ -48,12 +56,14 @@ Deno.test("only operators moderate: not_operator; a wrong operator password keep
     assert.match(await alice.line(), /^! auth_failed: wrong operator password/);
     await alice.send("still here");
     assert.equal((await bob.event("message")).text, "still here");
-    await op(alice);
+    // The answer is the very next line (PROTOCOL.md), and the room's "alice is now an operator" is not sent to alice.
+    await alice.send("/op hunter2");
+    assert.equal(await alice.line(), "* You are now an operator.");
     // bob's page learns that alice is an operator.
     const members = await bob.event("members");
     assert.deepEqual(members.ops, ["alice"]);
     await alice.send("/who");
-    assert.match(await alice.until((l) => l.includes("online")), /alice \(op\), bob/);
+    assert.match(await alice.line(), /alice \(op\), bob/);
     await alice.close();
     await bob.close();
   }, OPS);
@@ -109,6 +119,14 @@ Deno.test("ban by name bans its address too; by address; by CIDR; TCP and WebSoc
       /\* bob was banned by alice until .* UTC: flooding/,
     );
     await bob.closed();
+    // The server's log says who, what, whom (and the address it took along), until when and why.
+    await waitFor(
+      () =>
+        server.stderr.some((l) =>
+          /moderation: alice ban bob \(and 127\.0\.0\.2\) until \S+Z: flooding$/.test(l)
+        ),
+      "the log line of the ban",
+    );
     // The name, from another address: refused at the name.
     const byName = await LineClient.connect(port);
     await byName.line();
@@ -169,6 +187,14 @@ Deno.test("a ban with a duration expires; bans, mutes and locks survive a restar
     await alice.line();
     await alice.send("/ban 10.9.9.9 forever-ish");
     await alice.line();
+    await alice.send("/ban 127.0.0.3");
+    await alice.line();
+    // A name ban of a member here: its address (127.0.0.4) is banned with it.
+    const dave = await joinPlain(server.port, "Dave", "127.0.0.4");
+    await alice.line(); // Dave joined
+    await alice.send("/ban Dave impersonation");
+    assert.match(await alice.until((l) => l.includes("banned")), /\* Dave was banned by alice/);
+    await dave.closed();
     await alice.send("/mute carol");
     await alice.line().catch(() => {});
     await alice.send("/lock");
@@ -177,7 +203,7 @@ Deno.test("a ban with a duration expires; bans, mutes and locks survive a restar
     assert.match(await early.line(), /^! banned:/);
     await early.close();
     await new Promise((r) => setTimeout(r, 2100));
-    const later = await joinPlain(server.port, "dave", "127.0.0.2");
+    const later = await joinPlain(server.port, "erin", "127.0.0.2");
     await later.close();
     await alice.close();
     await server.stop();
@@ -185,7 +211,21 @@ Deno.test("a ban with a duration expires; bans, mutes and locks survive a restar
     alice = await joinPlain(server.port, "alice");
     await op(alice);
     await alice.send("/bans");
-    assert.match(await alice.line(), /10\.9\.9\.9 \(by alice: forever-ish\)/);
+    const bans = await alice.line();
+    assert.match(bans, /10\.9\.9\.9 \(by alice: forever-ish\)/);
+    // The name as it was typed, not its key.
+    assert.match(bans, /Dave \(by alice: impersonation\), 127\.0\.0\.4 /);
+    // Enforced, not only listed: the addresses before the banner, the name (any case) at the name.
+    for (const from of ["127.0.0.3", "127.0.0.4"]) {
+      const refused = await LineClient.connect(server.port, from);
+      assert.match(await refused.line(), /^! banned: you are banned from this chat for good/, from);
+      await refused.closed();
+    }
+    const byName = await LineClient.connect(server.port);
+    await byName.line();
+    await byName.send("DAVE");
+    assert.match(await byName.line(), /^! banned: .*: impersonation$/);
+    await byName.closed();
     const bob = await joinPlain(server.port, "bob");
     await bob.send("/topic new topic");
     assert.match(
@@ -250,6 +290,59 @@ Deno.test("mute: messages and DMs refused with muted; unmute; a mute expires; lo
     assert.equal((await bob.event("topic")).text, "mine now");
     await alice.close();
     await bob.close();
+  }, OPS);
+});
+
+Deno.test("a muted member cannot shake the mute off with /nick; nobody takes a banned name by renaming", async () => {
+  await withServer([], async ({ port }) => {
+    const alice = await joinPlain(port, "alice");
+    await op(alice);
+    const { client: bob } = await joinJson(port, "bob", { rooms: ["lobby"] });
+    const carol = await joinPlain(port, "carol");
+    await alice.send("/mute bob 1h");
+    assert.equal((await bob.event("moderation")).action, "mute");
+    bob.sendJson({ type: "nick", name: "robert", ref: "n1" });
+    const e = await bob.event("error");
+    assert.equal(e.code, "muted");
+    assert.match(
+      String(e.message),
+      /^you are muted by alice until .*: you cannot change your name$/,
+    );
+    bob.sendJson({ type: "say", text: "am I free?", ref: "s1" });
+    assert.equal((await bob.event("error")).code, "muted");
+    await alice.send("/mute carol");
+    await carol.until((l) => l.includes("muted"));
+    await carol.send("/nick carla");
+    assert.equal(
+      await carol.until((l) => l.startsWith("!")),
+      "! muted: you are muted by alice: you cannot change your name",
+    );
+    await carol.send("still carol?");
+    assert.match(await carol.until((l) => l.startsWith("!")), /^! muted: .*messages are not sent/);
+    // A banned name (not here): renaming to it, or to a name that looks like it, is refused.
+    await alice.send("/ban mallory");
+    assert.match(await alice.until((l) => l.includes("banned")), /\* mallory was banned by alice/);
+    const { client: dave } = await joinJson(port, "dave", { rooms: ["lobby"] });
+    for (const name of ["mallory", "MALLORY", "mаllory"]) {
+      dave.sendJson({ type: "nick", name });
+      const refused = await dave.event("error");
+      assert.deepEqual(
+        [refused.code, refused.message],
+        ["name_taken", `the name ${name} is banned, choose another`],
+      );
+    }
+    await alice.send("/unmute bob");
+    await bob.event("moderation");
+    bob.sendJson({ type: "nick", name: "robert" });
+    assert.deepEqual(
+      [(await bob.event("nick")).to, (await dave.event("nick")).to],
+      ["robert", "robert"],
+    );
+    // Nothing else was lost: dave (refused thrice) still talks, under his name.
+    dave.sendJson({ type: "say", text: "still dave", ref: "d1" });
+    assert.equal((await dave.event("ack")).ref, "d1");
+    assert.equal(await alice.until((l) => l.startsWith("dave:")), "dave: still dave");
+    for (const c of [alice, bob, carol, dave]) await c.close();
   }, OPS);
 });
 

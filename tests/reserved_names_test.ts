@@ -1,5 +1,15 @@
 import assert from "node:assert/strict";
-import { joinJson, joinPlain, LineClient, startServer, waitFor, withServer } from "./helpers.ts";
+import { createHash } from "node:crypto";
+import { DatabaseSync } from "node:sqlite";
+import {
+  joinJson,
+  joinPlain,
+  LineClient,
+  REPO_ROOT,
+  startServer,
+  waitFor,
+  withServer,
+} from "./helpers.ts";
 import { bugs, startCluster } from "./cluster_helpers.ts";
 
 // Reserved names (PROTOCOL.md "Reserved names"): a name that joined in JSON
@@ -212,6 +222,17 @@ Deno.test("keys survive a restart with a --db file; a wrong key is still refused
     let server = await startServer(["--db", db]);
     const key = await reserve(server.port, "ivy");
     assert.equal(await server.stop(), 0);
+    // Stored hashed: the file (and its WAL, if any) holds the key's SHA-256, never the key.
+    for await (const f of Deno.readDir(dir)) {
+      const bytes = new TextDecoder("latin1").decode(await Deno.readFile(`${dir}/${f.name}`));
+      assert.ok(!bytes.includes(key), `${f.name} holds the plain key`);
+    }
+    const file = new DatabaseSync(db, { readOnly: true });
+    const row = file.prepare("SELECT key_hash FROM reservations WHERE name = 'ivy'").get() as {
+      key_hash: string;
+    };
+    file.close();
+    assert.equal(row.key_hash, createHash("sha256").update(key).digest("hex"));
     server = await startServer(["--db", db]);
     try {
       const none = await hello(server.port, { name: "ivy" });
@@ -236,7 +257,8 @@ Deno.test("an operator frees a reserved name with /unreserve or unreserve; other
   const opFile = `${dir}/op`;
   await Deno.writeTextFile(opFile, "sesame\n");
   try {
-    await withServer(["--op-password-file", opFile], async ({ port, stderr }) => {
+    const db = `${dir}/chat.db`;
+    await withServer(["--op-password-file", opFile, "--db", db], async ({ port, stderr }) => {
       const key = await reserve(port, "jack");
       await reserve(port, "kate");
       const { client: op } = await joinJson(port, "olga", { reserve: false });
@@ -266,8 +288,20 @@ Deno.test("an operator frees a reserved name with /unreserve or unreserve; other
       assert.equal(typeof welcome.key, "string", "a freed name is reserved anew");
       assert.notEqual(welcome.key, key);
       await Promise.all([op, plainOp, jack].map((c) => c.close()));
-      await waitFor(() => stderr.some((l) => l.includes("reserved")), "the log");
+      // Logged like any operator action: once each, not the refused nor the no-op one.
+      await waitFor(() => stderr.some((l) => /moderation: pete unreserve kate$/.test(l)), "log");
+      assert.deepEqual(stderr.filter((l) => / unreserve /.test(l)).length, 2, stderr.join("\n"));
+      assert.ok(stderr.some((l) => /moderation: olga unreserve jack$/.test(l)), stderr.join("\n"));
     });
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "main.ts", "history", "--db", db, "--moderation"],
+      cwd: REPO_ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    const log = new TextDecoder().decode(out.stdout);
+    assert.match(log, /olga unreserve jack\n.*pete unreserve kate\n/s);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -178,6 +178,30 @@ export class RawWebSocket {
     await writeAll(this.conn, frame);
   }
 
+  /** Reads the server's next text frame (unmasked, unfragmented); null when it closed or sent a close. */
+  async readText(): Promise<string | null> {
+    const head = await this.#read(2);
+    if (!head || (head[0] & 0x0f) === 0x8) return null;
+    let n = head[1] & 0x7f;
+    if (n === 126) {
+      const ext = await this.#read(2);
+      if (!ext) return null;
+      n = (ext[0] << 8) | ext[1];
+    } else if (n === 127) throw new RangeError("Cannot read a frame this long in a test");
+    const payload = await this.#read(n);
+    return payload && new TextDecoder().decode(payload);
+  }
+
+  async #read(n: number): Promise<Uint8Array | null> {
+    const out = new Uint8Array(n);
+    for (let got = 0; got < n;) {
+      const r = await this.conn.read(out.subarray(got));
+      if (r === null) return null;
+      got += r;
+    }
+    return out;
+  }
+
   close(): void {
     try {
       this.conn.close();

@@ -88,3 +88,30 @@ export class RedisModerationStore implements ModerationStore {
     this.#write(["XADD", LOG, "MAXLEN", "~", LOG_MAX, "*", ...fields]);
   }
 }
+
+/**
+ * The moderation log a cluster keeps in Redis, oldest first (for
+ * `chat history --moderation --redis URL`); `send` sends one command.
+ */
+export async function readRedisModerationLog(
+  send: (args: string[]) => Promise<unknown>,
+): Promise<ModerationRecord[]> {
+  const entries = await send(["XRANGE", LOG, "-", "+"]);
+  if (!Array.isArray(entries)) return [];
+  return entries.map(([, raw]) => {
+    const f = new Map<string, string>();
+    const list = Array.isArray(raw) ? raw.map(String) : [];
+    for (let i = 0; i + 1 < list.length; i += 2) f.set(list[i], list[i + 1]);
+    // `log` wrote null as "": read it back as null.
+    const orNull = (k: string) => f.get(k) || null;
+    return {
+      ts: f.get("ts") ?? "",
+      by: f.get("by") ?? "",
+      action: (f.get("action") ?? "") as ModerationRecord["action"],
+      target: f.get("target") ?? "",
+      reason: f.get("reason") ?? "",
+      until: orNull("until"),
+      room: orNull("room"),
+    };
+  });
+}

@@ -40,6 +40,8 @@ export function showOperator(chat: Chat, member: Member): void {
     const names = room.names();
     const frame = new Frame({ type: "members", room: room.name, names, ops: room.ops() });
     for (const m of room.members) {
+      // A plain operator was just told "You are now an operator.": no second line about itself.
+      if (m.peer.mode === "plain" && m === member) continue;
       m.peer.send(m.peer.mode === "plain" ? plain : frame, m.current !== room);
     }
   }

@@ -214,6 +214,25 @@ export class Chat {
     return null;
   }
 
+  /**
+   * Whether this node's member may take `name`: free (as {@linkcode checkName}),
+   * not while it is muted (a new name would shake the mute off), and not a
+   * banned name. The banned name gets `name_taken`, not `banned`: the member
+   * itself is not banned, and clients end on `banned`.
+   */
+  checkRename(name: string, member: Member): Refusal | null {
+    const refusal = this.checkName(name, member);
+    if (refusal || nameKey(name) === nameKey(member.name)) return refusal;
+    const mute = this.moderation.muted(member);
+    if (mute) {
+      return refuse("muted", this.moderation.mutedText(mute, "you cannot change your name"));
+    }
+    if (this.moderation.bannedName(name)) {
+      return refuse("name_taken", `the name ${name} is banned, choose another`);
+    }
+    return null;
+  }
+
   /** The room `raw` names, which `member` must be in; absent: its current room (or the default one). */
   inRoom(member: Member, raw: string | undefined, fallback: Room | null): Room | Refusal {
     if (raw === undefined) {
@@ -503,7 +522,7 @@ export class Chat {
 
   /** Renames a member and tells everyone who shares a room with it, once, the member included. */
   rename(member: Member, name: string): Refusal | null {
-    const refusal = this.checkName(name, member);
+    const refusal = member.remote ? this.checkName(name, member) : this.checkRename(name, member);
     if (refusal) return refusal;
     if (name === member.name) return null;
     this.#flushAll();

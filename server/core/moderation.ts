@@ -90,6 +90,11 @@ export class Moderation {
     return this.#state.banned(name, address);
   }
 
+  /** The ban of this name (not of an address), if any. */
+  bannedName(name: string): Ban | null {
+    return this.#state.banned(name, "");
+  }
+
   /** What a banned connection is told. */
   bannedText(ban: Ban): string {
     return this.#state.bannedText(ban);
@@ -100,12 +105,15 @@ export class Moderation {
     return this.#state.muted(member.name);
   }
 
-  /** What a muted member is told when it talks. */
-  mutedText(mute: Mute): string {
-    return this.#state.mutedText(mute);
+  /** What a muted member is told when it talks (or, with `what`, does that). */
+  mutedText(mute: Mute, what?: string): string {
+    return this.#state.mutedText(mute, what);
   }
 
-  /** Checks the operator password; the member becomes an operator for this connection. */
+  /**
+   * Checks the operator password; the member becomes an operator for this
+   * connection and is told so (notice `You are now an operator.`).
+   */
   async op(member: Member, password: string): Promise<Refusal | null> {
     const gate = this.#o.gate;
     if (!gate.required) {
@@ -116,6 +124,9 @@ export class Moderation {
     }
     const ok = await gate.check(member.peer.address, password, member.peer.label);
     if (!ok) return refuse("auth_failed", "wrong operator password, check it and try /op again");
+    // The answer first: the room's news of it comes after (PROTOCOL.md's reply to `op`).
+    this.#chat.settle();
+    member.peer.send(new Frame({ type: "notice", text: "You are now an operator." }, member.name));
     if (!member.operator) {
       member.operator = true;
       this.#o.log("info", `${member.name} is now an operator (${member.peer.label})`);
@@ -266,6 +277,29 @@ export class Moderation {
     );
   }
 
+  /**
+   * Logs an operator action that changes no moderation state (an
+   * `/unreserve`, already done by the reservations): the server log and
+   * the moderation log, as for the others. A log that cannot be written is
+   * said in the server log; the action stands.
+   */
+  record(by: Member, action: "unreserve", target: string): void {
+    const a: ModerationAction = {
+      action,
+      target,
+      shown: target,
+      by: by.name,
+      reason: "",
+      until: null,
+    };
+    try {
+      storeAction(this.#o.store, a, [], this.#now());
+    } catch (err) {
+      this.#o.log("error", `could not store a moderation action: ${(err as Error).message}`);
+    }
+    this.#o.log("info", `moderation: ${a.by} ${a.action} ${a.shown}`);
+  }
+
   /** This node's operator acted: store and log it, tell the cluster, apply it. */
   #act(by: Member, a: ModerationAction): Refusal | null {
     try {
@@ -277,9 +311,12 @@ export class Moderation {
         `the ${a.action} could not be stored and was not done, try again`,
       );
     }
+    // Who, what, whom (with the addresses a name ban took along), until when, why.
+    const also = a.addresses?.length ? ` (and ${a.addresses.join(", ")})` : "";
+    const until = a.until === null ? "" : ` until ${isoOrNone(a.until)}`;
     this.#o.log(
       "info",
-      `moderation: ${a.by} ${a.action} ${a.shown}${a.reason ? `: ${a.reason}` : ""}`,
+      `moderation: ${a.by} ${a.action} ${a.shown}${also}${until}${a.reason ? `: ${a.reason}` : ""}`,
     );
     this.#o.share?.(a);
     const { event, told } = this.apply(a);

@@ -51,9 +51,9 @@ export class ModerationState {
   }
 
   /** What a muted member is told when it talks. */
-  mutedText(mute: Mute): string {
+  mutedText(mute: Mute, what = "your messages are not sent"): string {
     const until = mute.until === null ? "" : ` until ${isoOrNone(mute.until)}`;
-    return `you are muted by ${mute.by}${until}: your messages are not sent`;
+    return `you are muted by ${mute.by}${until}: ${what}`;
   }
 
   /** Whether a ban with this key is recorded (live or not). */

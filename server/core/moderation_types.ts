@@ -84,13 +84,17 @@ export type BanTarget =
 export function banTarget(raw: string): BanTarget {
   const text = raw.trim();
   if (text.includes("/")) {
+    let range: ReturnType<typeof ipaddr.parseCIDR>;
     try {
-      const [addr, bits] = ipaddr.parseCIDR(text);
-      const shown = `${ipaddr.process(addr.toString()).toString()}/${bits}`;
-      return { kind: "cidr", key: `cidr:${shown}`, shown };
+      range = ipaddr.parseCIDR(text);
     } catch {
       return { kind: "bad", message: `${text} is not a CIDR range like 203.0.113.0/24` };
     }
+    const shown = rangeText(range);
+    if (shown === null) {
+      return { kind: "bad", message: `${text} is wider than the IPv4-mapped range ::ffff:0:0/96` };
+    }
+    return { kind: "cidr", key: `cidr:${shown}`, shown };
   }
   if (ipaddr.isValid(text)) {
     const shown = clientAddress(text);
@@ -102,6 +106,23 @@ export function banTarget(raw: string): BanTarget {
     return { kind: "bad", message: `${text} is not a name, an address or a CIDR range` };
   }
   return { kind: "name", key: `name:${nameKey(name)}`, shown: name };
+}
+
+/**
+ * A range as bans keep it: its network address ("10.0.0.5/8" is
+ * "10.0.0.0/8", so ban, unban and `/bans` agree), and an IPv4-mapped IPv6
+ * range as the IPv4 range it is (clients' addresses are unmapped too).
+ * Null for a mapped range wider than the mapped block (fewer than 96 bits).
+ */
+function rangeText([addr, bits]: ReturnType<typeof ipaddr.parseCIDR>): string | null {
+  if (addr.kind() === "ipv6" && (addr as ipaddr.IPv6).isIPv4MappedAddress()) {
+    if (bits < 96) return null;
+    return rangeText([(addr as ipaddr.IPv6).toIPv4Address(), bits - 96]);
+  }
+  const net = addr.kind() === "ipv4"
+    ? ipaddr.IPv4.networkAddressFromCIDR(`${addr}/${bits}`)
+    : ipaddr.IPv6.networkAddressFromCIDR(`${addr}/${bits}`);
+  return `${net}/${bits}`;
 }
 
 /** Whether a ban (not expired) covers a member called `name` connected from `address`. */

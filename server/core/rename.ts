@@ -23,7 +23,8 @@ export interface RenameParts {
  */
 export function rename(p: RenameParts, name: string): void | Promise<void> {
   const { chat, member, directory: dir } = p;
-  const local = chat.checkName(name, member);
+  // Mutes and banned names are checked before a cluster's claim, and again when renamed.
+  const local = chat.checkRename(name, member);
   const names = chat.reservations;
   const claim: NameClaim = { key: names.keyOf(member, name), reserve: false };
   const same = nameKey(name) === nameKey(member.name);

@@ -38,8 +38,7 @@ export function showKey(ctx: CommandContext): void {
  * given a new one. The operator is told in a notice.
  */
 export function unreserve(ctx: CommandContext, raw: string): void | Promise<void> {
-  // TODO: use `ctx.member.operator` once moderation's Member.operator is committed.
-  if ((ctx.member as { operator?: boolean }).operator !== true) {
+  if (!ctx.member.operator) {
     return ctx.refuse({
       code: "not_operator",
       message: "only operators can free a reserved name: /op PASSWORD first",
@@ -60,6 +59,7 @@ export function unreserve(ctx: CommandContext, raw: string): void | Promise<void
         message: `the name ${name} could not be freed right now, try again`,
       });
     }
+    if (freed) ctx.chat.moderation.record(ctx.member, "unreserve", name);
     ctx.notice(
       freed
         ? `The name ${name} is no longer reserved: its key does not work any more, and whoever joins as ${name} next gets a new one.`

@@ -405,8 +405,7 @@ export class Session implements Member {
   async #op(password: string): Promise<void> {
     const refusal = await this.#chat.moderation.op(this, password);
     if (this.#ended) return;
-    if (refusal) return this.#refuse(refusal);
-    this.#send({ type: "notice", text: "You are now an operator." });
+    if (refusal) this.#refuse(refusal);
   }
 
   /** Ends the session: leaves the room (if joined) and closes the connection. */

@@ -68,7 +68,10 @@ export function errorLines(
         ? numeric(server, "404", me, target, text)
         : numeric(server, "442", me, target, text);
     case "muted":
-      return numeric(server, "404", me, target, text);
+      // A muted member's NICK: 435, which IRC servers send for a nick change a ban forbids.
+      return command === "NICK"
+        ? numeric(server, "435", me, target, text)
+        : numeric(server, "404", me, target, text);
     case "bad_room":
       return numeric(server, "479", me, target, text);
     case "room_limit":

@@ -98,6 +98,10 @@ const MIGRATIONS: readonly (string | ((c: MigrationContext) => string))[] = [
   // sender, with no text and no file. (The search index is search_index.ts's.)
   `ALTER TABLE messages ADD COLUMN edited TEXT;
    ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;`,
+  // 6: a ban keeps the target as the operator typed it ("Dave"), for
+  // `/bans`: a name ban's key is its confusable skeleton. NULL in bans made
+  // before: they are shown by their key.
+  `ALTER TABLE bans ADD COLUMN shown TEXT;`,
 ];
 
 /** The schema version this code writes. */

@@ -4,7 +4,7 @@ import { errorText, StorageError } from "./storage_error.ts";
 
 /**
  * Bans, mutes, locks and the moderation log in the history's SQLite file
- * (schema v3), so they survive a restart. Writes are single statements,
+ * (schema v3; a ban's shown text since v6), so they survive a restart. Writes are single statements,
  * each its own transaction: an operator action is rare and must not wait
  * for the next message batch.
  */
@@ -28,8 +28,11 @@ export class SqliteModerationStore implements ModerationStore {
   }
 
   load(): { bans: Ban[]; mutes: Mute[]; locked: string[] } {
-    const bans = (this.#db.prepare("SELECT target, by, reason, until, origin FROM bans").all() as {
+    const bans = (this.#db.prepare(
+      "SELECT target, shown, by, reason, until, origin FROM bans",
+    ).all() as {
       target: string;
+      shown: string | null;
       by: string;
       reason: string;
       until: number | null;
@@ -37,7 +40,8 @@ export class SqliteModerationStore implements ModerationStore {
     }[]).map((r) => {
       const b: Ban = {
         target: r.target,
-        shown: r.target.slice(5),
+        // Bans from before schema v6 have no shown: their key ("dave") is all there is.
+        shown: r.shown ?? r.target.slice(5),
         by: r.by,
         reason: r.reason,
         until: r.until,
@@ -59,8 +63,9 @@ export class SqliteModerationStore implements ModerationStore {
 
   saveBan(b: Ban): void {
     this.#run(
-      "INSERT OR REPLACE INTO bans (target, by, reason, until, origin) VALUES (?, ?, ?, ?, ?)",
+      "INSERT OR REPLACE INTO bans (target, shown, by, reason, until, origin) VALUES (?, ?, ?, ?, ?, ?)",
       b.target,
+      b.shown,
       b.by,
       b.reason,
       b.until,
