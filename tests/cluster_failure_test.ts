@@ -224,22 +224,95 @@ Deno.test("an unreachable, password-protected or non-Redis --redis stops the ser
   );
 });
 
-Deno.test("a Redis that comes back empty is noticed: members are told to reconnect, the node stops (exit 1), a new node has a new epoch", async () => {
+Deno.test("a Redis that comes back empty is noticed: nothing is acked under the old epoch, members are told to reconnect, the node stops (exit 1), a new node has a new epoch", async () => {
   await using cluster = await startCluster(1);
   const [n1] = cluster.nodes;
   const { client: a, welcome } = await joinJson(n1.port, "alice");
+  // A flood through the restart: the first scripts on the empty Redis come
+  // before any heartbeat, so the publish path itself must refuse them.
+  const acks: number[] = [];
+  const bye: Json[] = [];
+  let stopped = false;
+  const reading = (async () => {
+    try {
+      for (;;) {
+        const e = await a.json(20000);
+        if (e.type === "ack") acks.push(Number(e.seq));
+        if (e.type === "shutdown") return void bye.push(e);
+      }
+    } catch { /* the connection ended */ }
+  })();
+  const sending = (async () => {
+    for (let k = 0; !stopped; k++) {
+      try {
+        await a.sendJson({ type: "say", text: `a ${k}`, ref: `${k}`, id: `a-${k}` });
+      } catch {
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  })();
+  await waitFor(() => acks.length >= 50, "50 acks", 10000);
   await cluster.redis.kill9();
   await Deno.remove(cluster.redis.dir, { recursive: true });
   await Deno.mkdir(cluster.redis.dir);
   await cluster.redis.restart();
-  const bye = await a.event("shutdown", 15000);
-  assert.match(String(bye.message), /lost the chat cluster, reconnect/);
+  // Nobody new is welcomed in the meantime either (that would be the old epoch).
+  for (let i = 0; i < 20; i++) {
+    const joined = await joinJson(n1.port, `late${i}`).catch(() => null);
+    assert.equal(joined, null, "a welcome from a node on an emptied Redis");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await reading;
+  stopped = true;
+  await sending;
+  assert.equal(bye.length, 1, "alice is told to reconnect");
+  assert.match(String(bye[0].message), /lost the chat cluster, reconnect/);
+  assert.deepEqual(acks, [...acks].sort((x, y) => x - y), "acks in seq order");
+  assert.equal(new Set(acks).size, acks.length, `a seq acked twice: ${acks.join(",")}`);
   assert.equal(await n1.exited, 1);
-  assert.ok(n1.stderr.some((l) => /cut off/.test(l)), n1.stderr.join("\n"));
+  assert.ok(n1.stderr.some((l) => /Redis lost its data/.test(l)), n1.stderr.join("\n"));
+  assert.equal(await cluster.redis.cli("GET", "chat:{r:lobby}:seq"), "", "nothing stored");
   const n2 = await cluster.add();
   const { welcome: again } = await joinJson(n2.port, "alice", { since: 5, epoch: welcome.epoch });
   assert.notEqual(again.epoch, welcome.epoch);
   assert.equal(again.reset, true);
+  assert.deepEqual(bugs(cluster.nodes), []);
+});
+
+Deno.test("the publish script checks the room's epoch: a stale copy is repaired (one refusal, resent once), another cluster epoch stops the node with nothing acked", async () => {
+  await using cluster = await startCluster(1);
+  const [n1] = cluster.nodes;
+  const { client: a } = await joinJson(n1.port, "alice");
+  await a.sendJson({ type: "say", text: "one", ref: "1", id: "m-1" });
+  assert.equal((await a.event("ack")).seq, 1);
+  // The room's copy gone (as a stale node's write over it would be): refused, not stored.
+  await cluster.redis.cli("DEL", "chat:{r:lobby}:epoch");
+  await a.sendJson({ type: "say", text: "two", ref: "2", id: "m-2" });
+  const refused = await a.event("error");
+  assert.deepEqual([refused.code, refused.ref], ["server_error", "2"]);
+  assert.match(String(refused.message), /unavailable for a moment, try again/);
+  // The cluster's epoch is still this node's: the room is stamped again and the resend goes.
+  for (let i = 0; i < 100 && await cluster.redis.cli("GET", "chat:{r:lobby}:epoch") === ""; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await a.sendJson({ type: "say", text: "two", ref: "2b", id: "m-2" });
+  const ack = await a.event("ack");
+  assert.deepEqual([ack.ref, ack.seq], ["2b", 2]);
+  // Another epoch in Redis (its data was replaced): the next message is refused, the node stops.
+  await cluster.redis.cli("SET", "chat:epoch", "someone-else");
+  await cluster.redis.cli("DEL", "chat:{r:lobby}:epoch");
+  await a.sendJson({ type: "say", text: "three", ref: "3", id: "m-3" });
+  const seen: Json[] = [];
+  for (;;) {
+    const e = await a.json(10000);
+    seen.push(e);
+    if (e.type === "shutdown") break;
+  }
+  assert.ok(!seen.some((e) => e.type === "ack"), JSON.stringify(seen));
+  assert.equal(await n1.exited, 1);
+  assert.ok(n1.stderr.some((l) => /Redis lost its data/.test(l)), n1.stderr.join("\n"));
+  assert.equal(await cluster.redis.cli("GET", "chat:{r:lobby}:seq"), "2");
   assert.deepEqual(bugs(cluster.nodes), []);
 });
 
