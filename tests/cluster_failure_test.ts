@@ -13,20 +13,25 @@ type Json = Record<string, unknown>;
  * Posts one message (with an id) every 2 ms until `stop()`, and reads the
  * answers: acks and refusals by ref. A flood that a test can cut into.
  */
-function flood(c: LineClient, prefix: string) {
+function flood(c: LineClient, prefix: string, batch = 1) {
   const acked = new Set<string>();
   const refused = new Set<string>();
   let sent = 0, stopped = false;
   const sending = (async () => {
     while (!stopped) {
-      const k = sent++;
-      try {
-        await c.sendJson({
+      let lines = "";
+      for (let i = 0; i < batch; i++) {
+        const k = sent++;
+        lines += JSON.stringify({
           type: "say",
           text: `${prefix} ${k}`,
           ref: `${k}`,
           id: `${prefix}-${k}`,
-        });
+        }) +
+          "\n";
+      }
+      try {
+        await c.sendRaw(lines);
       } catch {
         return;
       }
@@ -126,6 +131,63 @@ Deno.test("a node whose subscription was cut delivers what it missed, in order, 
     if (e.type === "message") got.push(Number(e.seq));
   }
   assert.deepEqual(got, Array.from({ length: N }, (_, i) => i + 1));
+  assert.deepEqual(bugs(cluster.nodes), []);
+});
+
+Deno.test("a script whose reply was lost (Redis paused past the command timeout) does not stall the room on its node while its members keep posting", async () => {
+  await using cluster = await startCluster(2);
+  const [n1, n2] = cluster.nodes;
+  const { client: carol } = await joinJson(n1.port, "carol");
+  const { client: bob } = await joinJson(n2.port, "bob");
+  const senders = await Promise.all(["s1", "s2", "s3"].map((n) => joinJson(n1.port, n)));
+  await new Promise((r) => setTimeout(r, 200));
+  /** What a watcher saw: seqs, and when. */
+  const watch = (c: LineClient) => {
+    const got: { seq: number; at: number }[] = [];
+    let open = true;
+    const reading = (async () => {
+      while (open) {
+        // Short reads, so that stop() ends it soon; a quiet moment is not the end.
+        const e = await c.json(300).catch((err: Error) => err);
+        if (e instanceof Error) {
+          if (/closed/.test(e.message)) return;
+        } else if (e.type === "message") got.push({ seq: Number(e.seq), at: Date.now() });
+      }
+    })();
+    return { got, stop: () => (open = false, reading) };
+  };
+  const onN1 = watch(carol), onN2 = watch(bob);
+  // Several senders on n1 keep a script of n1's in flight nearly all the time.
+  const floods = senders.map(({ client }, i) => flood(client, `f${i}`, 5));
+  await waitFor(() => floods.every((f) => f.acked.size >= 50), "50 acks each", 10000);
+  // Writes wait 2.5 s: the script in flight times out (2 s) on n1, then runs.
+  await cluster.redis.cli("CLIENT", "PAUSE", "2500", "WRITE");
+  const resumed = Date.now() + 2500;
+  await waitFor(() => floods.some((f) => f.refused.size > 0), "a refusal", 10000);
+  // The flood goes on for 3 s after the pause: carol must see it as it comes.
+  await new Promise((r) => setTimeout(r, resumed + 3000 - Date.now()));
+  const lastDuring = onN1.got.at(-1)?.at ?? 0;
+  const seenDuring = onN1.got.filter((g) => g.at > resumed + 500).length;
+  for (const f of floods) await f.stop();
+  await new Promise((r) => setTimeout(r, 1000));
+  await onN1.stop();
+  await onN2.stop();
+  assert.ok(
+    seenDuring > 100 && lastDuring > resumed + 2000,
+    `carol on n1 saw ${seenDuring} messages in the 2.5 s after the pause, the last ${
+      lastDuring - resumed
+    } ms after it`,
+  );
+  // Both nodes delivered every seq once, in order.
+  for (const [who, w] of [["carol", onN1], ["bob", onN2]] as const) {
+    const seqs = w.got.map((g) => g.seq);
+    assert.deepEqual(seqs, seqs.map((_, i) => i + 1), `${who}: gapless, in order`);
+  }
+  assert.equal(
+    onN1.got.length,
+    Number(await cluster.redis.cli("GET", "chat:{r:lobby}:seq")),
+    "carol saw every stored message",
+  );
   assert.deepEqual(bugs(cluster.nodes), []);
 });
 
