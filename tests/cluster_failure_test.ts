@@ -107,6 +107,78 @@ Deno.test("kill -9 of a node mid-flood: its members leave within the bound; ever
   assert.deepEqual(bugs(cluster.nodes), []);
 });
 
+Deno.test("kill -9 of one of three nodes: its members in two rooms leave once per room for each survivor's members; the survivors carry on; its reader resumes on another node with no gap", async () => {
+  await using cluster = await startCluster(3);
+  const [n1, n2, n3] = cluster.nodes;
+  const rooms = { rooms: ["lobby", "dev"] };
+  const { client: w1 } = await joinJson(n1.port, "w1", rooms);
+  const { client: w2 } = await joinJson(n2.port, "w2", rooms);
+  const { client: victim } = await joinJson(n3.port, "victim", rooms);
+  const { client: reader, welcome } = await joinJson(n3.port, "reader");
+  await new Promise((r) => setTimeout(r, 300));
+  // The victim floods dev; w1 talks in the lobby before and after the kill.
+  let burst = "";
+  for (let i = 0; i < 200; i++) {
+    burst +=
+      JSON.stringify({ type: "say", room: "dev", text: `v${i}`, ref: `${i}`, id: `v-${i}` }) +
+      "\n";
+  }
+  await victim.sendRaw(burst);
+  let said = 0;
+  const say = async (n: number) => {
+    for (const end = said + n; said < end; said++) {
+      await w1.sendJson({ type: "say", room: "lobby", text: `w ${said}`, ref: `w${said}` });
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  await say(30);
+  let lastSeen = 0;
+  for (; lastSeen < 30;) {
+    const e = await reader.json(10000);
+    if (e.type === "message") lastSeen = Number(e.seq);
+  }
+  await n3.stop("SIGKILL");
+  const t0 = Date.now();
+  await say(30);
+  /** A survivor's member: every leave, and the lobby messages it saw, until quiet after both leaves. */
+  const leaves = async (w: LineClient) => {
+    const got: string[] = [];
+    const lobby: number[] = [];
+    let until = Date.now() + 20000;
+    while (Date.now() < until) {
+      const e = await w.json(Math.max(1, until - Date.now())).catch(() => null);
+      if (e === null) break;
+      if (e.type === "leave") {
+        got.push(`${e.name} ${e.room} ${e.reason}`);
+        // Both of the victim's rooms and the reader's: 3 s more, for a second announcement.
+        if (got.length === 3) until = Date.now() + 3000;
+      }
+      if (e.type === "message" && e.room === "lobby") lobby.push(Number(e.seq));
+    }
+    return { got: got.sort(), lobby };
+  };
+  const [l1, l2] = await Promise.all([leaves(w1), leaves(w2)]);
+  const waited = Date.now() - t0;
+  const want = ["reader lobby disconnect", "victim dev disconnect", "victim lobby disconnect"];
+  assert.deepEqual(l1.got, want, "w1 (n1): one leave per room");
+  assert.deepEqual(l2.got, want, "w2 (n2): one leave per room");
+  assert.ok(waited <= 15000 + 3000 + 1000, `announced within the bound (${waited} ms in all)`);
+  // The survivors carried on: w2 saw all of w1's lobby messages, before and after the kill.
+  assert.deepEqual(l2.lobby.slice(-60), Array.from({ length: 60 }, (_, i) => i + 1));
+  // The killed node's reader comes back on n2: exactly what it missed, no reset.
+  const { welcome: back, client: again } = await joinJson(n2.port, "reader", {
+    since: lastSeen,
+    epoch: welcome.epoch,
+  });
+  assert.equal(back.reset, undefined);
+  assert.deepEqual(
+    (back.history as Json[]).map((m) => m.seq),
+    Array.from({ length: 60 - lastSeen }, (_, i) => lastSeen + 1 + i),
+  );
+  await again.close();
+  assert.deepEqual(bugs(cluster.nodes), []);
+});
+
 Deno.test("a node whose subscription was cut delivers what it missed, in order, before anything newer", async () => {
   await using cluster = await startCluster(2);
   const [n1, n2] = cluster.nodes;
@@ -198,9 +270,13 @@ Deno.test("a script whose reply was lost (Redis paused past the command timeout)
 
 Deno.test("kill -9 of Redis mid-flood and a restart from its AOF: nothing acked is lost, nothing unstored is acked, no gap", async () => {
   await using cluster = await startCluster(2, ["--web-port", "0"]);
-  const [n1] = cluster.nodes;
+  const [n1, n2] = cluster.nodes;
   const webPort = Number(/:(\d+)$/.exec(n1.stdout[1])![1]);
+  // bob, on the other node, receives across the restart: from the live
+  // channel, and from the stream for what his node missed meanwhile.
+  const { client: bob } = await joinJson(n2.port, "bob");
   const { client: a } = await joinJson(n1.port, "alice");
+  await bob.event("join");
   const f = flood(a, "a");
   await waitFor(() => f.acked.size >= 100, "100 acks", 10000);
   await cluster.redis.kill9();
@@ -243,6 +319,12 @@ Deno.test("kill -9 of Redis mid-flood and a restart from its AOF: nothing acked 
   for (const x of acked) assert.ok(stored.has(x), `acked ${x} survived`);
   for (const x of again) assert.ok(stored.has(x), `resent ${x} is stored`);
   assert.equal(stored.size, acked.size + again.length + 1, "nothing stored that was not acked");
+  const seen: number[] = [];
+  while (seen.length < h.length) {
+    const e = await bob.json(10000);
+    if (e.type === "message") seen.push(Number(e.seq));
+  }
+  assert.deepEqual(seen, h.map((m) => m.seq), "bob on n2: every seq once, in order");
   assert.deepEqual(bugs(cluster.nodes), []);
 });
 
