@@ -7,7 +7,7 @@ import type { Commands } from "./link.ts";
 // The ledger against an in-process stand-in for Redis: the one case here
 // is a script that ran but whose reply was lost, while this node's members
 // keep posting, which a real Redis cannot be made to do on cue (the
-// cluster tests pause a real one: tests/cluster_failure_test.ts).
+// cluster tests pause a real one past its command timeout: tests/cluster_failure_test.ts).
 
 /** A Redis of one room: the counter, the stream (seq, JSON, node, batch), and the script. */
 function fakeRedis(loseReply: (call: number) => boolean) {
