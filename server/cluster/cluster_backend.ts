@@ -8,8 +8,10 @@ import { RedisStartError } from "./redis_connect.ts";
 
 /**
  * A node of a cluster: history, names, rooms and presence in Redis
- * (`--redis`). Nothing is kept in a local file. Retention by count trims
- * each room's stream as it grows; by age it is not offered yet (a stream's
+ * (`--redis`); locally only the mirrors of open rooms (and shared files,
+ * in --files-dir). Retention by count trims each room's stream to exactly
+ * that many as it grows, and caps every node's mirror at it, so that each
+ * node serves the same history; by age it is not offered yet (a stream's
  * ids are seqs, not times), which stops the server with a clear message.
  */
 export async function clusterBackend(config: ServeConfig, log: Log): Promise<Backend> {
@@ -22,7 +24,7 @@ export async function clusterBackend(config: ServeConfig, log: Log): Promise<Bac
   try {
     node = await joinCluster({
       url: config.redis!,
-      keep: Math.max(config.history, MAX_RESUME),
+      keep: Math.min(Math.max(config.history, MAX_RESUME), config.retain.maxCount ?? Infinity),
       maxLen: config.retain.maxCount ?? 0,
       log,
     });

@@ -165,15 +165,21 @@ export class ClusterHistory implements History {
     }
   }
 
+  // Reads see the newest `cap` only: the mirror's slack past it is not
+  // history (with --retain COUNT the cap is the count, and a node that has
+  // mirrored a room for long answers like one that just read it).
+
   recent(room: string, limit: number): StoredMessage[] {
     const r = this.#rooms.get(nameKey(room));
-    return !r?.messages || limit <= 0 ? [] : r.messages.slice(-limit);
+    return !r?.messages || limit <= 0 ? [] : r.messages.slice(-Math.min(limit, this.#cap));
   }
 
   since(room: string, seq: number, limit: number): StoredMessage[] {
     const r = this.#rooms.get(nameKey(room));
     if (!r?.messages || limit <= 0) return [];
-    return r.messages.filter((m) => m.seq > seq).slice(-limit);
+    const n = Math.min(limit, this.#cap);
+    const from = Math.max(lowerBound(r.messages, seq + 1), r.messages.length - n);
+    return r.messages.slice(from);
   }
 
   lastSeq(room: string): number {
@@ -185,7 +191,7 @@ export class ClusterHistory implements History {
       name: r.name,
       topic: r.topic,
       lastSeq: r.lastSeq,
-      count: r.messages?.length ?? 0,
+      count: Math.min(r.messages?.length ?? 0, this.#cap),
       lastTs: r.messages?.at(-1)?.ts ?? null,
     }));
   }
@@ -214,7 +220,7 @@ export class ClusterHistory implements History {
 
   count(): number {
     let n = 0;
-    for (const r of this.#rooms.values()) n += r.messages?.length ?? 0;
+    for (const r of this.#rooms.values()) n += Math.min(r.messages?.length ?? 0, this.#cap);
     return n;
   }
 

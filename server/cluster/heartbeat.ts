@@ -7,6 +7,8 @@ import type { Presence } from "./presence.ts";
 /** Options of a {@linkcode Heartbeat}. */
 export interface HeartbeatOptions {
   node: string;
+  /** The epoch this node serves: Redis having another (or none) means it lost its data. */
+  epoch: string;
   commands: Commands;
   presence: Presence;
   names: NameLeases;
@@ -59,18 +61,10 @@ export class Heartbeat {
   async beat(): Promise<void> {
     if (this.#busy) return;
     this.#busy = true;
-    const { commands, node, ttlMs, log } = this.#o;
+    const { log } = this.#o;
     try {
-      const ok = await commands.send([
-        "SET",
-        keys.node(node),
-        String(Date.now()),
-        "PX",
-        String(ttlMs),
-        "XX",
-      ]);
-      if (ok === null) {
-        log("error", "this node was taken for dead by the cluster (cut off from Redis too long)");
+      if (!(await this.check())) {
+        clearInterval(this.#timer);
         this.#o.onLost();
         return;
       }
@@ -82,6 +76,33 @@ export class Heartbeat {
     } finally {
       this.#busy = false;
     }
+  }
+
+  /**
+   * Renews this node's key, then reads the epoch: false (logged) when the
+   * key was gone (the cluster took this node for dead) or the epoch is not
+   * this node's (Redis lost its data). Throws while Redis is away.
+   */
+  async check(): Promise<boolean> {
+    const { commands, node, ttlMs, epoch, log } = this.#o;
+    const now = await commands.send(["GET", keys.epoch]);
+    if (now !== epoch) {
+      log("error", `Redis lost its data: its epoch is ${now ?? "gone"}, not ${epoch}`);
+      return false;
+    }
+    const ok = await commands.send([
+      "SET",
+      keys.node(node),
+      String(Date.now()),
+      "PX",
+      String(ttlMs),
+      "XX",
+    ]);
+    if (ok === null) {
+      log("error", "this node was taken for dead by the cluster (cut off from Redis too long)");
+      return false;
+    }
+    return true;
   }
 
   async #reap(): Promise<void> {

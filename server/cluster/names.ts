@@ -25,7 +25,13 @@ export class NameLeases {
   /** Keys of the names this node holds. */
   readonly #held = new Set<string>();
 
-  constructor(options: { node: string; commands: Commands; ttlMs: number; log: Log }) {
+  readonly #ready: () => boolean;
+
+  /** `ready`: false while Redis is not known to be the cluster's (after a reconnect): claims are refused. */
+  constructor(
+    options: { node: string; commands: Commands; ttlMs: number; log: Log; ready?: () => boolean },
+  ) {
+    this.#ready = options.ready ?? (() => true);
     this.#node = options.node;
     this.#commands = options.commands;
     this.#ttlMs = options.ttlMs;
@@ -35,6 +41,7 @@ export class NameLeases {
   /** Holds `name` for this node; a refusal when another node holds it, or Redis is away. */
   async claim(name: string): Promise<Refusal | null> {
     const key = nameKey(name);
+    if (!this.#ready()) return refuse("server_error", UNAVAILABLE);
     try {
       const ok = await this.#commands.send([
         "SET",

@@ -103,8 +103,17 @@ export async function joinCluster(options: ClusterOptions): Promise<ClusterNode>
       log,
     });
     let chat: Chat | null = null;
+    let lostHandler = () => {};
+    let isLost = false;
+    const lost = () => {
+      if (isLost) return;
+      isLost = true;
+      lostHandler();
+    };
     const ledger = new RedisLedger({
       node: id,
+      epoch,
+      lost,
       commands,
       subscriptions,
       maxLen: options.maxLen,
@@ -112,21 +121,29 @@ export async function joinCluster(options: ClusterOptions): Promise<ClusterNode>
       room: (key) => chat?.room(key),
       log,
     });
-    const names = new NameLeases({ node: id, commands, ttlMs: LEASE_MS, log });
+    // After Redis came back, nobody is let in before it is known to be the same Redis.
+    let checked = true;
+    const names = new NameLeases({
+      node: id,
+      commands,
+      ttlMs: LEASE_MS,
+      log,
+      ready: () => checked,
+    });
     const presence = new Presence({ node: id, commands, subscriptions, names, log, history });
     await presence.subscribe();
     const directory = new ClusterDirectory({ names, ledger, history, keep: options.keep, log });
     const moderation = await RedisModerationStore.open(commands, log);
-    let lostHandler = () => {};
     const heartbeat = new Heartbeat({
       node: id,
+      epoch,
       commands,
       presence,
       names,
       ttlMs: LEASE_MS,
       everyMs: BEAT_MS,
       log,
-      onLost: () => lostHandler(),
+      onLost: lost,
       onNamesLost: (lost) => {
         for (const key of lost) {
           const m = chat?.find(key);
@@ -138,6 +155,20 @@ export async function joinCluster(options: ClusterOptions): Promise<ClusterNode>
       },
     });
     const alive = await heartbeat.start();
+    link.addEventListener("down", () => checked = false);
+    link.addEventListener("up", async () => {
+      // A Redis that came back empty must not be taken for the old one, even
+      // until the next beat: is this node's key there, and its epoch?
+      for (let tries = 0; !checked && !isLost && link.up; tries++) {
+        try {
+          if (await heartbeat.check()) checked = true;
+          else return lost();
+        } catch (err) {
+          log("debug", `epoch check failed: ${err instanceof Error ? err.message : err}`);
+          await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** tries, 1000)));
+        }
+      }
+    });
     let first = true;
     sub.on("ready", () => {
       if (first) return void (first = false);
@@ -160,7 +191,7 @@ export async function joinCluster(options: ClusterOptions): Promise<ClusterNode>
       moderation,
       reservationStore: (ttlMs) => new RedisReservationStore(commands, ttlMs, log),
       get healthy() {
-        return link.up;
+        return link.up && checked;
       },
       async attach(c, defaultRoom, lost) {
         chat = c;

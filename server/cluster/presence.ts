@@ -6,10 +6,12 @@ import type { ChatObserver } from "../core/observer.ts";
 import type { ModerationAction } from "../core/moderation.ts";
 import type { Log } from "../core/peer.ts";
 import type { Member, Room } from "../core/room.ts";
+import { type Refusal, refuse } from "../core/rooms.ts";
 import { keys } from "./keys.ts";
 import type { Commands, Subscriptions } from "./link.ts";
 import type { NameLeases } from "./names.ts";
 import type { ClusterHistory } from "./cluster_history.ts";
+import { UNAVAILABLE } from "./redis_ledger.ts";
 import { RemoteMember } from "./remote_member.ts";
 
 /** What one node tells the others about its members (channel `chat:events`). */
@@ -336,11 +338,21 @@ export class Presence implements ChatObserver {
 
   // ---- DMs across nodes ----
 
-  #sendDm(to: RemoteMember, frame: Frame): void {
+  /** Publishes the DM to its member's node; a refusal when Redis or that node is away. */
+  async #sendDm(to: RemoteMember, frame: Frame): Promise<Refusal | null> {
     const body = JSON.stringify({ to: to.name, event: frame.event });
-    this.#commands.send(["PUBLISH", keys.inbox(to.node), body]).catch((err) => {
-      this.#log("warn", `a DM to ${to.name} on node ${to.node} was lost: ${err?.message ?? err}`);
-    });
+    try {
+      const heard = await this.#commands.send(["PUBLISH", keys.inbox(to.node), body]);
+      if (Number(heard) > 0) return null;
+      // Nobody listens on its inbox: its node died and is not reaped yet.
+      return refuse("server_error", `${to.name}'s server is not answering, try again in a moment`);
+    } catch (err) {
+      this.#log(
+        "warn",
+        `a DM to ${to.name} on node ${to.node} failed: ${err instanceof Error ? err.message : err}`,
+      );
+      return refuse("server_error", UNAVAILABLE);
+    }
   }
 
   #onInbox(json: string): void {

@@ -3,7 +3,7 @@ import type { StoredMessage } from "../core/history.ts";
 import { parseMessage } from "./cluster_revisions.ts";
 import type { Log } from "../core/peer.ts";
 import type { Room } from "../core/room.ts";
-import { ID_TTL_S, keys, PUBLISH_LUA } from "./keys.ts";
+import { EPOCH_ERROR, ID_TTL_S, keys, PUBLISH_LUA } from "./keys.ts";
 import type { Commands, Subscriptions } from "./link.ts";
 import { Sequencer } from "./sequencer.ts";
 
@@ -25,11 +25,20 @@ interface Open {
   queue: Draft[];
   /** A script of this node is in flight: its messages' seqs are not known yet. */
   busy: boolean;
+  /**
+   * The batch token of the script in flight: its messages, when a gap fill
+   * finds them in the stream, are left to its reply (which acks them).
+   */
+  inflight: string | null;
 }
 
 /** Options of a {@linkcode RedisLedger}. */
 export interface RedisLedgerOptions {
   node: string;
+  /** The epoch this node serves; a room whose epoch differs takes no message from it. */
+  epoch: string;
+  /** Redis lost its data (its epoch is not this node's): the node must stop. */
+  lost: () => void;
   commands: Commands;
   subscriptions: Subscriptions;
   /** Newest messages kept per room stream (the count part of --retain); 0: no limit. */
@@ -53,6 +62,7 @@ export class RedisLedger implements Ledger {
   readonly #o: RedisLedgerOptions;
   readonly #open = new Map<string, Open>();
   #sink: LedgerSink | null = null;
+  #batches = 0;
 
   constructor(options: RedisLedgerOptions) {
     this.#o = options;
@@ -76,6 +86,7 @@ export class RedisLedger implements Ledger {
       name,
       queue: [],
       busy: false,
+      inflight: null,
       seq: new Sequencer(
         null,
         (entries) => this.#deliver(o, entries),
@@ -84,6 +95,7 @@ export class RedisLedger implements Ledger {
     };
     this.#open.set(key, o);
     try {
+      await this.#stamp(key);
       await subscriptions.subscribe(keys.live(key), (m) => this.#live(o, m));
       const [last, recent] = await Promise.all([
         commands.send(["GET", keys.seq(key)]),
@@ -145,25 +157,36 @@ export class RedisLedger implements Ledger {
   }
 
   async #publish(o: Open, room: Room, drafts: Draft[]): Promise<void> {
-    const args = [this.#o.node, keys.live(o.key), String(this.#o.maxLen), String(ID_TTL_S)];
+    const batch = String(++this.#batches);
+    const { node, epoch } = this.#o;
+    const args = [node, keys.live(o.key), String(this.#o.maxLen), String(ID_TTL_S), epoch, batch];
     for (const d of drafts) {
       const json = JSON.stringify({ ...d.message, seq: 0 });
       const at = json.indexOf('"seq":0') + 6;
       args.push(d.id ?? "", json.slice(0, at), json.slice(at + 1));
     }
     let reply: unknown;
+    o.inflight = batch;
     try {
       reply = await this.#o.commands.script(
         PUBLISH_LUA,
-        [keys.seq(o.key), keys.log(o.key), keys.ids(o.key)],
+        [keys.seq(o.key), keys.log(o.key), keys.ids(o.key), keys.roomEpoch(o.key), keys.rev(o.key)],
         args,
       );
     } catch (err) {
-      this.#o.log("warn", `could not publish to #${room.name}: ${errorText(err)}`);
       this.#sink!.refused(drafts, UNAVAILABLE);
+      if (errorText(err).startsWith(EPOCH_ERROR)) {
+        // Nothing was stored. Redis lost its data, or a stale node stamped the room.
+        this.#o.log("warn", `#${room.name} has another epoch in Redis: checking the cluster's`);
+        void this.#stamp(o.key).catch(() => {});
+        return;
+      }
+      this.#o.log("warn", `could not publish to #${room.name}: ${errorText(err)}`);
       // The script may have run before the reply was lost: the stream says.
       setTimeout(() => o.seq.catchUp(), 0);
       return;
+    } finally {
+      o.inflight = null;
     }
     const seqs = reply as number[];
     for (let i = 0; i < drafts.length; i++) {
@@ -219,8 +242,10 @@ export class RedisLedger implements Ledger {
           o.seq.skipTo(entries[0].message.seq);
         }
         for (const e of entries) {
-          // Our own, still in flight: its reply delivers it (with the ack).
-          if (e.node === this.#o.node && o.busy) continue;
+          // Of our script still in flight: its reply delivers it (with the ack).
+          // Any other of ours (a script whose reply was lost) is delivered
+          // here, or a room that keeps posting would wait behind it forever.
+          if (e.node === this.#o.node && e.batch === o.inflight) continue;
           o.seq.put({ message: e.message });
         }
         o.seq.drain();
@@ -244,6 +269,22 @@ export class RedisLedger implements Ledger {
     this.#sink!.deliver(room, entries);
   }
 
+  /**
+   * Writes this node's epoch into the room's keys, then checks it is still
+   * the cluster's (read after the write: a Redis that lost its data in
+   * between has no epoch, and the room's copy went with the data). Not the
+   * cluster's: the node is lost, and this throws.
+   */
+  async #stamp(key: string): Promise<void> {
+    const { commands, epoch } = this.#o;
+    await commands.send(["SET", keys.roomEpoch(key), epoch]);
+    const now = await commands.send(["GET", keys.epoch]);
+    if (now === epoch) return;
+    this.#o.log("error", `Redis lost its data: its epoch is ${now ?? "gone"}, not ${epoch}`);
+    this.#o.lost();
+    throw new Error("Redis lost its data");
+  }
+
   /** After the subscriber connection came back: read what was missed, every open room. */
   catchUp(): void {
     for (const o of this.#open.values()) o.seq.catchUp();
@@ -257,19 +298,22 @@ export class RedisLedger implements Ledger {
 }
 
 /** XRANGE/XREVRANGE replies: [[id, [field, value, …]], …]. */
-function streamEntries(reply: unknown): { message: StoredMessage; node: string }[] {
-  const out: { message: StoredMessage; node: string }[] = [];
+function streamEntries(
+  reply: unknown,
+): { message: StoredMessage; node: string; batch: string }[] {
+  const out: { message: StoredMessage; node: string; batch: string }[] = [];
   if (!Array.isArray(reply)) return out;
   for (const item of reply) {
     if (!Array.isArray(item) || !Array.isArray(item[1])) continue;
     const fields = item[1] as string[];
-    let m = "", n = "";
+    let m = "", n = "", b = "";
     for (let i = 0; i + 1 < fields.length; i += 2) {
       if (fields[i] === "m") m = String(fields[i + 1]);
       else if (fields[i] === "n") n = String(fields[i + 1]);
+      else if (fields[i] === "b") b = String(fields[i + 1]);
     }
     const message = parseMessage(m);
-    if (message) out.push({ message, node: n });
+    if (message) out.push({ message, node: n, batch: b });
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import type { Frame, Mode } from "../core/frame.ts";
 import type { Peer } from "../core/peer.ts";
+import type { Refusal } from "../core/rooms.ts";
 import type { Member, Room } from "../core/room.ts";
 
 /**
@@ -12,16 +13,20 @@ export class RemotePeer implements Peer {
   readonly label: string;
   /** The member's address, as its node sees it (a ban of its name bans that too). */
   readonly address: string;
-  readonly #forward: (frame: Frame) => void;
+  readonly #forward: (frame: Frame) => Promise<Refusal | null>;
 
-  constructor(node: string, forward: (frame: Frame) => void, address = "") {
+  constructor(node: string, forward: (frame: Frame) => Promise<Refusal | null>, address = "") {
     this.label = `node ${node}`;
     this.address = address;
     this.#forward = forward;
   }
 
   send(frame: Frame): void {
-    if (frame.event.type === "dm") this.#forward(frame);
+    if (frame.event.type === "dm") void this.#forward(frame);
+  }
+
+  relay(frame: Frame): Promise<Refusal | null> {
+    return this.#forward(frame);
   }
 
   close(): void {}
@@ -41,7 +46,7 @@ export class RemoteMember implements Member {
   constructor(
     name: string,
     node: string,
-    forward: (to: RemoteMember, frame: Frame) => void,
+    forward: (to: RemoteMember, frame: Frame) => Promise<Refusal | null>,
     address = "",
   ) {
     this.name = name;

@@ -11,6 +11,7 @@ export const BARRIER_MS = 10_000;
 /** A message held behind a barrier: posted when it falls, refused when its message fails again. */
 export interface Held {
   ref: string | undefined;
+  id: string | undefined;
   post(): void;
 }
 
@@ -21,6 +22,16 @@ interface Barrier {
   /** It came again and waits for its outcome: what follows it is held, not refused. */
   resent: boolean;
   held: Held[];
+  /**
+   * Ids of the sender's later messages refused behind it, which the client
+   * sends again, in its order, after the refused one. Once that one is
+   * stored they go as they come again, and anything else is still refused
+   * until they all came: a line sent before the client heard of the
+   * refusals cannot overtake them.
+   */
+  behind: Set<string>;
+  /** The refused one is stored: only `behind` is waited for. */
+  stored: boolean;
 }
 
 /** What to do with a member's message in a room. */
@@ -32,8 +43,9 @@ export type Verdict = "go" | "hold" | "refuse";
  * sender's later messages there are refused too, until the refused one is
  * sent again (same id, as chat join and the page do); from then on what
  * follows it is held and posted right after it is stored — or refused
- * with it if it fails again. So a line already on its way never overtakes
- * the one being retried.
+ * with it if it fails again; the lines refused behind it are then awaited
+ * in turn (see `behind`). So a line already on its way never overtakes
+ * the ones being retried.
  */
 export class Barriers {
   readonly #clock: Clock;
@@ -53,17 +65,29 @@ export class Barriers {
     if (this.#count === 0) return "go";
     const b = this.#by.get(from)?.get(room);
     if (!b) return "go";
-    if (id === b.id) {
-      b.resent = true;
-      return "go";
+    if (b.stored) {
+      if (id !== undefined && b.behind.delete(id)) {
+        if (b.behind.size === 0) this.#drop(from, room);
+        return "go";
+      }
+    } else {
+      if (id === b.id) {
+        b.resent = true;
+        return "go";
+      }
+      if (b.resent) return "hold";
     }
-    if (b.resent) return "hold";
     if (this.#clock.now() > b.until) {
-      this.#by.get(from)!.delete(room);
-      this.#count--;
+      this.#drop(from, room);
       return "go";
     }
+    if (id !== undefined) b.behind.add(id);
     return "refuse";
+  }
+
+  #drop(from: Member, room: Room): void {
+    this.#by.get(from)!.delete(room);
+    this.#count--;
   }
 
   hold(from: Member, room: Room, held: Held): void {
@@ -78,25 +102,37 @@ export class Barriers {
     const until = this.#clock.now() + BARRIER_MS;
     const b = byRoom.get(room);
     if (!b) {
-      byRoom.set(room, { id, until, resent: false, held: [] });
+      byRoom.set(room, { id, until, resent: false, held: [], behind: new Set(), stored: false });
       this.#count++;
       return [];
     }
-    if (b.id !== id) return [];
+    if (b.id !== id || b.stored) {
+      // A later one that failed too: the client sends it again, after the others.
+      if (b.id !== id) b.behind.add(id);
+      return [];
+    }
     // Refused again: the client retries it and what it held, in order.
     b.until = until;
     b.resent = false;
     return b.held.splice(0);
   }
 
-  /** A message of `from` with `id` was stored: returns what was held behind it (post those now). */
+  /**
+   * A message of `from` with `id` was stored: returns what was held behind
+   * it, to post now as it is (it was admitted already).
+   */
   stored(from: Member, room: Room, id: string | undefined): Held[] {
     if (this.#count === 0) return [];
-    const byRoom = this.#by.get(from);
-    const b = byRoom?.get(room);
-    if (!b || id !== b.id) return [];
-    byRoom!.delete(room);
-    this.#count--;
-    return b.held;
+    const b = this.#by.get(from)?.get(room);
+    if (!b || b.stored || id !== b.id) return [];
+    const held = b.held;
+    b.held = [];
+    for (const h of held) if (h.id !== undefined) b.behind.delete(h.id);
+    if (b.behind.size === 0) this.#drop(from, room);
+    else {
+      b.stored = true;
+      b.until = this.#clock.now() + BARRIER_MS;
+    }
+    return held;
   }
 }

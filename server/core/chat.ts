@@ -513,10 +513,21 @@ export class Chat {
       to: target.name,
       text,
     };
-    target.peer.send(new Frame(event, target.name));
-    if (target !== from) {
+    const confirm = () => {
+      if (target === from) return;
       from.peer.send(new Frame(ref === undefined ? event : { ...event, ref }, from.name));
+    };
+    if (!target.peer.relay) {
+      target.peer.send(new Frame(event, target.name));
+      confirm();
+      return null;
     }
+    // On another node: confirmed only once it is on its way there.
+    target.peer.relay(new Frame(event, target.name)).then((refusal) => {
+      if (!refusal) return confirm();
+      const error: ServerEvent = { type: "error", ...refusal };
+      from.peer.send(new Frame(ref === undefined ? error : { ...error, ref }, from.name));
+    });
     return null;
   }
 

@@ -1,4 +1,5 @@
 import type { Frame, FrameRun, Mode } from "./frame.ts";
+import type { Refusal } from "./rooms.ts";
 
 /**
  * The connection of a member, as the core sees it: something to hand frames
@@ -37,6 +38,12 @@ export interface Peer {
    * (IRC clients keep their nick lists from JOIN and PART lines).
    */
   readonly eachPresence?: boolean;
+  /**
+   * A member of another node: hands it a frame addressed to it alone (a DM)
+   * and resolves once that is on its way (null), or with why it cannot be
+   * (its node cannot be reached). Its sender is answered only then.
+   */
+  relay?(frame: Frame): Promise<Refusal | null>;
   /** The client pinged: a transport may expect it to keep doing so. */
   onPing?(): void;
   /** Sends what is queued, then closes. Safe to call twice. */

@@ -50,9 +50,23 @@ export class Relay implements LedgerSink {
     if (verdict === "hold") {
       return this.#barriers.hold(from, room, {
         ref,
-        post: () => this.post(room, from, text, action, ref, id, extra),
+        id,
+        // Admitted already: it goes even while the lines refused behind are awaited.
+        post: () => this.#queue(room, from, text, action, ref, id, extra),
       });
     }
+    this.#queue(room, from, text, action, ref, id, extra);
+  }
+
+  #queue(
+    room: Room,
+    from: Member,
+    text: string,
+    action: boolean,
+    ref?: string,
+    id?: string,
+    extra?: { file: FileInfo; stored?: (seq: number) => void },
+  ): void {
     const message: Draft["message"] = {
       type: "message",
       room: room.name,
