@@ -28,6 +28,8 @@ export interface StartOptions {
   cwd?: string;
   /** Wait for this many stdout lines before returning. @default 1 */
   lines?: number;
+  /** The script run as `SCRIPT serve …` in place of main.ts (one with planted bugs). */
+  script?: string;
 }
 
 async function pumpLines(
@@ -53,7 +55,7 @@ export async function startServer(
     args: [
       "run",
       "-A",
-      MAIN,
+      options.script ?? MAIN,
       "serve",
       "--host",
       "127.0.0.1",
