@@ -30,6 +30,8 @@ export interface StartOptions {
   lines?: number;
   /** The script run as `SCRIPT serve …` in place of main.ts (one with planted bugs). */
   script?: string;
+  /** Flags for deno itself, before the script (`--inspect=…`). */
+  denoArgs?: string[];
 }
 
 async function pumpLines(
@@ -55,6 +57,7 @@ export async function startServer(
     args: [
       "run",
       "-A",
+      ...(options.denoArgs ?? []),
       options.script ?? MAIN,
       "serve",
       "--host",
@@ -137,8 +140,11 @@ export class LineClient {
     return new LineClient(await Deno.connect({ hostname: "127.0.0.1", port }));
   }
 
-  /** Connects over TLS to localhost, trusting the PEM certificate file `ca`. */
-  static async connectTls(port: number, ca: string): Promise<LineClient> {
+  /** Connects over TLS to localhost, trusting the PEM certificate file `ca`; `from` as in connect. */
+  static async connectTls(port: number, ca: string, from?: string): Promise<LineClient> {
+    if (from !== undefined) {
+      return new LineClient(await connectFrom(from, port, await Deno.readTextFile(ca)));
+    }
     const conn = await Deno.connectTls({
       hostname: "localhost",
       port,

@@ -2,7 +2,8 @@ import { type SplitLine, TOO_LONG } from "../../protocol/line_splitter.ts";
 import { Frame } from "../core/frame.ts";
 import { Session } from "../core/session.ts";
 import { handshakeDeadline } from "./handshake.ts";
-import type { Hub } from "./hub.ts";
+import type { Slot } from "./address_limits.ts";
+import type { Admission, Hub } from "./hub.ts";
 import { Pacer } from "./pacer.ts";
 import { WsPeer } from "./ws_peer.ts";
 
@@ -13,6 +14,10 @@ export interface WsClient {
   label: string;
   /** Closes the client's TCP connection itself. */
   kill: () => void;
+  /** The web connection's per-address slot (null behind a trusted proxy): counted once. */
+  slot?: Slot | null;
+  /** Why the web front refused the connection: told as `server_full`. */
+  refusal?: string | null;
 }
 
 /** After the socket is done, how long its close handshake may take before the connection is cut. */
@@ -74,7 +79,9 @@ export function acceptWebSocket(req: Request, hub: Hub, client: WsClient): Respo
     },
     stats,
   });
-  const admission = hub.admit(peer, address);
+  const admission: Admission = client.refusal
+    ? { refusal: client.refusal, joined: () => {}, release: () => {} }
+    : hub.admit(peer, address, client.slot ?? undefined);
   const session = new Session(hub.chat, peer, {
     maxLineBytes: config.maxLine,
     mode: "json",
