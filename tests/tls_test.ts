@@ -95,6 +95,37 @@ Deno.test({
 });
 
 Deno.test({
+  name: "chat join --tls trusts the system's roots: a CA in SSL_CERT_FILE's bundle needs no --ca",
+  ignore: !HAVE_TOOLS,
+  async fn() {
+    await withTls([], async (server, certs) => {
+      const join = (env: Record<string, string>) =>
+        runJoinPiped(
+          ["--name", "ci", "--host", "localhost", "--port", String(server.port), "--tls"],
+          "hello\n",
+          20000,
+          env,
+        );
+      // A system-style bundle: some other root, then the private CA.
+      const bundle = `${certs.dir}/ca-certificates.crt`;
+      const pem = (f: string) => Deno.readTextFile(f);
+      await Deno.writeTextFile(bundle, (await pem(certs.ca2)) + (await pem(certs.ca)));
+      let r = await join({ SSL_CERT_FILE: bundle });
+      assert.equal(r.code, 0, r.stderr);
+      // without the CA in it, the same server is an unknown issuer
+      await Deno.writeTextFile(bundle, await pem(certs.ca2));
+      r = await join({ SSL_CERT_FILE: bundle });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /unknown issuer/);
+      // a bundle that is not there is named
+      r = await join({ SSL_CERT_FILE: `${certs.dir}/nope.crt` });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /cannot read SSL_CERT_FILE .*nope\.crt: no such file/);
+    });
+  },
+});
+
+Deno.test({
   name: "a certificate that does not verify is refused with why and what to do",
   ignore: !HAVE_TOOLS,
   async fn() {
