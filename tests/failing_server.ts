@@ -2,10 +2,12 @@
  * `chat serve` with two bugs planted from outside the product code, for
  * tests/handler_failure_test.ts: a line containing "boom!" makes the
  * session's handler throw, and ending a member named "fragile…" (or a
- * connection that never joined, on its handshake timer) throws the first time. Arguments are those of `main.ts serve …`.
+ * connection that never joined, on its handshake timer) throws the first time;
+ * with PLANT_SWEEP_BUG set, the periodic sweep for dead peers throws once. Arguments are those of `main.ts serve …`.
  */
 import { Session } from "../server/core/session.ts";
 import { runServe } from "../server/main.ts";
+import { Hub } from "../server/transport/hub.ts";
 import type { SplitLine } from "../protocol/line_splitter.ts";
 import type { LeaveReason } from "../protocol/events.ts";
 
@@ -23,6 +25,17 @@ Session.prototype.end = function (this: Session, reason: LeaveReason) {
     throw new Error("planted bug in end");
   }
   return end.call(this, reason);
+};
+
+// The periodic sweep for dead peers throws once: a bug no connection owns.
+const sweep = Hub.prototype.sweep;
+let swept = false;
+Hub.prototype.sweep = function (this: Hub) {
+  if (!swept && Deno.env.get("PLANT_SWEEP_BUG")) {
+    swept = true;
+    throw new Error("planted bug in the sweep");
+  }
+  return sweep.call(this);
 };
 
 const [command, ...rest] = Deno.args;

@@ -37,8 +37,11 @@ async function bystanders(server: { port: number; http: string }) {
   };
 }
 
-async function withFailingServer(fn: (s: ServerProcess & { http: string }) => Promise<void>) {
-  const server = await startWebServer(["--handshake-timeout", "1"], { script: SCRIPT });
+async function withFailingServer(
+  fn: (s: ServerProcess & { http: string }) => Promise<void>,
+  env: Record<string, string> = {},
+) {
+  const server = await startWebServer(["--handshake-timeout", "1"], { script: SCRIPT, env });
   try {
     await fn(server);
     // Still the same process, and a newcomer is served.
@@ -114,9 +117,25 @@ Deno.test("a throw while ending a member, on either port, is logged and the serv
     // A timer: the handshake deadline ends a client that never joined.
     const idle = await LineClient.connect(server.port);
     await waitFor(() => errors(server).length >= 3, "the timer's ERROR line", 4000);
-    assert.match(errors(server)[2], /BUG: uncaught error: Error: planted bug in end/);
-    await idle.close();
+    assert.match(errors(server)[2], /BUG: tcp .* dropped, ending it failed: Error: planted bug/);
+    await idle.closed(3000);
+    assert.equal(idle.eof, true, "the idle connection was closed");
     assert.equal(errors(server).length, 3);
     await room.close();
   });
+});
+
+Deno.test("a throw on a path no connection owns (a timer) is logged by the last resort; the server carries on", async () => {
+  await withFailingServer(async (server) => {
+    const room = await bystanders(server);
+    // The sweep runs every 5 s.
+    await waitFor(() => errors(server).length > 0, "the sweep's ERROR line", 8000);
+    const [line, ...more] = errors(server);
+    assert.deepEqual(more, []);
+    assert.match(line, /ERROR BUG: uncaught error: Error: planted bug in the sweep/);
+    assert.match(server.stderr.join("\n"), /at Hub\.sweep/, "the stack is logged");
+    await room.tcp.sendJson({ type: "say", text: "after the sweep" });
+    assert.equal((await room.ws.event("message")).text, "after the sweep");
+    await room.close();
+  }, { PLANT_SWEEP_BUG: "1" });
 });
