@@ -30,7 +30,7 @@ const RSS_SLACK_KB = 90 * 1024;
  * is SQLite's memory, capped at 10 000 messages), so what could stay is
  * what the churned connections left behind: 4 runs on the dev box left
  * 1.5-1.9 MB (caches that fill once) over 200-340 churned connections, and
- * 600 s with 11 714 churned connections left 1.9 MB; a leak of 10-15 kB per
+ * the README's 600 s run (17 506 churned connections) left 2.1 MB; a leak of 10-15 kB per
  * connection would fail it.
  */
 const HEAP_SLACK_KB = 4 * 1024;
