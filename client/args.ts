@@ -77,7 +77,8 @@ export const JOIN_FLAGS: readonly FlagSpec[] = [
     name: "tls",
     arg: "",
     default: "off",
-    help: "connect with TLS, verifying the server against this machine's trusted roots",
+    help:
+      "connect with TLS, verifying the server against the system's roots (or SSL_CERT_FILE's) and Mozilla's",
   },
   {
     name: "ca",

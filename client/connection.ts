@@ -75,11 +75,12 @@ export interface OpenOptions {
   /** Give up connecting after this long. @default 10000 */
   timeoutMs?: number;
   /**
-   * Connect with TLS, verifying the server against the system's roots and
-   * `caCerts` (PEM). The handshake is done before `open` returns, so a
+   * Connect with TLS, verifying the server against Deno's roots and
+   * `caCerts` (PEM: the system's and `--ca`'s; `withCa` says `--ca` was
+   * given, for the error). The handshake is done before `open` returns, so a
    * certificate that does not verify is refused right here, with why.
    */
-  tls?: { caCerts: string[] };
+  tls?: { caCerts: string[]; withCa?: boolean };
 }
 
 /** Options of {@linkcode Link.handshake}. */
@@ -181,7 +182,7 @@ export class Link {
       if (err instanceof Deno.errors.TimedOut) {
         throw new ConnectError("the TLS handshake timed out: is it a chat server with TLS?", false);
       }
-      throw new TlsRefused(describeTlsError(err, host, tls.caCerts.length > 0));
+      throw new TlsRefused(describeTlsError(err, host, tls.withCa ?? tls.caCerts.length > 0));
     } finally {
       clearTimeout(timer);
     }

@@ -2,6 +2,7 @@ import { readFlagFile } from "../cli/read_text.ts";
 import type { JoinConfig } from "./args.ts";
 import type { OpenOptions } from "./connection.ts";
 import { KeysFile, type NameKeys, NO_KEYS, SingleKeyFile } from "./keys.ts";
+import { systemRoots } from "./system_roots.ts";
 
 /** What `chat join` reads before connecting: the CA to trust and the room password. */
 export interface JoinSecrets {
@@ -15,7 +16,8 @@ export interface JoinSecrets {
 }
 
 /**
- * Reads `--ca`, `--password-file` (or CHAT_PASSWORD) and the name keys
+ * Reads `--ca` and the system's root certificates (see system_roots.ts),
+ * `--password-file` (or CHAT_PASSWORD) and the name keys
  * (`--key-file`, or keys.json). Throws an `Error`
  * whose message names the file and what is wrong with it.
  */
@@ -32,7 +34,10 @@ export async function loadJoinSecrets(config: JoinConfig): Promise<JoinSecrets> 
       }
       caCerts.push(pem);
     }
-    tls = { caCerts };
+    // Deno's built-in roots are Mozilla's; the system's (a company's own CA) are added.
+    const system = await systemRoots();
+    if (system) caCerts.push(system.pem);
+    tls = { caCerts, withCa: config.caFile !== null };
   }
   let password: string | undefined;
   const source = config.password;

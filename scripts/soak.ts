@@ -1,7 +1,8 @@
 // A churn soak against a fresh server (`--db :memory:`, `--rate-limit 0`), for as long as you like:
 //   deno run -A scripts/soak.ts --seconds 300 [--seed S] [--observers 5] [--churners 12]
 //     [--max-outbox BYTES] [--no-feed] [--sample 10] [--server-arg=--history=200 ...]
-// Prints the server's memory every --sample seconds and the figures at the end;
+// Prints the server's memory (RSS, and its live heap after a GC forced through
+// the inspector) every --sample seconds and the figures at the end;
 // exits 1 when any delivery was wrong or a member was left behind.
 // --no-feed: stalled clients only stop reading (no DM flood), and the server keeps
 // its default flood control.
@@ -10,6 +11,7 @@ import { startWebServer } from "../tests/web_helpers.ts";
 import { runSoak, type SoakFigures } from "../tests/soak_run.ts";
 import { mb, type ProcSample } from "../tests/soak_proc.ts";
 import { randomSeed } from "../tests/soak_prng.ts";
+import { HeapProbe, INSPECT_FLAG } from "../tests/soak_heap.ts";
 
 const USAGE =
   "usage: deno run -A scripts/soak.ts --seconds N [--seed S] [--observers K] [--churners K] " +
@@ -26,9 +28,9 @@ function whole(name: string, raw: string | undefined, fallback: number): number 
 
 function printSample(s: ProcSample): void {
   console.log(
-    `t=${String(s.t).padStart(5)}s  rss ${mb(s.rssKb).padStart(6)} MB  fds ${
-      String(s.fds).padStart(4)
-    }  churned ${s.connections}`,
+    `t=${String(s.t).padStart(5)}s  rss ${mb(s.rssKb).padStart(6)} MB  live heap ${
+      s.heapKb === undefined ? "     ?" : mb(s.heapKb).padStart(6)
+    } MB  fds ${String(s.fds).padStart(4)}  churned ${s.connections}`,
   );
 }
 
@@ -47,6 +49,11 @@ function printFigures(f: SoakFigures): void {
   console.log(
     `server rss ${mb(f.rssBeforeKb)} MB before, ${mb(f.rssAfterKb)} MB after, ` +
       `${mb(f.rssPeakKb)} MB peak; fds ${f.fdsBefore} before, ${f.fdsAfter} after`,
+  );
+  console.log(
+    `server live heap after a full GC: ${mb(f.heapBeforeKb)} MB before, ${
+      mb(f.heapAfterKb)
+    } MB after`,
   );
   if (f.violations.length === 0) console.log("violations: none");
   else {
@@ -99,8 +106,10 @@ async function main(args: string[]): Promise<number> {
     ...(values["max-outbox"] ? ["--max-outbox", values["max-outbox"]] : []),
     ...(values["server-arg"] ?? []),
   ];
-  const server = await startWebServer(serverArgs);
+  // The inspector lets the soak force a GC in the server and read its live heap.
+  const server = await startWebServer(serverArgs, { denoArgs: [INSPECT_FLAG] });
   const pid = server.child.pid;
+  const heap = await HeapProbe.open(server);
   console.log(
     `seed ${seed}; server pid ${pid} (${server.stdout[0]}), args: ${serverArgs.join(" ")}`,
   );
@@ -117,8 +126,10 @@ async function main(args: string[]): Promise<number> {
       sampleMs: sample * 1000,
       onSample: printSample,
       feedStalls: !values["no-feed"],
+      liveHeapKb: () => heap.liveKb(),
     });
   } finally {
+    heap.close();
     await server.stop();
   }
   printFigures(figures);

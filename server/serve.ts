@@ -224,6 +224,13 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
     );
   };
   globalThis.addEventListener("unhandledrejection", lastResort);
+  // The same for a throw on an event or timer path (a socket's close event, a
+  // microtask): without this one Deno prints it and exits.
+  const lastResortError = (e: ErrorEvent) => {
+    e.preventDefault();
+    log("error", `BUG: uncaught error: ${e.error instanceof Error ? e.error.stack : e.message}`);
+  };
+  globalThis.addEventListener("error", lastResortError);
   tlsListeners.push(tlsTcp, tlsWeb, tlsIrc);
   const reload = () => void reloader.reload();
   options.reload?.addEventListener("reload", reload);
@@ -260,6 +267,7 @@ export async function serve(config: ServeConfig, options: ServeOptions = {}): Pr
   await files?.stop();
   await backend.stop();
   globalThis.removeEventListener("unhandledrejection", lastResort);
+  globalThis.removeEventListener("error", lastResortError);
   log("info", "bye");
   if (lostCluster) throw new StartError("this node was cut off from the cluster; start it again");
 }

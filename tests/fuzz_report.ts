@@ -120,13 +120,6 @@ export function formatFigures(f: FuzzFigures): string[] {
     `${f.seqChecked} seqs checked by JSON bystanders`,
   ];
   for (let i = 0; i < kinds.length; i += 6) lines.push("  " + kinds.slice(i, i + 6).join(", "));
-  if (f.unansweredCloses > 0) {
-    lines.push(
-      `note: ${f.unansweredCloses} WebSocket connections got the server's close frame but stayed ` +
-        "open over TCP until we closed them: Deno waits for the client's close with no time " +
-        "limit (denoland/deno#27924)",
-    );
-  }
   lines.push(
     f.violations.length === 0
       ? "no violations"

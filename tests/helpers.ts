@@ -28,6 +28,10 @@ export interface StartOptions {
   cwd?: string;
   /** Wait for this many stdout lines before returning. @default 1 */
   lines?: number;
+  /** The script run as `SCRIPT serve …` in place of main.ts (one with planted bugs). */
+  script?: string;
+  /** Flags for deno itself, before the script (`--inspect=…`). */
+  denoArgs?: string[];
 }
 
 async function pumpLines(
@@ -53,7 +57,8 @@ export async function startServer(
     args: [
       "run",
       "-A",
-      MAIN,
+      ...(options.denoArgs ?? []),
+      options.script ?? MAIN,
       "serve",
       "--host",
       "127.0.0.1",
@@ -140,8 +145,11 @@ export class LineClient {
     return new LineClient(await Deno.connect({ hostname, port }));
   }
 
-  /** Connects over TLS to localhost, trusting the PEM certificate file `ca`. */
-  static async connectTls(port: number, ca: string): Promise<LineClient> {
+  /** Connects over TLS to localhost, trusting the PEM certificate file `ca`; `from` as in connect. */
+  static async connectTls(port: number, ca: string, from?: string): Promise<LineClient> {
+    if (from !== undefined) {
+      return new LineClient(await connectFrom(from, port, await Deno.readTextFile(ca)));
+    }
     const conn = await Deno.connectTls({
       hostname: "localhost",
       port,

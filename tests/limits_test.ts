@@ -5,6 +5,9 @@
 import assert from "node:assert/strict";
 import { joinJson, joinPlain, LineClient, startServer, waitFor } from "./helpers.ts";
 import { RawWebSocket, startWebServer, WsClient } from "./web_helpers.ts";
+import { type ByteConn, connectFrom } from "./node_conn.ts";
+import { have } from "./line_process.ts";
+import { makeCerts } from "./tls_helpers.ts";
 
 async function closeAll(clients: { close(): unknown }[]): Promise<void> {
   await Promise.all(clients.map((c) => c.close()));
@@ -178,4 +181,150 @@ Deno.test("a WebSocket client that never answers the server's close frame loses 
     zombies.forEach((z) => z.close());
     await server.stop("SIGKILL");
   }
+});
+
+/** `GET /` over a fresh connection from `from` (TLS when `ca` is given): status line and body. */
+async function rawGet(port: number, from: string, ca?: string) {
+  const conn = await connectFrom(
+    from,
+    port,
+    ca === undefined ? undefined : await Deno.readTextFile(ca),
+  );
+  await conn.write(
+    new TextEncoder().encode("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"),
+  );
+  return await readAnswer(conn);
+}
+
+/** Reads an HTTP answer to its end (the server closes after it): status line and body. */
+async function readAnswer(conn: ByteConn) {
+  const buf = new Uint8Array(64 * 1024);
+  let text = "";
+  const decoder = new TextDecoder();
+  while (true) {
+    const n = await conn.read(buf);
+    if (n === null) break;
+    text += decoder.decode(buf.subarray(0, n), { stream: true });
+  }
+  conn.close();
+  const [head, ...body] = text.split("\r\n\r\n");
+  return { status: head.split("\r\n")[0], head, body: body.join("\r\n\r\n") };
+}
+
+Deno.test("the web port: idle HTTP connections use the joining budget, a request ends it, refusals get a 503 naming the limit", async () => {
+  const server = await startWebServer(["--max-per-ip", "4", "--max-pending-per-ip", "2"]);
+  const held: { close(): unknown }[] = [];
+  try {
+    // A slow-loris: two sockets that never send a byte.
+    for (let i = 0; i < 2; i++) {
+      held.push(await Deno.connect({ hostname: "127.0.0.1", port: server.webPort }));
+    }
+    const refused = await rawGet(server.webPort, "127.0.0.1");
+    assert.equal(refused.status, "HTTP/1.1 503 Service Unavailable");
+    assert.equal(
+      refused.body,
+      "server_full: too many connections from 127.0.0.1 are still joining (the limit is 2), finish joining on those first\n",
+    );
+    await waitFor(
+      () =>
+        server.stderr.some((l) =>
+          /WARN  refused a web connection: too many .* still joining/.test(l)
+        ),
+      "the refusal in the log",
+    );
+    // Another machine is served at once.
+    const t0 = Date.now();
+    const other = await rawGet(server.webPort, "127.0.0.2");
+    assert.equal(other.status, "HTTP/1.1 200 OK");
+    assert.ok(Date.now() - t0 < 1000, `127.0.0.2 waited ${Date.now() - t0} ms`);
+    // A request on one of the idle sockets ends its joining: a place is free again.
+    const idle = held[0] as Deno.TcpConn;
+    await idle.write(new TextEncoder().encode("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+    const buf = new Uint8Array(4096);
+    assert.match(
+      new TextDecoder().decode(buf.subarray(0, (await idle.read(buf))!)),
+      /^HTTP\/1.1 200/,
+    );
+    assert.equal((await rawGet(server.webPort, "127.0.0.1")).status, "HTTP/1.1 200 OK");
+    // One budget over every port: 2 chat members + 2 web connections = the 4 per address.
+    held.push(await joinPlain(server.port, "tcp1"), await joinPlain(server.port, "tcp2"));
+    const full = await rawGet(server.webPort, "127.0.0.1");
+    assert.equal(full.status, "HTTP/1.1 503 Service Unavailable");
+    assert.match(
+      full.body,
+      /^server_full: too many connections from 127\.0\.0\.1 \(the limit is 4 per address\)/,
+    );
+    const tcp = await LineClient.connect(server.port);
+    held.push(tcp);
+    assert.match(await tcp.line(), /^! server_full: .*the limit is 4 per address/);
+    // A WebSocket over the limit is told server_full, as on the chat port.
+    const ws = await WsClient.connect(server.http);
+    held.push(ws);
+    const e = await ws.next();
+    assert.equal(e.code, "server_full");
+    assert.match(String(e.message), /the limit is 4 per address/);
+  } finally {
+    await closeAll(held);
+    await server.stop("SIGKILL");
+  }
+});
+
+Deno.test({
+  name:
+    "the TLS ports: per-address and joining limits, told after the handshake; another address joins at once",
+  ignore: !have("openssl", ["version"]),
+  async fn() {
+    const certs = await makeCerts();
+    const tls = ["--tls-cert", certs.server.cert, "--tls-key", certs.server.key];
+    const server = await startWebServer([...tls, "--max-per-ip", "3", "--max-pending-per-ip", "2"]);
+    const held: { close(): unknown }[] = [];
+    try {
+      // Two sockets that never start their TLS handshake fill the joining budget.
+      for (let i = 0; i < 2; i++) {
+        held.push(await Deno.connect({ hostname: "127.0.0.1", port: server.port }));
+      }
+      const third = await LineClient.connectTls(server.port, certs.ca);
+      held.push(third);
+      assert.match(
+        await third.line(),
+        /^! server_full: too many connections from 127\.0\.0\.1 are still joining \(the limit is 2\)/,
+      );
+      const https = await rawGet(server.webPort, "127.0.0.1", certs.ca);
+      assert.equal(https.status, "HTTP/1.1 503 Service Unavailable");
+      assert.match(https.body, /^server_full: .* still joining \(the limit is 2\)/);
+      const t0 = Date.now();
+      const other = await LineClient.connectTls(server.port, certs.ca, "127.0.0.2");
+      held.push(other);
+      assert.equal(await other.line(), "* Welcome to chat! Enter your name:");
+      assert.ok(Date.now() - t0 < 1000, `127.0.0.2 waited ${Date.now() - t0} ms`);
+      assert.equal((await rawGet(server.webPort, "127.0.0.2", certs.ca)).status, "HTTP/1.1 200 OK");
+      // The idle ones go; three members fill the per-address budget.
+      for (const c of held.splice(0, 2)) c.close();
+      const deadline = Date.now() + 3000;
+      for (let i = 0; i < 3; i++) {
+        const c = await LineClient.connectTls(server.port, certs.ca);
+        held.push(c);
+        const first = await c.line();
+        if (/still joining/.test(first) && Date.now() < deadline) {
+          i--; // the server has not seen the idle ones close yet
+          await new Promise((r) => setTimeout(r, 50));
+          continue;
+        }
+        assert.equal(first, "* Welcome to chat! Enter your name:");
+        await c.send(`m${i}`);
+        await c.until((l) => l.startsWith("* Welcome, "));
+      }
+      const fourth = await LineClient.connectTls(server.port, certs.ca);
+      held.push(fourth);
+      assert.match(await fourth.line(), /^! server_full: .*\(the limit is 3 per address\)/);
+      assert.match(
+        (await rawGet(server.webPort, "127.0.0.1", certs.ca)).body,
+        /\(the limit is 3 per address\)/,
+      );
+    } finally {
+      await closeAll(held);
+      await server.stop("SIGKILL");
+      await certs.remove();
+    }
+  },
 });

@@ -206,6 +206,40 @@ Deno.test("after 3 failures an address waits before each answer; another address
   });
 });
 
+Deno.test("wrong guesses sent at once from one address wait as long as the same guesses one after another", async () => {
+  await withPassword(async (server) => {
+    // A fresh address; each guess on its own connection, all at once.
+    const guess = async () => {
+      const c = await LineClient.connect(server.port, "127.0.0.5");
+      await c.line(); // banner
+      await c.send("guesser");
+      assert.equal(await c.line(), "* Password:");
+      return c;
+    };
+    const clients = await Promise.all(Array.from({ length: 6 }, guess));
+    const t0 = Date.now();
+    const times = await Promise.all(clients.map(async (c) => {
+      await c.send("wrong");
+      assert.match(await c.line(20000), /^! auth_failed/);
+      await c.close();
+      return Date.now() - t0;
+    }));
+    times.sort((a, b) => a - b);
+    // One after another: 3 at once, then 1 s, 2 s, 4 s apart (at 1, 3 and 7 s).
+    assert.ok(times[2] < 800, `the free three took ${times.slice(0, 3)} ms`);
+    const want = [0, 0, 0, 1000, 3000, 7000];
+    for (let i = 3; i < 6; i++) {
+      assert.ok(times[i] >= want[i] - 100, `answers at ${times.join(", ")} ms; expected ${want}`);
+      assert.ok(times[i] < want[i] + 1500, `answers at ${times.join(", ")} ms; expected ${want}`);
+    }
+    // Another address is not slowed meanwhile.
+    const t1 = Date.now();
+    const { c } = await plainAttempt(server.port, "friend", PASSWORD, "127.0.0.6");
+    await c.close();
+    assert.ok(Date.now() - t1 < 800);
+  });
+});
+
 Deno.test("SIGHUP re-reads the password file; a broken one is logged and the old kept", async () => {
   await withPassword(async (server, file) => {
     await Deno.writeTextFile(file, "new secret\n");

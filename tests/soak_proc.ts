@@ -10,6 +10,8 @@ export interface ProcSample {
   fds: number;
   /** Churned connections so far. */
   connections: number;
+  /** The server's live heap after a full GC, kB, when the soak can read it. */
+  heapKb?: number;
 }
 
 function statusField(pid: number, field: string): number {

@@ -43,6 +43,11 @@ export interface SoakOptions {
   sampleMs?: number;
   /** Called with each memory sample as it is taken. */
   onSample?: (sample: ProcSample) => void;
+  /**
+   * The server's live heap after a full GC, in kB (soak_heap.ts):
+   * read with every sample and before and after the churn when given.
+   */
+  liveHeapKb?: () => Promise<number>;
   /** Prefix of every name the soak uses. @default "" */
   prefix?: string;
   /**
@@ -69,6 +74,9 @@ export interface SoakFigures {
   deliveries: number;
   rssBeforeKb: number;
   rssAfterKb: number;
+  /** Live heap after a full GC before and after the churn, kB; 0 without `liveHeapKb`. */
+  heapBeforeKb: number;
+  heapAfterKb: number;
   /** The most the server's resident memory ever was (VmHWM). */
   rssPeakKb: number;
   fdsBefore: number;
@@ -163,6 +171,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
   const ledger = new Ledger();
   const observers = await joinObservers(options, ledger);
   const json = observers.find((o) => o.kind !== "plain")!;
+  const heap = options.liveHeapKb ?? (() => Promise.resolve(0));
+  const heapBeforeKb = await heap();
   const rssBeforeKb = probe.rss();
   const fdsBefore = probe.fds();
   const counts = newChurnCounts();
@@ -182,7 +192,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
       return; // the server went away between the check and the read: the next sample says so
     }
     samples.push(s);
-    options.onSample?.(s);
+    if (!options.liveHeapKb) return options.onSample?.(s);
+    heap().then((kb) => {
+      s.heapKb = kb;
+      options.onSample?.(s);
+    }, () => options.onSample?.(s));
   };
   sample();
   const sampler = setInterval(sample, options.sampleMs ?? 10_000);
@@ -229,6 +243,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
     abort.signal.aborted ? 0 : options.settleMs ?? 10_000,
   );
   if (!abort.signal.aborted) sample();
+  const heapAfterKb = abort.signal.aborted ? 0 : await heap();
   const fdsAfter = probe.fds();
   for (const o of observers) await o.leave();
   const { violations, messages, deliveries } = ledger.check();
@@ -241,6 +256,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
     deliveries,
     rssBeforeKb,
     rssAfterKb,
+    heapBeforeKb,
+    heapAfterKb,
     rssPeakKb: probe.peak(),
     fdsBefore,
     fdsAfter,

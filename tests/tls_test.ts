@@ -8,6 +8,7 @@ import { runJoinPiped } from "./join_helpers.ts";
 import { have, LineProcess } from "./line_process.ts";
 import { type Certs, makeCerts } from "./tls_helpers.ts";
 import { startWebServer } from "./web_helpers.ts";
+import { connectFrom } from "./node_conn.ts";
 import { ASSETS } from "../web/assets.gen.ts";
 
 const HAVE_TOOLS = have("openssl", ["version"]) && have("ncat");
@@ -90,6 +91,37 @@ Deno.test({
         await ncat.stop();
         await sclient.stop();
       }
+    });
+  },
+});
+
+Deno.test({
+  name: "chat join --tls trusts the system's roots: a CA in SSL_CERT_FILE's bundle needs no --ca",
+  ignore: !HAVE_TOOLS,
+  async fn() {
+    await withTls([], async (server, certs) => {
+      const join = (env: Record<string, string>) =>
+        runJoinPiped(
+          ["--name", "ci", "--host", "localhost", "--port", String(server.port), "--tls"],
+          "hello\n",
+          20000,
+          env,
+        );
+      // A system-style bundle: some other root, then the private CA.
+      const bundle = `${certs.dir}/ca-certificates.crt`;
+      const pem = (f: string) => Deno.readTextFile(f);
+      await Deno.writeTextFile(bundle, (await pem(certs.ca2)) + (await pem(certs.ca)));
+      let r = await join({ SSL_CERT_FILE: bundle });
+      assert.equal(r.code, 0, r.stderr);
+      // without the CA in it, the same server is an unknown issuer
+      await Deno.writeTextFile(bundle, await pem(certs.ca2));
+      r = await join({ SSL_CERT_FILE: bundle });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /unknown issuer/);
+      // a bundle that is not there is named
+      r = await join({ SSL_CERT_FILE: `${certs.dir}/nope.crt` });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /cannot read SSL_CERT_FILE .*nope\.crt: no such file/);
     });
   },
 });
@@ -194,14 +226,22 @@ Deno.test({
       await Deno.copyFile(p.key, `${live}/key.pem`);
     };
     await use(certs.server);
-    const server = await startServer([
+    const server = await startWebServer([
       "--tls-cert",
       `${live}/cert.pem`,
       "--tls-key",
       `${live}/key.pem`,
     ]);
+    const https = server.http.replace("127.0.0.1", "localhost");
+    const clients = [certs.ca, certs.ca2].map(async (f) =>
+      Deno.createHttpClient({ caCerts: [await Deno.readTextFile(f)] })
+    );
+    const [viaCa, viaCa2] = await Promise.all(clients);
     try {
       const alice = await joinTls(server.port, certs.ca, "alice");
+      // and a member over wss://, on the web port
+      const wss = await wssMember(server.webPort, await Deno.readTextFile(certs.ca), "walice");
+      assert.equal((await fetch(`${https}/healthz`, { client: viaCa })).status, 200);
       await use(certs.server2);
       server.child.kill("SIGHUP");
       await waitFor(
@@ -211,9 +251,22 @@ Deno.test({
       // new connections get the new certificate (signed by the second CA) ...
       const bob = await joinTls(server.port, certs.ca2, "bob");
       await assert.rejects(LineClient.connectTls(server.port, certs.ca), /UnknownIssuer/);
-      // ... and the connection made before the reload was not dropped
+      // ... on the web port too ...
+      assert.equal((await fetch(`${https}/healthz`, { client: viaCa2 })).status, 200);
+      // (a client of its own: viaCa may keep its connection from before, which stays)
+      const fresh = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(certs.ca)] });
+      await assert.rejects(fetch(`${https}/healthz`, { client: fresh }), (err: Error) => {
+        assert.match(String(err.cause ?? err), /UnknownIssuer/);
+        return true;
+      });
+      fresh.close();
+      // ... and the connections made before the reload were not dropped
       await alice.send("still here");
       assert.equal(await bob.until((l) => l.startsWith("alice:")), "alice: still here");
+      await waitFor(() => wss.received().includes("still here"), "the wss member to hear alice");
+      wss.send({ type: "say", text: "wss still here" });
+      assert.equal(await bob.until((l) => l.startsWith("walice:")), "walice: wss still here");
+      wss.close();
       // a broken file: logged, the pair loaded before is kept
       await Deno.writeTextFile(`${live}/cert.pem`, "not a certificate\n");
       server.child.kill("SIGHUP");
@@ -230,11 +283,51 @@ Deno.test({
       for (const c of [alice, bob, carol]) await c.close();
       assert.ok(!server.stderr.some((l) => /BUG|Uncaught/.test(l)), server.stderr.join("\n"));
     } finally {
+      viaCa.close();
+      viaCa2.close();
       await server.stop("SIGKILL");
       await certs.remove();
     }
   },
 });
+
+/**
+ * A member over wss:// by hand (Deno's WebSocket cannot be given a CA):
+ * joins as `name`; `received` is every text the server sent so far.
+ */
+async function wssMember(port: number, ca: string, name: string) {
+  const conn = await connectFrom("127.0.0.1", port, ca);
+  const enc = new TextEncoder();
+  await conn.write(enc.encode(
+    `GET /ws HTTP/1.1\r\nHost: localhost:${port}\r\nUpgrade: websocket\r\n` +
+      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+      "Sec-WebSocket-Version: 13\r\n\r\n",
+  ));
+  let text = "";
+  const buf = new Uint8Array(65536);
+  const reading = (async () => {
+    for (let n; (n = await conn.read(buf)) !== null;) {
+      text += new TextDecoder().decode(buf.subarray(0, n));
+    }
+  })();
+  const send = (o: unknown) => {
+    // One masked text frame, as a client must send (short texts only).
+    const payload = enc.encode(JSON.stringify(o));
+    const mask = crypto.getRandomValues(new Uint8Array(4));
+    const frame = new Uint8Array([0x81, 0x80 | payload.length, ...mask, ...payload]);
+    for (let i = 0; i < payload.length; i++) frame[6 + i] ^= mask[i & 3];
+    conn.write(frame);
+  };
+  await waitFor(() => text.includes("\r\n\r\n"), "the upgrade's answer");
+  assert.match(text, /^HTTP\/1\.1 101/);
+  send({ type: "hello", name, reserve: false });
+  await waitFor(() => text.includes(`"welcome"`), `${name}'s welcome`);
+  return {
+    send,
+    received: () => text,
+    close: () => (conn.close(), reading),
+  };
+}
 
 Deno.test({
   name: "a missing, unreadable or mismatched certificate or key stops the server before it listens",
@@ -302,23 +395,28 @@ Deno.test({
 });
 
 Deno.test({
-  name: "HTTPS serves large responses intact (the page's script, byte for byte)",
+  name:
+    "CHAT_TLS_CERT/CHAT_TLS_KEY start TLS; HTTPS serves large responses intact, with Strict-Transport-Security",
   ignore: !HAVE_TOOLS,
   async fn() {
     const certs = await makeCerts();
-    const server = await startWebServer([
-      "--tls-cert",
-      certs.server.cert,
-      "--tls-key",
-      certs.server.key,
-    ]);
+    // The pair from the environment, not from flags.
+    const server = await startWebServer([], {
+      env: { CHAT_TLS_CERT: certs.server.cert, CHAT_TLS_KEY: certs.server.key },
+    });
     const client = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(certs.ca)] });
     try {
+      assert.match(server.stdout[0], /^chat listening on tls:\/\/127\.0\.0\.1:\d+$/);
+      assert.match(server.stdout[1], /^chat web on https:\/\//);
       const url = server.http.replace("127.0.0.1", "localhost");
       for (let i = 0; i < 5; i++) {
         const res = await fetch(`${url}/app.js`, { client });
+        assert.equal(res.headers.get("strict-transport-security"), "max-age=15552000");
         assert.equal(await res.text(), ASSETS["/app.js"].body);
       }
+      const lineClient = await LineClient.connectTls(server.port, certs.ca);
+      assert.equal(await lineClient.line(), "* Welcome to chat! Enter your name:");
+      await lineClient.close();
     } finally {
       client.close();
       await server.stop("SIGKILL");

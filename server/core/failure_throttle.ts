@@ -20,13 +20,17 @@ interface Entry {
   lastFailure: number;
   /** When the last attempt queued from this address will be answered. */
   busyUntil: number;
+  /** Attempts booked and not answered yet: each counts as a failure to come. */
+  queued: number;
 }
 
 /**
  * Slows down password guessing per address: after `free` failures, every
  * further attempt from that address is answered only after a wait that
  * doubles with each failure, up to `maxDelayMs`. Attempts from one address
- * queue behind each other, so opening many connections at once buys an
+ * queue behind each other, and each one queued counts as the failure it
+ * will most likely be, so that N guesses sent at once are answered no
+ * sooner than N sent one after another: parallel connections buy an
  * attacker nothing. Other addresses are never slowed. The clock is
  * injected; the caller does the waiting.
  */
@@ -66,15 +70,18 @@ export class FailureThrottle {
   /**
    * Books the answer to one attempt from `address`: returns how many ms to
    * wait before answering it (0 while the address has failed fewer than
-   * `free` times and nothing from it is queued).
+   * `free` times and nothing from it is queued). Every booking must be
+   * answered with {@linkcode fail} or {@linkcode succeed}.
    */
   reserve(address: string): number {
     const e = this.#entry(addressKey(address));
+    // Nothing remembered: answered at once, before any other attempt is booked.
     if (!e) return 0;
     const now = this.#clock.now();
-    const over = e.failures - this.#free;
+    const over = e.failures + e.queued - this.#free;
     const delay = over < 0 ? 0 : Math.min(this.#max, this.#first * 2 ** Math.min(over, 30));
     e.busyUntil = Math.max(now, e.busyUntil) + delay;
+    e.queued++;
     return e.busyUntil - now;
   }
 
@@ -82,8 +89,9 @@ export class FailureThrottle {
   fail(address: string): number {
     const key = addressKey(address);
     const now = this.#clock.now();
-    const e = this.#entry(key) ?? { failures: 0, lastFailure: now, busyUntil: now };
+    const e = this.#entry(key) ?? { failures: 0, lastFailure: now, busyUntil: now, queued: 0 };
     e.failures++;
+    if (e.queued > 0) e.queued--;
     e.lastFailure = now;
     this.#entries.delete(key);
     this.#entries.set(key, e);

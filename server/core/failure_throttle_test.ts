@@ -26,13 +26,26 @@ Deno.test("another address is not slowed, and a right answer starts over", () =>
   assert.equal(t.reserve("198.51.100.1"), 0);
 });
 
-Deno.test("attempts from one address queue behind each other", () => {
+Deno.test("attempts sent at once wait as long as the same attempts one after another", () => {
   const clock = new FakeClock();
   const t = new FailureThrottle(clock);
-  for (let i = 0; i < 4; i++) t.fail("::1");
-  // ten connections at once: the answers are spread out, not all after 2 s
-  const waits = Array.from({ length: 3 }, () => t.reserve("::1"));
-  assert.deepEqual(waits, [2000, 4000, 6000]);
+  for (let i = 0; i < 3; i++) t.fail("::1");
+  // six connections at once: each queued attempt counts as a failure to come
+  const waits = Array.from({ length: 6 }, () => t.reserve("::1"));
+  // one after another they are answered 1, 2, 4, 8, 16, 30 s apart
+  assert.deepEqual(waits, [1000, 3000, 7000, 15000, 31000, 61000]);
+  clock.advance(61000);
+  for (let i = 0; i < 6; i++) t.fail("::1");
+  assert.equal(t.failures("::1"), 9);
+  assert.equal(t.reserve("::1"), 30000, "answered: the queue is empty again, the cap stays");
+  clock.advance(30000);
+  t.fail("::1");
+  // a right answer among queued ones starts over; those still queued fail afresh
+  const [first] = [t.reserve("::1"), t.reserve("::1")];
+  assert.equal(first, 30000);
+  t.succeed("::1");
+  t.fail("::1");
+  assert.equal(t.reserve("::1"), 0);
 });
 
 Deno.test("failures are forgotten after a quiet spell, and memory is bounded", () => {

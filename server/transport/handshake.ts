@@ -25,6 +25,16 @@ export function handshakeDeadline(
         text: "No name given in time, closing. Reconnect to try again.",
       }),
     );
-    session.end("timeout");
+    try {
+      session.end("timeout");
+    } catch (err) {
+      // A bug: this connection goes, loudly, and the timer takes nothing else down.
+      hub.log("error", `BUG: ${peer.label} dropped, ending it failed: ${describe(err)}`);
+      peer.close();
+    }
   }, Math.max(0, ms));
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.stack ?? err.message : String(err);
 }

@@ -1,6 +1,7 @@
 import { ASSETS } from "../../web/assets.gen.ts";
 import { realClient } from "./forwarded.ts";
 import { WebFront } from "./web_front.ts";
+import type { Slot } from "./address_limits.ts";
 import type { Hub } from "./hub.ts";
 import { health, type MetricsSources, renderMetrics } from "./metrics.ts";
 import { filesRoute } from "../files/files_http.ts";
@@ -110,6 +111,10 @@ interface Origin {
   https: boolean;
   /** Closes the client's connection itself (see {@linkcode WebFront}). */
   kill: () => void;
+  /** The connection's per-address slot, for a WebSocket to count in (see `Relayed` in web_front.ts). */
+  slot: Slot | null;
+  /** Why the connection is refused (see `Relayed`), or null. */
+  refusal: string | null;
 }
 
 /**
@@ -151,6 +156,12 @@ function handle(
     res.headers.set("allow", "GET, HEAD");
     return res;
   }
+  if (from.refusal !== null && url.pathname !== "/ws") {
+    const res = reply(req, 503, `server_full: ${from.refusal}\n`, TEXT);
+    res.headers.set("retry-after", "10");
+    res.headers.set("connection", "close");
+    return res;
+  }
   switch (url.pathname) {
     case "/ws": {
       if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
@@ -176,6 +187,8 @@ function handle(
         address: from.address,
         label: from.label,
         kill: from.kill,
+        slot: from.slot,
+        refusal: from.refusal,
       });
     }
     case "/healthz":
@@ -229,7 +242,15 @@ export function startWeb(hub: Hub, options: WebOptions): WebServer {
       // read per request: a reload may change --trust-proxy
       const real = realClient(req.headers, relayed.address, hub.config.trustProxy);
       const label = `${https ? "wss" : "ws"} ${real === relayed.address ? relayed.from : real}`;
-      return handle(req, { address: real, label, https, kill: relayed.kill }, hub, options);
+      const { kill, slot, refusal } = relayed;
+      const origin = { address: real, label, https, kill, slot, refusal };
+      // A request answered ends the connection's joining; a WebSocket joins with its member.
+      const answered = (res: Response) => {
+        if (res.status !== 101) relayed.slot?.joined();
+        return res;
+      };
+      const res = handle(req, origin, hub, options);
+      return res instanceof Promise ? res.then(answered) : answered(res);
     });
   } catch (err) {
     listener.close();

@@ -104,9 +104,11 @@ export class Hub {
   /**
    * Counts a new connection from `address` in, or refuses it: the server is
    * full (`--max-clients`) or shutting down, or that address already holds
-   * its share (`--max-per-ip`, `--max-pending-per-ip`).
+   * its share (`--max-per-ip`, `--max-pending-per-ip`). A WebSocket comes
+   * with the slot its web connection already holds (`counted`): one
+   * connection counts once, whichever ports it went through.
    */
-  admit(c: Closable, address: string): Admission {
+  admit(c: Closable, address: string, counted?: Slot): Admission {
     if (this.closing || this.#open.size >= this.config.maxClients) {
       this.stats.refusedFull++;
       this.log(
@@ -116,12 +118,8 @@ export class Hub {
       );
       return { refusal: this.fullMessage(), joined: NOTHING, release: NOTHING };
     }
-    const slot = this.#limits.take(address);
-    if (typeof slot === "string") {
-      this.stats.refusedAddress++;
-      this.log("warn", `refused a connection: ${slot}`);
-      return { refusal: slot, joined: NOTHING, release: NOTHING };
-    }
+    const slot = counted ?? this.addressSlot(address);
+    if (typeof slot === "string") return { refusal: slot, joined: NOTHING, release: NOTHING };
     this.#open.add(c);
     let held = true;
     return {
@@ -130,20 +128,23 @@ export class Hub {
       release: () => {
         if (!held) return;
         held = false;
-        slot.release();
+        if (!counted) slot.release(); // a web connection's slot is the web front's to give back
         this.#open.delete(c);
       },
     };
   }
 
   /**
-   * A place among the connections of `address` that are still joining,
-   * for connections that are not members (the HTTPS front's TLS
-   * handshakes); or why not.
+   * A place among the connections of `address`, joining until told
+   * otherwise; or why not, logged (the web front's connections take theirs
+   * here too: `--max-per-ip` counts over every port).
    */
-  pendingSlot(address: string): Slot | string {
+  addressSlot(address: string, what = "a connection"): Slot | string {
     const slot = this.#limits.take(address);
-    if (typeof slot === "string") this.stats.refusedAddress++;
+    if (typeof slot === "string") {
+      this.stats.refusedAddress++;
+      this.log("warn", `refused ${what}: ${slot}`);
+    }
     return slot;
   }
 

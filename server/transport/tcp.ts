@@ -10,6 +10,9 @@ import { type LineHandler, Pacer } from "./pacer.ts";
 import { type StreamConn, StreamPeer } from "./stream_peer.ts";
 import { TlsConn } from "./tls_server.ts";
 
+const { BadResource, BrokenPipe, ConnectionAborted, ConnectionReset, Interrupted, UnexpectedEof } =
+  Deno.errors;
+
 const MIN_READ = 1024;
 const MAX_READ = 64 * 1024;
 /** A refused TLS client gets this long to finish its handshake and read why. */
@@ -243,16 +246,47 @@ export async function serveStream(
     timer = handshakeDeadline(hub, session, peer, left);
     await pump(conn, out, splitter, pacer, opened.handler);
   } catch (err) {
-    if (!(err instanceof Deno.errors.BadResource || err instanceof Deno.errors.ConnectionReset)) {
+    if (!socketError(err)) {
+      // A bug in a handler: this connection ends (below), loudly; the rest carry on.
+      hub.log("error", `BUG: ${label} dropped, its handler failed: ${describe(err)}`);
+    } else if (!(err instanceof Deno.errors.BadResource || err instanceof ConnectionReset)) {
       hub.log("debug", `${label} read failed: ${err instanceof Error ? err.message : err}`);
     }
   } finally {
     clearTimeout(timer);
-    session.end(out.dropReason ?? "disconnect");
+    try {
+      session.end(out.dropReason ?? "disconnect");
+    } catch (err) {
+      hub.log("error", `BUG: ending ${label} failed: ${describe(err)}`);
+      // Once more, so that a bug that struck part-way does not hold the name.
+      try {
+        session.end("disconnect");
+      } catch {
+        // logged above
+      }
+    }
     out.readerDone();
     stats.open--;
     admission.release();
   }
+}
+
+/**
+ * True for what a socket throws when its client goes away or breaks the
+ * transport: the client's doing, not a bug, so not worth an ERROR line.
+ */
+export function socketError(err: unknown): boolean {
+  for (const kind of [BadResource, BrokenPipe, ConnectionAborted, ConnectionReset, Interrupted]) {
+    if (err instanceof kind) return true;
+  }
+  if (err instanceof UnexpectedEof || err instanceof Deno.errors.TimedOut) return true;
+  // The TLS socket (node:tls, tls_server.ts) fails with system and OpenSSL codes.
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^(E[A-Z]+$|ERR_SSL_|ERR_TLS_)/.test(code);
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.stack ?? err.message : String(err);
 }
 
 /** One connection of chat's own protocol, from banner to close. */

@@ -1,5 +1,5 @@
 import { clientAddress } from "../core/address.ts";
-import { AddressLimits } from "./address_limits.ts";
+import type { Slot } from "./address_limits.ts";
 import type { Hub } from "./hub.ts";
 import type { StreamConn } from "./stream_peer.ts";
 import { type Acceptor, type Conn, tlsHandshake } from "./tcp.ts";
@@ -15,8 +15,10 @@ const HALF_CLOSED_MS = 5000;
  * at least that).
  */
 const IDLE_MS = 75_000;
-
-const UNLIMITED = { joined() {}, release() {} };
+/** A refused connection gets this long for its TLS handshake, one request and the answer. */
+const REFUSAL_MS = 2000;
+/** Refused connections being answered at once; more are closed unanswered. */
+const MAX_REFUSALS = 64;
 
 /** A relayed connection, as the HTTP side sees it. */
 export interface Relayed {
@@ -26,6 +28,18 @@ export interface Relayed {
   readonly from: string;
   /** Closes the client's connection now (both sockets). */
   kill(): void;
+  /**
+   * Its place in the per-address counts, joining until its first request
+   * (or, for a WebSocket, until the member joined); null behind a trusted
+   * proxy, whose clients are counted by their forwarded address.
+   */
+  readonly slot: Slot | null;
+  /**
+   * Why it is refused (over `--max-per-ip` or `--max-pending-per-ip`), or
+   * null: a refused connection is relayed only to be told so, by a 503 or,
+   * on a WebSocket, `server_full`, and it is cut after {@linkcode REFUSAL_MS}.
+   */
+  readonly refusal: string | null;
 }
 
 /**
@@ -47,10 +61,10 @@ export class WebFront {
   readonly #listener: Acceptor & { readonly addr: Deno.Addr; close(): void };
   readonly #backend: Deno.NetAddr;
   readonly #hub: Hub;
-  readonly #limits: AddressLimits;
   /** Backend connections' local ports -> the client each relays. */
   readonly #clients = new Map<number, Relayed>();
   readonly #open = new Set<StreamConn>();
+  #refusals = 0;
   #closing = false;
 
   constructor(
@@ -61,12 +75,6 @@ export class WebFront {
     this.#listener = listener;
     this.#backend = backend;
     this.#hub = hub;
-    // Browsers open a few connections per page; one address may hold as
-    // many as it may hold chat connections, and no more.
-    this.#limits = new AddressLimits(() => ({
-      perAddress: hub.config.maxPerIp,
-      pendingPerAddress: hub.config.maxPendingPerIp,
-    }));
   }
 
   /** The public address. */
@@ -104,26 +112,30 @@ export class WebFront {
     const label = `${tls ? "https" : "http"} ${remote.hostname}:${remote.port}`;
     this.#open.add(client);
     // A trusted proxy carries many clients: they are counted one by one
-    // behind it, by the address it forwards.
+    // behind it, by the address it forwards. Everyone else shares one count
+    // with the chat ports; a connection joins once it made a request, so
+    // that idle ones (a slow-loris) use the small joining budget.
     const slot = this.#hub.config.trustProxy.contains(address)
-      ? UNLIMITED
-      : this.#limits.take(address);
+      ? null
+      : this.#hub.addressSlot(address, "a web connection");
+    const refusal = typeof slot === "string" ? slot : null;
     let backend: Deno.TcpConn | undefined;
+    let refusing = false;
+    let cut: ReturnType<typeof setTimeout> | undefined;
     try {
-      if (typeof slot === "string") {
-        this.#hub.stats.refusedAddress++;
-        return;
+      if (refusal !== null) {
+        if (this.#refusals >= MAX_REFUSALS) return;
+        this.#refusals++;
+        refusing = true;
+        cut = setTimeout(() => [client, backend].forEach((c) => c && closeQuietly(c)), REFUSAL_MS);
       }
+      const handshakeMs = refusing ? REFUSAL_MS : this.#hub.config.handshakeTimeoutMs;
       if (!tls) {
         (client as Deno.TcpConn).setNoDelay(true);
         (client as Deno.TcpConn).setKeepAlive(true);
-      } else if (
-        !(await tlsHandshake(client, this.#hub.config.handshakeTimeoutMs, this.#hub, label))
-      ) {
+      } else if (!(await tlsHandshake(client, handshakeMs, this.#hub, label))) {
         return;
       }
-      // Past the TLS handshake the connection no longer counts as joining.
-      slot.joined();
       backend = await Deno.connect({ hostname: this.#backend.hostname, port: this.#backend.port });
       backend.setNoDelay(true);
       const port = (backend.localAddr as Deno.NetAddr).port;
@@ -132,6 +144,8 @@ export class WebFront {
         address,
         from: `${remote.hostname}:${remote.port}`,
         kill: () => pair.forEach(closeQuietly),
+        slot: typeof slot === "string" ? null : slot,
+        refusal,
       });
       this.#open.add(backend);
       try {
@@ -140,7 +154,9 @@ export class WebFront {
         this.#clients.delete(port);
       }
     } finally {
-      if (typeof slot !== "string") slot.release();
+      clearTimeout(cut);
+      if (refusing) this.#refusals--;
+      if (slot !== null && typeof slot !== "string") slot.release();
       for (const c of [client, backend]) {
         if (!c) continue;
         this.#open.delete(c);

@@ -2,7 +2,8 @@ import { type SplitLine, TOO_LONG } from "../../protocol/line_splitter.ts";
 import { Frame } from "../core/frame.ts";
 import { Session } from "../core/session.ts";
 import { handshakeDeadline } from "./handshake.ts";
-import type { Hub } from "./hub.ts";
+import type { Slot } from "./address_limits.ts";
+import type { Admission, Hub } from "./hub.ts";
 import { Pacer } from "./pacer.ts";
 import { WsPeer } from "./ws_peer.ts";
 
@@ -13,6 +14,10 @@ export interface WsClient {
   label: string;
   /** Closes the client's TCP connection itself. */
   kill: () => void;
+  /** The web connection's per-address slot (null behind a trusted proxy): counted once. */
+  slot?: Slot | null;
+  /** Why the web front refused the connection: told as `server_full`. */
+  refusal?: string | null;
 }
 
 /** After the socket is done, how long its close handshake may take before the connection is cut. */
@@ -39,6 +44,30 @@ export function acceptWebSocket(req: Request, hub: Hub, client: WsClient): Respo
   const scheme = label.split(" ", 1)[0];
   const stats = hub.transport(scheme);
   stats.accepted++;
+  // A bug in a handler drops this one connection, loudly, and nobody else:
+  // every way in from the socket (frames, drops, the close) goes through `guard`.
+  let failed = false;
+  const fail = (err: unknown) => {
+    if (failed) return;
+    failed = true;
+    hub.log(
+      "error",
+      `BUG: ${label} dropped, its handler failed: ${err instanceof Error ? err.stack : err}`,
+    );
+    try {
+      session.end("disconnect");
+    } catch {
+      // the failure above may be in end itself; the socket goes anyway
+    }
+    peer.destroy();
+  };
+  const guard = (run: () => void) => {
+    try {
+      run();
+    } catch (err) {
+      fail(err);
+    }
+  };
   const peer = new WsPeer(socket, {
     maxOutbox: config.maxOutbox,
     label,
@@ -46,11 +75,13 @@ export function acceptWebSocket(req: Request, hub: Hub, client: WsClient): Respo
     onDrop: (reason) => {
       if (reason === "slow") stats.slowDrops++;
       // Called later, never during construction: `session` exists by then.
-      session.end(reason);
+      guard(() => session.end(reason));
     },
     stats,
   });
-  const admission = hub.admit(peer, address);
+  const admission: Admission = client.refusal
+    ? { refusal: client.refusal, joined: () => {}, release: () => {} }
+    : hub.admit(peer, address, client.slot ?? undefined);
   const session = new Session(hub.chat, peer, {
     maxLineBytes: config.maxLine,
     mode: "json",
@@ -66,24 +97,26 @@ export function acceptWebSocket(req: Request, hub: Hub, client: WsClient): Respo
   peer.done.then(() => Deno.unrefTimer(setTimeout(client.kill, CLOSE_GRACE_MS)));
   if (admission.refusal !== null) {
     peer.send(new Frame({ type: "error", code: "server_full", message: admission.refusal }));
-    session.end("disconnect");
+    guard(() => session.end("disconnect"));
     return response;
   }
   stats.open++;
-  session.start();
+  guard(() => session.start());
   // Declared after the session, whose onJoin (called only once lines arrive) clears it.
   const timer = handshakeDeadline(hub, session, peer);
   peer.done.then(() => {
     clearTimeout(timer);
-    session.end("disconnect");
+    guard(() => session.end("disconnect"));
     stats.open--;
     admission.release();
   });
   const inbox = new Inbox(
     session,
     new Pacer(config.rateLimit, hub.clock, () => stats.rateLimited++),
+    fail,
   );
-  socket.addEventListener("message", (e: MessageEvent) => {
+  socket.addEventListener("message", (e: MessageEvent) => guard(() => onFrame(e)));
+  const onFrame = (e: MessageEvent) => {
     if (session.ended) return;
     if (typeof e.data !== "string") {
       peer.send(
@@ -107,7 +140,7 @@ export function acceptWebSocket(req: Request, hub: Hub, client: WsClient): Respo
       );
       session.end("kicked");
     }
-  });
+  };
   return response;
 }
 
@@ -129,10 +162,13 @@ class Inbox {
   #frames = 0;
   #bytes = 0;
   #running = false;
+  readonly #fail: (err: unknown) => void;
 
-  constructor(session: Session, pacer: Pacer) {
+  /** `fail` is told when handling a frame throws; the queue is emptied. */
+  constructor(session: Session, pacer: Pacer, fail: (err: unknown) => void) {
     this.#session = session;
     this.#pacer = pacer;
+    this.#fail = fail;
   }
 
   /** Queues a frame; false when the queue is full. */
@@ -148,17 +184,25 @@ class Inbox {
 
   async #run(): Promise<void> {
     this.#running = true;
-    // Frames that arrive in one turn of the event loop are handled as one
-    // batch, like the lines of one TCP read.
-    await Promise.resolve();
-    while (this.#queue.length > 0 && !this.#session.ended) {
-      const batch = this.#queue;
+    try {
+      // Frames that arrive in one turn of the event loop are handled as one
+      // batch, like the lines of one TCP read.
+      await Promise.resolve();
+      while (this.#queue.length > 0 && !this.#session.ended) {
+        const batch = this.#queue;
+        this.#queue = [];
+        const wait = this.#pacer.feed(this.#session, batch);
+        if (wait) await wait;
+        this.#frames -= batch.length;
+        for (const l of batch) if (l !== TOO_LONG) this.#bytes -= l.length;
+      }
+    } catch (err) {
       this.#queue = [];
-      const wait = this.#pacer.feed(this.#session, batch);
-      if (wait) await wait;
-      this.#frames -= batch.length;
-      for (const l of batch) if (l !== TOO_LONG) this.#bytes -= l.length;
+      this.#frames = 0;
+      this.#bytes = 0;
+      this.#fail(err);
+    } finally {
+      this.#running = false;
     }
-    this.#running = false;
   }
 }
