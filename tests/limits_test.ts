@@ -228,7 +228,7 @@ Deno.test("the web port: idle HTTP connections use the joining budget, a request
     await waitFor(
       () =>
         server.stderr.some((l) =>
-          /WARN  refused a web connection: too many .* still joining/.test(l)
+          /WARN {2}refused a web connection: too many .* still joining/.test(l)
         ),
       "the refusal in the log",
     );
