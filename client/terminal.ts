@@ -187,6 +187,12 @@ class TerminalClient {
     const rl = this.#screen.rl;
     rl.on("SIGINT", () => this.#leave());
     rl.on("close", () => this.#leave());
+    // Lines typed before the first connection is made (after the name, or
+    // after the welcome while the key is kept) are handled once it is.
+    // Questions asked meanwhile take their answers: readline emits no line.
+    const early: string[] = [];
+    const typedAhead = (line: string) => early.push(line);
+    rl.on("line", typedAhead);
     while (this.#name === "") {
       const answer = await this.#screen.ask("Your name: ");
       if (answer === null) return this.#finish(0);
@@ -195,9 +201,11 @@ class TerminalClient {
     this.#render.options.me = this.#name;
     if (this.#keysNote) this.#error(this.#keysNote);
     const first = await this.#connectFirst();
+    rl.off("line", typedAhead);
     if (typeof first === "number") return this.#finish(first);
     if (typeof first === "string") return this.#finish(0); // left while joining
     rl.on("line", (line) => this.#onInput(line));
+    for (const line of early) this.#onInput(line);
     let link: Link | null = first;
     const many = this.#config.hosts.length > 1;
     while (!this.#quitting) {

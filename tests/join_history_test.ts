@@ -22,9 +22,8 @@ async function withTerminal(args: string[], fn: (t: Terminal) => Promise<void>):
 }
 
 /**
- * Waits until bob has joined and the client reads what is typed: the prompt
- * shows a moment before that (while the name's key is being kept), and a
- * line typed in between is lost.
+ * Waits until bob has joined and his key is kept, so that what the test
+ * types next is not mixed up with the joining notices on the screen.
  */
 async function joined(t: Terminal): Promise<void> {
   await t.waitForText("is yours while you use it");

@@ -179,6 +179,26 @@ Deno.test({
     }),
 });
 
+Deno.test({
+  name: "lines typed while it joins are sent once joined, in order, none lost",
+  ignore,
+  fn: () =>
+    withServer([], async ({ port }) => {
+      const { client: alice } = await joinJson(port, "alice");
+      await withTerminal(["--port", String(port)], async (t) => {
+        await t.waitForText("Your name:");
+        // One keystroke burst: readline reads all of it before the
+        // connection is even opened, so both lines come while it joins.
+        await t.type("bob\ntyped ahead 1\ntyped ahead 2\n");
+        assert.equal((await alice.event("message")).text, "typed ahead 1");
+        assert.equal((await alice.event("message")).text, "typed ahead 2");
+        await t.waitForText("bob: typed ahead 2");
+        await t.waitForInput("bob #lobby>");
+      });
+      await alice.close();
+    }),
+});
+
 async function say(c: LineClient, text: string): Promise<void> {
   await c.sendJson({ type: "say", text, ref: text });
   await c.until((l) => l.includes(`"ref":"${text}"`));
