@@ -117,6 +117,62 @@ browserTest(
 );
 
 browserTest(
+  "keyboard only: Tab from the log reaches the newest message's ⋯, ↑/↓ move between them, Enter opens the menu",
+  async (browser) => {
+    const server = await startWebServer(["--rate-limit", "0"]);
+    try {
+      const alice = await open(browser, server);
+      const bob = await open(browser, server);
+      await join(alice, "alice");
+      await join(bob, "bob");
+      for (const text of ["first one", "second one"]) {
+        await say(alice, text);
+        await stored(alice, text);
+      }
+      await say(bob, "bob's, no menu for alice");
+      await waitForLine(alice, "bob: bob's, no menu for alice");
+      const focused = () =>
+        alice.page.evaluate(() => {
+          const f = document.activeElement as HTMLElement;
+          const li = f.closest("li.msg");
+          return `${f.id || f.className}: ${li?.querySelector(".text")?.textContent ?? ""}`;
+        });
+      await alice.page.locator("#log").focus();
+      await alice.page.keyboard.press("Tab");
+      assert.equal(await focused(), "more: second one", "the newest of alice's buttons");
+      await alice.page.keyboard.press("ArrowUp");
+      assert.equal(await focused(), "more: first one");
+      await alice.page.keyboard.press("ArrowUp");
+      assert.equal(await focused(), "more: first one", "stays at the first");
+      await alice.page.keyboard.press("ArrowDown");
+      assert.equal(await focused(), "more: second one");
+      // One tab stop: Tab leaves the log, Shift+Tab comes back to the same button.
+      await alice.page.keyboard.press("Tab");
+      assert.notEqual(await focused(), "more: first one");
+      await alice.page.keyboard.press("Shift+Tab");
+      assert.equal(await focused(), "more: second one");
+      await alice.page.keyboard.press("ArrowUp");
+      await alice.page.keyboard.press("Enter");
+      const menu = alice.page.locator("#message-menu");
+      await menu.waitFor();
+      assert.equal(await alice.page.evaluate(() => document.activeElement?.textContent), "Edit");
+      await alice.page.keyboard.press("ArrowDown");
+      await alice.page.keyboard.press("Enter");
+      const dialog = alice.page.locator("#delete-dialog");
+      await dialog.waitFor();
+      assert.equal(await alice.page.locator("#delete-quote").textContent(), "first one");
+      await dialog.getByRole("button", { name: "Delete" }).focus();
+      await alice.page.keyboard.press("Enter");
+      for (const tab of [alice, bob]) await waitForLine(tab, "alice: message deleted");
+      assert.deepEqual(await messageTexts(bob), ["second one", "bob's, no menu for alice"]);
+      for (const tab of [alice, bob]) assert.deepEqual(tab.problems, []);
+    } finally {
+      await server.stop();
+    }
+  },
+);
+
+browserTest(
   "refusals are shown as errors: an edit past the edit window, a delete of a message gone",
   async (browser) => {
     const server = await startWebServer(["--rate-limit", "0", "--edit-window", "2s"], OPS);

@@ -3,7 +3,8 @@
  * A message's menu: the ⋯ button that hovering (or focusing) one of our
  * messages shows — any message, for an operator — opens Edit and Delete…;
  * Delete asks first, in a small modal dialog. Arrow keys move in the menu,
- * Escape (or Tab, or a click elsewhere) closes it.
+ * Escape (or Tab, or a click elsewhere) closes it. From the keyboard: Tab
+ * from the log reaches the last message's button, ↑/↓ move between them.
  */
 import { menuKeys } from "./dom.ts";
 import { same } from "./names.ts";
@@ -133,6 +134,7 @@ export function messageMenu(d: MessageMenuDeps): MessageMenu {
   });
 
   menuKeys(menu, items, close);
+  rovingButtons(list);
 
   document.addEventListener("pointerdown", (ev) => {
     const t = ev.target as Node;
@@ -170,4 +172,41 @@ export function messageMenu(d: MessageMenuDeps): MessageMenu {
       if (dialog.open) dialog.close();
     },
   };
+}
+
+/**
+ * The ⋯ buttons as one tab stop (WAI-ARIA's roving tabindex): Tab from the
+ * log reaches the newest shown one, ↑/↓ (and Home/End) move between them.
+ * Each is tabIndex -1 otherwise, so Tab does not walk every message.
+ */
+function rovingButtons(list: HTMLOListElement): void {
+  const shown = () =>
+    [...list.querySelectorAll<HTMLButtonElement>("button.more")].filter((b) => b.checkVisibility());
+  let stop: HTMLButtonElement | null = null;
+  const make = (b: HTMLButtonElement | undefined) => {
+    if (stop && stop !== b) stop.tabIndex = -1;
+    stop = b ?? null;
+    if (stop) stop.tabIndex = 0;
+  };
+  // The log itself took the focus: the stop is its newest button (messages came since).
+  list.addEventListener("focus", () => make(shown().at(-1)));
+  list.addEventListener("keydown", (ev) => {
+    const b = ev.target as HTMLElement;
+    if (!b.matches?.("button.more") || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+    const all = shown();
+    const at = all.indexOf(b as HTMLButtonElement);
+    const moves: Record<string, number> = {
+      ArrowUp: at - 1,
+      ArrowDown: at + 1,
+      Home: 0,
+      End: all.length - 1,
+    };
+    const to = moves[ev.key];
+    if (to === undefined) return;
+    ev.preventDefault();
+    const next = all[Math.max(0, Math.min(all.length - 1, to))];
+    make(next);
+    next?.focus();
+    next?.scrollIntoView({ block: "nearest" });
+  });
 }
