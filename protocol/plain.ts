@@ -5,6 +5,7 @@ import type {
   PresenceSummary,
   ServerEvent,
 } from "./events.ts";
+import { untilText } from "./op_tracker.ts";
 
 /** One message of history or of the room, as a plain-mode line (without "\n"). */
 export function plainMessage(m: ChatMessage): string {
@@ -60,10 +61,6 @@ export function onlineList(names: string[]): string {
   return `${names.length} online: ${names.join(", ")}`;
 }
 
-/** " until 2026-12-01 15:00 UTC", or "" for never. */
-function untilText(until: string | undefined): string {
-  return until ? ` until ${until.slice(0, 16).replace("T", " ")} UTC` : "";
-}
 
 /** What an operator did, as one sentence: "bob was kicked by alice: spamming". */
 export function moderationText(e: ModerationEvent): string {

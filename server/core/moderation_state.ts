@@ -1,5 +1,6 @@
 import type { BanSummary } from "../../protocol/events.ts";
 import { nameKey } from "../../protocol/names.ts";
+import { untilText } from "../../protocol/op_tracker.ts";
 import type { Clock } from "./clock.ts";
 import { type Ban, banCovers, isoOrNone, type Mute } from "./moderation_types.ts";
 
@@ -41,8 +42,9 @@ export class ModerationState {
 
   /** What a banned connection is told. */
   bannedText(ban: Ban): string {
-    const until = ban.until === null ? "for good" : `until ${isoOrNone(ban.until)}`;
-    return `you are banned from this chat ${until}${ban.reason ? `: ${ban.reason}` : ""}`;
+    // Said as the notices say it (minutes, UTC), not as the ISO time events carry.
+    const until = ban.until === null ? " for good" : untilText(isoOrNone(ban.until));
+    return `you are banned from this chat${until}${ban.reason ? `: ${ban.reason}` : ""}`;
   }
 
   /** The mute of this name, if it is muted now. */
@@ -52,7 +54,7 @@ export class ModerationState {
 
   /** What a muted member is told when it talks. */
   mutedText(mute: Mute, what = "your messages are not sent"): string {
-    const until = mute.until === null ? "" : ` until ${isoOrNone(mute.until)}`;
+    const until = mute.until === null ? "" : untilText(isoOrNone(mute.until));
     return `you are muted by ${mute.by}${until}: ${what}`;
   }
 
