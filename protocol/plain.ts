@@ -61,7 +61,6 @@ export function onlineList(names: string[]): string {
   return `${names.length} online: ${names.join(", ")}`;
 }
 
-
 /** What an operator did, as one sentence: "bob was kicked by alice: spamming". */
 export function moderationText(e: ModerationEvent): string {
   const why = e.reason ? `: ${e.reason}` : "";
