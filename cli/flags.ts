@@ -42,9 +42,10 @@ export function parseFlags(
   args: string[],
   flags: readonly FlagSpec[],
 ): Record<string, string | boolean | string[] | undefined> {
+  const byName = new Map(flags.map((f) => [f.name, f]));
   try {
     return parseArgs({
-      args,
+      args: negativesJoined(args, byName),
       strict: true,
       allowPositionals: false,
       options: Object.fromEntries(
@@ -55,11 +56,35 @@ export function parseFlags(
       ),
     }).values as Record<string, string | boolean | string[] | undefined>;
   } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    // "--port --tls": node's "argument is ambiguous" and its hints, said plainly;
+    // "--port" last: "argument missing".
+    const ambiguous = /^Option '--([\w-]+)' argument is ambiguous/.exec(message);
+    const missing = /^Option '--([\w-]+) <value>' argument missing/.exec(message);
+    const f = byName.get((ambiguous ?? missing)?.[1] ?? "");
+    if (f) {
+      const dash = ambiguous ? ` (one that starts with "-" as --${f.name}=VALUE)` : "";
+      throw new UsageError(`--${f.name} needs a value: --${f.name} ${f.arg}${dash}`);
+    }
     // node's hint about "--" is noise for a flag-only command line.
-    throw new UsageError(
-      err instanceof Error ? err.message.replace(/\. To specify.*$/s, "") : String(err),
-    );
+    throw new UsageError(message.replace(/\.\s+To specify.*$/s, "."));
   }
+}
+
+/**
+ * `--max-per-ip -3` as `--max-per-ip=-3`: a negative number after a flag
+ * that takes a value is that value (and is then refused by the flag's own
+ * check, with its range), not a flag of its own.
+ */
+function negativesJoined(args: string[], flags: Map<string, FlagSpec>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const f = args[i].startsWith("--") ? flags.get(args[i].slice(2)) : undefined;
+    if (f && f.arg !== "" && /^-\d/.test(args[i + 1] ?? "")) {
+      out.push(`${args[i]}=${args[++i]}`);
+    } else out.push(args[i]);
+  }
+  return out;
 }
 
 /** What a --help page says besides the flags. */

@@ -48,7 +48,14 @@ Deno.test("bad flag values: one line naming the flag, exit 2", async () => {
   const cases: [string[], RegExp][] = [
     [["--port", "99999"], /--port must be a whole number from 0 to 65535, got "99999"/],
     [["--port", "abc"], /--port must be/],
-    [["--history", "-1"], /--history/],
+    // A negative number is the flag's value (refused by its range), not a flag.
+    [["--history", "-1"], /--history must be a whole number from 0 to \d+, got "-1"/],
+    [["--max-per-ip", "-3"], /--max-per-ip must be a whole number from 0 to \d+, got "-3"/],
+    [
+      ["--port", "--tls-cert", "x"],
+      /^chat serve: --port needs a value: --port PORT \(one that starts with "-" as --port=VALUE\)\n/,
+    ],
+    [["--port"], /^chat serve: --port needs a value: --port PORT\n/],
     [["--max-line", "ten"], /--max-line must be a size/],
     [["--handshake-timeout", "0"], /--handshake-timeout must be a positive number/],
     [["--rate-limit", "fast"], /--rate-limit must be RATE or RATE:BURST/],
