@@ -9,11 +9,13 @@ import {
   browserTest,
   join,
   messageTexts,
+  newTab,
   open,
   say,
   type Tab,
   waitForLine,
 } from "./browser_helpers.ts";
+import type { WebSocketRoute } from "playwright-core";
 import { joinJson, type LineClient } from "./helpers.ts";
 import { startWebServer } from "./web_helpers.ts";
 
@@ -167,6 +169,66 @@ browserTest(
       assert.deepEqual(await messageTexts(bob), ["second one", "bob's, no menu for alice"]);
       for (const tab of [alice, bob]) assert.deepEqual(tab.problems, []);
     } finally {
+      await server.stop();
+    }
+  },
+);
+
+browserTest(
+  "edits and deletions made while the page was away show after it reconnects, in every room",
+  async (browser) => {
+    const server = await startWebServer(["--rate-limit", "0"]);
+    let bob: LineClient | undefined;
+    try {
+      // The page's WebSocket goes through a route that can be cut, and kept
+      // cut: connections tried meanwhile are closed at once, as when offline.
+      let down = false;
+      let live: WebSocketRoute | null = null;
+      const tab = await newTab(browser);
+      await tab.page.routeWebSocket(/\/ws$/, (ws) => {
+        if (down) return void ws.close().catch(() => {});
+        live = ws;
+        ws.connectToServer();
+      });
+      await tab.page.goto(server.http + "/#dev");
+      await join(tab, "alice");
+      await tab.page.locator("#room-title", { hasText: "dev" }).waitFor();
+      ({ client: bob } = await joinJson(server.port, "bob", { rooms: ["lobby", "dev"] }));
+      const seqs: Record<string, number> = {};
+      for (
+        const [room, text] of [["dev", "helo dev"], ["dev", "gone soon"], ["lobby", "helo lobby"]]
+      ) {
+        await bob.sendJson({ type: "say", room, text, ref: text });
+        const ack = JSON.parse(await bob.until((l) => l.includes(`"ref":"${text}"`)));
+        seqs[text] = ack.seq;
+      }
+      await waitForLine(tab, "bob: gone soon");
+
+      down = true;
+      await live!.close();
+      await tab.page.locator("#status", { hasText: /reconnecting|offline|lost/i }).waitFor();
+      await bob.sendJson({ type: "edit", room: "dev", seq: seqs["helo dev"], text: "hello dev" });
+      await bob.sendJson({ type: "delete", room: "dev", seq: seqs["gone soon"] });
+      await bob.sendJson({
+        type: "edit",
+        room: "lobby",
+        seq: seqs["helo lobby"],
+        text: "hello lobby",
+      });
+      await bob.sendJson({ type: "say", room: "dev", text: "said while away", ref: "w" });
+      await bob.until((l) => l.includes(`"ref":"w"`));
+      down = false;
+
+      await waitForLine(tab, "Reconnected.", 15000);
+      await waitForLine(tab, "bob: said while away");
+      await waitForLine(tab, "bob: hello dev (edited)");
+      await waitForLine(tab, "bob: message deleted");
+      assert.deepEqual(await messageTexts(tab), ["hello dev", "said while away"]);
+      await tab.page.getByRole("button", { name: /lobby/ }).first().click();
+      await waitForLine(tab, "bob: hello lobby (edited)");
+      assert.deepEqual(tab.problems.filter((p) => !p.includes("WebSocket")), []);
+    } finally {
+      await bob?.close();
       await server.stop();
     }
   },

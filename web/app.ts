@@ -80,7 +80,14 @@ const rooms = roomSwitcher({
 });
 const send = sending({ page, state, log, roomList, rooms, join, edited: () => edit.submit() });
 const title = unreadTitle(state);
-const resume = resumeHandlers({ page, state, log, rooms, divider });
+const resume = resumeHandlers({
+  page,
+  state,
+  log,
+  rooms,
+  divider,
+  recheck: (key, room, upTo) => pager.recheck(key, room, upTo),
+});
 const mod = moderation({
   page,
   state,
@@ -93,7 +100,7 @@ const mod = moderation({
 memberMenu({ elements: page.menu, memberList: page.memberList, textInput: page.textInput, state });
 const files = uploads({ page, state, log });
 imageViewer(page.log, page.viewer);
-const pager = historyPager({ list: page.log, state, log, rooms });
+const pager = historyPager({ list: page.log, state, log, rooms, gone: (li) => edit.gone(li) });
 const search = searchBox({ elements: page.search, state, pager, textInput: page.textInput });
 const edit = editing({
   composer: page.composer,

@@ -6,9 +6,12 @@
  * kept still, and stops once the server says there is nothing older
  * (`more: false`), which the top of the log then says. A search result not
  * in the log is reached the same way: pages are loaded until it is there.
+ * After a reconnect, the messages shown are asked for again, so that edits
+ * and deletions made while the page was away show too.
  */
 import { type ClientEvent, MAX_PAGE, type ServerEvent } from "../protocol/events.ts";
 import { nameKey } from "../protocol/names.ts";
+import { showDeleted, showEdit } from "./message_view.ts";
 import type { RoomSwitcher } from "./room_switcher.ts";
 import type { PageState } from "./state.ts";
 import type { MessageLog } from "./view.ts";
@@ -27,6 +30,8 @@ export interface HistoryPagerDeps {
   state: PageState;
   log: MessageLog;
   rooms: RoomSwitcher;
+  /** Message `li` was deleted (an edit of it in the composer ends). */
+  gone: (li: HTMLLIElement) => void;
 }
 
 /** What the pager does for the rest of the page. */
@@ -41,6 +46,11 @@ export interface HistoryPager {
   check(): void;
   /** The connection dropped: the answers awaited will not come (a new connection asks again). */
   dropped(): void;
+  /**
+   * Resumed after a reconnect: room `key`'s messages up to `upTo` (the newest
+   * shown before) are asked for as they are now, the newest `MAX_PAGE` of them.
+   */
+  recheck(key: string, room: string, upTo: number): void;
 }
 
 /** Sets up the loading of older messages. */
@@ -53,6 +63,8 @@ export function historyPager(d: HistoryPagerDeps): HistoryPager {
   const asked = new Map<string, string>();
   /** Rooms whose last request failed, and when they may ask again. */
   const cooling = new Map<string, number>();
+  /** The room of each recheck on its way, by ref. */
+  const rechecks = new Map<string, string>();
 
   function load(key: string, room: string, size = PAGE): void {
     const p = log.paging(key);
@@ -87,6 +99,7 @@ export function historyPager(d: HistoryPagerDeps): HistoryPager {
 
   function page(e: HistoryEvent): void {
     if (e.ref === undefined) return;
+    if (rechecks.has(e.ref)) return revised(e);
     const key = asked.get(e.ref);
     asked.delete(e.ref);
     if (key === undefined) return;
@@ -140,6 +153,7 @@ export function historyPager(d: HistoryPagerDeps): HistoryPager {
   }
 
   function failed(ref: string | undefined): void {
+    if (ref !== undefined) rechecks.delete(ref);
     const key = ref === undefined ? undefined : asked.get(ref);
     if (key === undefined) return;
     asked.delete(ref!);
@@ -150,7 +164,35 @@ export function historyPager(d: HistoryPagerDeps): HistoryPager {
     cooling.set(key, Date.now() + RETRY_MS);
   }
 
+  function recheck(key: string, room: string, upTo: number): void {
+    const ref = `r${nextRef++}`;
+    if (conn.send({ type: "history", room, before: upTo + 1, limit: MAX_PAGE, ref })) {
+      rechecks.set(ref, key);
+    }
+  }
+
+  /** A recheck's answer: what changed while we were away changes in the log. */
+  function revised(e: HistoryEvent): void {
+    const key = rechecks.get(e.ref!)!;
+    rechecks.delete(e.ref!);
+    for (const m of e.messages) {
+      const li = log.find(key, m.seq);
+      if (!li || li.classList.contains("deleted")) continue;
+      if (m.deleted) {
+        d.gone(li);
+        log.keepEnd(() => showDeleted(li));
+      } else if (
+        m.edited &&
+        (!li.querySelector(".edited") || li.querySelector(".text")?.textContent !== m.text)
+      ) {
+        const { text, edited } = m;
+        log.keepEnd(() => showEdit(li, text, edited, me()));
+      }
+    }
+  }
+
   function dropped(): void {
+    rechecks.clear();
     for (const [ref, key] of asked) {
       const p = log.paging(key);
       if (p.loading === ref) p.loading = null;
@@ -160,5 +202,5 @@ export function historyPager(d: HistoryPagerDeps): HistoryPager {
 
   list.addEventListener("scroll", check, { passive: true });
 
-  return { page, failed, jump, check, dropped };
+  return { page, failed, jump, check, dropped, recheck };
 }

@@ -26,6 +26,8 @@ export interface ResumeDeps {
   log: MessageLog;
   rooms: RoomSwitcher;
   divider: NewDivider;
+  /** Asks again for room `key`'s messages up to `upTo`: edits and deletions made meanwhile. */
+  recheck: (key: string, room: string, upTo: number) => void;
 }
 
 /** The handlers of the two events that bring history. */
@@ -124,6 +126,10 @@ export function resumeHandlers(d: ResumeDeps): Resume {
    */
   function replay(r: RoomView, history: ChatMessage[], resume: boolean): void {
     const key = nameKey(r.name);
+    // The history brings what is newer than the page had; what the page
+    // shows may have been edited or deleted meanwhile.
+    const shown = resume && !reset ? log.newestSeq(key) : undefined;
+    if (shown !== undefined) d.recheck(key, r.name, shown);
     for (const m of history) {
       const mine = resume && !reset && same(m.from, me())
         ? [...pending].find(([ref, p]) =>

@@ -228,6 +228,12 @@ export class MessageLog {
     return li ? Number(li.dataset.seq) : undefined;
   }
 
+  /** The seq of the newest message of room `key` shown (of the history we count in now). */
+  newestSeq(key: string): number | undefined {
+    const li = this.findLast(key, (e) => e.matches(CURRENT));
+    return li ? Number(li.dataset.seq) : undefined;
+  }
+
   /** The item of message `seq` in room `key`, if it is in the log. */
   find(key: string, seq: number): HTMLLIElement | null {
     return this.#rooms.get(key)?.items.querySelector<HTMLLIElement>(
