@@ -241,7 +241,7 @@ export type ClientEvent =
   | { type: "unmute"; name: string }
   | { type: "lock"; room?: string; locked: boolean }
   | { type: "upload"; room?: string; name: string; size: number; ref?: string }
-  | { type: "unreserve"; name: string }
+  | { type: "unreserve"; name: string; reason?: string }
   | { type: "history"; room?: string; before?: number; limit?: number; ref?: string }
   | { type: "search"; room?: string; query: string; limit?: number; ref?: string }
   | { type: "edit"; room?: string; seq: number; text: string; ref?: string }
@@ -443,6 +443,9 @@ export function parseClientEvent(line: string): ParsedClientEvent {
       }
       if (o.type === "mute") {
         return { ok: true, event: { type: "mute", name: o.name, duration: o.duration as string } };
+      }
+      if (o.type === "unreserve" && o.reason !== undefined) {
+        return { ok: true, event: { type: "unreserve", name: o.name, reason: o.reason as string } };
       }
       return { ok: true, event: { type: o.type, name: o.name } };
     }

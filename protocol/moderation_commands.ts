@@ -179,12 +179,19 @@ export const MODERATION_COMMANDS: readonly ModerationCommand[] = [
   oneName("unmute", "NAME", "let NAME talk again", (name) => ({ type: "unmute", name })),
   lock("lock", "let only operators set ROOM's topic (default: here)"),
   lock("unlock", "let anyone set ROOM's topic again (default: here)"),
-  oneName(
-    "unreserve",
-    "NAME",
-    "free a reserved name, so anyone may take it",
-    (name) => ({ type: "unreserve", name }),
-  ),
+  {
+    name: "unreserve",
+    args: "NAME [REASON]",
+    help: "free a reserved name, so anyone may take it",
+    minArgs: 1,
+    completes: "names",
+    build: (words, rest) => {
+      const reason = after(rest, 1);
+      return reason === ""
+        ? { type: "unreserve", name: words[0] }
+        : { type: "unreserve", name: words[0], reason };
+    },
+  },
 ];
 
 /** The operator command called `word` (any case), if there is one. */

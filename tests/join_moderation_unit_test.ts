@@ -30,6 +30,10 @@ Deno.test("operator commands typed at the prompt become their JSON events", () =
   );
   assert.deepEqual(parseInput("/unmute bob"), send({ type: "unmute", name: "bob" }));
   assert.deepEqual(parseInput("/unreserve bob"), send({ type: "unreserve", name: "bob" }));
+  assert.deepEqual(
+    parseInput("/unreserve bob  left the team"),
+    send({ type: "unreserve", name: "bob", reason: "left the team" }),
+  );
 });
 
 Deno.test("a ban's second word is its duration when it looks like one, else the reason starts", () => {

@@ -267,7 +267,7 @@ Deno.test("an operator frees a reserved name with /unreserve or unreserve; other
       assert.equal(not.code, "not_operator");
       await op.sendJson({ type: "op", password: "sesame" });
       await op.until((l) => l.includes("You are now an operator"));
-      await op.sendJson({ type: "unreserve", name: "jack" });
+      await op.sendJson({ type: "unreserve", name: "jack", reason: "left the team" });
       const freed = await op.event("notice");
       assert.match(String(freed.text), /The name jack is no longer reserved/);
       await op.sendJson({ type: "unreserve", name: "jack" });
@@ -278,7 +278,7 @@ Deno.test("an operator frees a reserved name with /unreserve or unreserve; other
       assert.match(await plainOp.line(), /^! not_operator: /);
       await plainOp.send("/op sesame");
       await plainOp.until((l) => l.includes("You are now an operator"));
-      await plainOp.send("/unreserve kate");
+      await plainOp.send("/unreserve kate lost her key");
       await plainOp.until((l) =>
         l ===
           "* The name kate is no longer reserved: its key does not work any more, and whoever joins as kate next gets a new one."
@@ -289,9 +289,15 @@ Deno.test("an operator frees a reserved name with /unreserve or unreserve; other
       assert.notEqual(welcome.key, key);
       await Promise.all([op, plainOp, jack].map((c) => c.close()));
       // Logged like any operator action: once each, not the refused nor the no-op one.
-      await waitFor(() => stderr.some((l) => /moderation: pete unreserve kate$/.test(l)), "log");
+      await waitFor(
+        () => stderr.some((l) => /moderation: pete unreserve kate: lost her key$/.test(l)),
+        "log",
+      );
       assert.deepEqual(stderr.filter((l) => / unreserve /.test(l)).length, 2, stderr.join("\n"));
-      assert.ok(stderr.some((l) => /moderation: olga unreserve jack$/.test(l)), stderr.join("\n"));
+      assert.ok(
+        stderr.some((l) => /moderation: olga unreserve jack: left the team$/.test(l)),
+        stderr.join("\n"),
+      );
     });
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "main.ts", "history", "--db", db, "--moderation"],
@@ -301,7 +307,7 @@ Deno.test("an operator frees a reserved name with /unreserve or unreserve; other
     }).output();
     assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
     const log = new TextDecoder().decode(out.stdout);
-    assert.match(log, /olga unreserve jack\n.*pete unreserve kate\n/s);
+    assert.match(log, /olga unreserve jack: left the team\n.*pete unreserve kate: lost her key\n/s);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -30,6 +30,10 @@ Deno.test("operator commands typed in the page become their JSON events", () => 
   assert.deepEqual(parseInput("/lock", "dev"), send({ type: "lock", room: "dev", locked: true }));
   assert.deepEqual(parseInput("/unlock #ops"), send({ type: "lock", room: "ops", locked: false }));
   assert.deepEqual(parseInput("/unreserve bob"), send({ type: "unreserve", name: "bob" }));
+  assert.deepEqual(
+    parseInput("/unreserve bob  left the team"),
+    send({ type: "unreserve", name: "bob", reason: "left the team" }),
+  );
 });
 
 Deno.test("bad operator commands get what is wrong and the usage, and keep the text", () => {
@@ -68,7 +72,7 @@ Deno.test("/help lists the operator commands under their own heading", () => {
     "/unmute NAME",
     "/lock [ROOM]",
     "/unlock [ROOM]",
-    "/unreserve NAME",
+    "/unreserve NAME [REASON]",
   ]);
 });
 

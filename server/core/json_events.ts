@@ -84,7 +84,7 @@ export function handleJson(ctx: CommandContext, e: ClientEvent): void | Promise<
     case "bye":
       return ctx.quit();
     case "unreserve":
-      return unreserve(ctx, sanitize(e.name));
+      return unreserve(ctx, sanitize(e.name), sanitize(e.reason ?? ""));
     case "upload":
       return requestUpload(ctx, e.name, e.size, e.room ?? chat.defaultRoom.name, e.ref);
     case "history": {

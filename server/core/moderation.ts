@@ -283,13 +283,13 @@ export class Moderation {
    * the moderation log, as for the others. A log that cannot be written is
    * said in the server log; the action stands.
    */
-  record(by: Member, action: "unreserve", target: string): void {
+  record(by: Member, action: "unreserve", target: string, reason = ""): void {
     const a: ModerationAction = {
       action,
       target,
       shown: target,
       by: by.name,
-      reason: "",
+      reason,
       until: null,
     };
     try {
@@ -297,7 +297,7 @@ export class Moderation {
     } catch (err) {
       this.#o.log("error", `could not store a moderation action: ${(err as Error).message}`);
     }
-    this.#o.log("info", `moderation: ${a.by} ${a.action} ${a.shown}`);
+    this.#o.log("info", `moderation: ${a.by} ${a.action} ${a.shown}${reason ? `: ${reason}` : ""}`);
   }
 
   /** This node's operator acted: store and log it, tell the cluster, apply it. */

@@ -33,11 +33,12 @@ export function showKey(ctx: CommandContext): void {
 }
 
 /**
- * `/unreserve NAME` and `{"type":"unreserve"}`: an operator frees a
- * reserved name; its key stops working and whoever joins as NAME next is
- * given a new one. The operator is told in a notice.
+ * `/unreserve NAME [REASON]` and `{"type":"unreserve"}`: an operator frees
+ * a reserved name; its key stops working and whoever joins as NAME next is
+ * given a new one. The operator is told in a notice; the reason goes to the
+ * moderation log.
  */
-export function unreserve(ctx: CommandContext, raw: string): void | Promise<void> {
+export function unreserve(ctx: CommandContext, raw: string, reason = ""): void | Promise<void> {
   if (!ctx.member.operator) {
     return ctx.refuse({
       code: "not_operator",
@@ -59,7 +60,7 @@ export function unreserve(ctx: CommandContext, raw: string): void | Promise<void
         message: `the name ${name} could not be freed right now, try again`,
       });
     }
-    if (freed) ctx.chat.moderation.record(ctx.member, "unreserve", name);
+    if (freed) ctx.chat.moderation.record(ctx.member, "unreserve", name, reason);
     ctx.notice(
       freed
         ? `The name ${name} is no longer reserved: its key does not work any more, and whoever joins as ${name} next gets a new one.`
@@ -82,8 +83,8 @@ export const KEY_COMMAND: Command = {
 export const UNRESERVE_COMMAND: Command = {
   name: "unreserve",
   aliases: [],
-  args: "NAME",
+  args: "NAME [REASON]",
   help: "operators: free a reserved name (its key stops working)",
   minArgs: 1,
-  run: (ctx, words) => unreserve(ctx, words[0]),
+  run: (ctx, words, rest) => unreserve(ctx, words[0], rest.trim().replace(/^\S+\s*/, "")),
 };
