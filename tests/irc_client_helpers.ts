@@ -298,8 +298,9 @@ export class WeeChat {
     ].join(";");
     const child = new Deno.Command("weechat-headless", {
       // -a: no auto-connect but the one asked for; -P: no script, relay or
-      // exec plugin (nothing that reaches the network); -d: its own home.
-      args: ["-d", dir, "-a", "-s", "-P", "irc,logger,fifo", "-r", setup],
+      // exec plugin (nothing that reaches the network), aliases for the
+      // ones docs/irc.md gives; -d: its own home.
+      args: ["-d", dir, "-a", "-s", "-P", "irc,logger,fifo,alias", "-r", setup],
       cwd: dir,
       env: { HOME: dir, TERM: "dumb" },
       stdin: "null",

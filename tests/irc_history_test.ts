@@ -9,6 +9,14 @@ import { ircJoin, IrcTestClient, withIrcServer } from "./irc_helpers.ts";
 import { Irssi, IRSSI_MISSING, WeeChat, WEECHAT_MISSING } from "./irc_client_helpers.ts";
 import { bugs, startCluster } from "./cluster_helpers.ts";
 
+/** The aliases docs/irc.md gives `client` ("irssi", "WeeChat"), as typed. */
+async function documentedAliases(client: string): Promise<string[]> {
+  const doc = await Deno.readTextFile(new URL("../docs/irc.md", import.meta.url));
+  const row = doc.split("\n").find((l) => l.startsWith(`| ${client} `) && l.includes("/alias"));
+  assert.ok(row, `docs/irc.md has a row of aliases for ${client}`);
+  return [...row.matchAll(/`(\/alias [^`]+)`/g)].map((m) => m[1]);
+}
+
 const REDACTION = ["message-tags", "draft/message-redaction"];
 
 /** A JSON client says `text` and gets its seq from the ack. */
@@ -322,9 +330,9 @@ Deno.test({
       try {
         // irssi answers an unknown /history itself ("Unknown command"): the aliases
         // send it raw, with the window's channel ($C).
-        for (const name of ["history", "edit", "delete"]) {
-          await irssi.type(`/alias ${name} quote ${name.toUpperCase()} $C $*`);
-        }
+        const aliases = await documentedAliases("irssi");
+        assert.equal(aliases.length, 4, aliases.join(", "));
+        for (const a of aliases) await irssi.type(a);
         await irssi.type("/join #lobby");
         await alice.until((l) => l === "* ircy joined the chat");
         await irssi.type("hello from irssi");
@@ -334,6 +342,8 @@ Deno.test({
         const row = await irssi.waitFor(/!irc\.test #\d+ \[[\d: -]+\] <ircy> hello from irssi/);
         const seq = /#(\d+) \[/.exec(row)![1];
         await irssi.waitFor("!irc.test End of history.");
+        await irssi.type("/search hello");
+        await irssi.waitFor('!irc.test 1 message in #lobby matches "hello", newest first:');
         await irssi.type(`/edit ${seq} hello again from irssi`);
         await alice.until((l) => l === `* ircy edited #${seq}: hello again from irssi`);
         await irssi.waitFor(`-ircy:#lobby- * ircy edited #${seq}: hello again from irssi`);
@@ -349,9 +359,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: `WeeChat: /quote HISTORY and /quote EDIT, answered in the channel's buffer${
-    WEECHAT_MISSING ? ` [ignored: ${WEECHAT_MISSING}]` : ""
-  }`,
+  name:
+    `WeeChat: /quote HISTORY and /quote EDIT, then the aliases of docs/irc.md, answered in the channel's buffer${
+      WEECHAT_MISSING ? ` [ignored: ${WEECHAT_MISSING}]` : ""
+    }`,
   ignore: WEECHAT_MISSING !== "",
   async fn() {
     await withIrcServer([], async (s) => {
@@ -376,6 +387,26 @@ Deno.test({
           "chat.#lobby",
           `Notice(weechy): * weechy edited #${seq}: hello again`,
         );
+
+        // The aliases docs/irc.md gives: /hist, /search, /edit, /delete in the channel's buffer.
+        const aliases = await documentedAliases("WeeChat");
+        assert.equal(aliases.length, 4, aliases.join(", "));
+        for (const a of aliases) await weechat.command("chat.#lobby", a);
+        await weechat.command("chat.#lobby", "/hist 5");
+        await weechat.waitForLog(
+          "chat.#lobby",
+          /Notice\(irc\.test\): History of #lobby, 1 message:/,
+        );
+        await weechat.command("chat.#lobby", "/search again");
+        await weechat.waitForLog(
+          "chat.#lobby",
+          'Notice(irc.test): 1 message in #lobby matches "again", newest first:',
+        );
+        await weechat.command("chat.#lobby", `/edit ${seq} hello a third time`);
+        await alice.until((l) => l === `* weechy edited #${seq}: hello a third time`, 10_000);
+        await weechat.command("chat.#lobby", `/delete ${seq}`);
+        await alice.until((l) => l === `* weechy deleted #${seq}`, 10_000);
+        await weechat.waitForLog("chat.#lobby", `Notice(weechy): * weechy deleted #${seq}`);
       } finally {
         await weechat.stop();
         await alice.close();
