@@ -166,7 +166,9 @@ export function historyPager(d: HistoryPagerDeps): HistoryPager {
 
   function recheck(key: string, room: string, upTo: number): void {
     const ref = `r${nextRef++}`;
-    if (conn.send({ type: "history", room, before: upTo + 1, limit: MAX_PAGE, ref })) {
+    // No more than the log holds: a reconnect of many pages must stay cheap.
+    const limit = Math.min(MAX_PAGE, upTo - (log.oldestSeq(key) ?? upTo) + 1);
+    if (conn.send({ type: "history", room, before: upTo + 1, limit, ref })) {
       rechecks.set(ref, key);
     }
   }
