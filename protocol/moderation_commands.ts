@@ -44,7 +44,7 @@ const DURATION_HELP = "DURATION is a number and s, m, h or d: 90m, 12h, 7d";
 const bare = (raw: string): string => raw.replace(/^#/, "");
 
 /** `rest` without its first `n` words. */
-function after(rest: string, n: number): string {
+export function wordsAfter(rest: string, n: number): string {
   let r = rest.trim();
   for (let i = 0; i < n; i++) r = r.replace(/^\S+\s*/, "");
   return r;
@@ -65,11 +65,11 @@ function durationAndReason(
   const first = words[from];
   if (first === undefined) return {};
   if (isDuration(first)) {
-    const reason = after(rest, from + 1);
+    const reason = wordsAfter(rest, from + 1);
     return reason === "" ? { duration: first } : { duration: first, reason };
   }
   if (DURATION_LIKE.test(first)) return `${DURATION_HELP}; usage: ${usage}`;
-  return { reason: after(rest, from) };
+  return { reason: wordsAfter(rest, from) };
 }
 
 function usageOf(name: string, args: string): string {
@@ -131,7 +131,7 @@ export const MODERATION_COMMANDS: readonly ModerationCommand[] = [
     minArgs: 1,
     completes: "names",
     build: (words, rest) => {
-      const reason = after(rest, 1);
+      const reason = wordsAfter(rest, 1);
       return reason === ""
         ? { type: "kick", name: words[0] }
         : { type: "kick", name: words[0], reason };
@@ -186,7 +186,7 @@ export const MODERATION_COMMANDS: readonly ModerationCommand[] = [
     minArgs: 1,
     completes: "names",
     build: (words, rest) => {
-      const reason = after(rest, 1);
+      const reason = wordsAfter(rest, 1);
       return reason === ""
         ? { type: "unreserve", name: words[0] }
         : { type: "unreserve", name: words[0], reason };

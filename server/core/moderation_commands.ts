@@ -1,16 +1,12 @@
+import { wordsAfter } from "../../protocol/moderation_commands.ts";
 import { bansText } from "../../protocol/plain.ts";
 import type { Command } from "./commands.ts";
 import { parseDuration } from "./moderation_types.ts";
 
-/** Everything after the first `n` words of `rest`. */
-function after(rest: string, n: number): string {
-  return rest.trim().split(/\s+/).slice(n).join(" ");
-}
-
 /** `[DURATION] [REASON]` after the first word: a second word that is no duration starts the reason. */
 function durationAndReason(words: string[], rest: string): [string | undefined, string] {
-  if (words.length > 1 && parseDuration(words[1]) !== null) return [words[1], after(rest, 2)];
-  return [undefined, after(rest, 1)];
+  if (words.length > 1 && parseDuration(words[1]) !== null) return [words[1], wordsAfter(rest, 2)];
+  return [undefined, wordsAfter(rest, 1)];
 }
 
 /** The operators' slash commands (and /op), listed by /help after the others. */
@@ -32,7 +28,7 @@ export const MODERATION_COMMANDS: readonly Command[] = [
     help: "operators: disconnect NAME",
     minArgs: 1,
     run(ctx, words, rest) {
-      ctx.check(ctx.chat.moderation.kick(ctx.member, words[0], after(rest, 1)));
+      ctx.check(ctx.chat.moderation.kick(ctx.member, words[0], wordsAfter(rest, 1)));
     },
   },
   {

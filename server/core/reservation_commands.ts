@@ -1,4 +1,5 @@
 import { nameProblem, normalizeName } from "../../protocol/names.ts";
+import { wordsAfter } from "../../protocol/moderation_commands.ts";
 import type { Command, CommandContext } from "./commands.ts";
 import { after } from "./reservations.ts";
 
@@ -86,5 +87,5 @@ export const UNRESERVE_COMMAND: Command = {
   args: "NAME [REASON]",
   help: "operators: free a reserved name (its key stops working)",
   minArgs: 1,
-  run: (ctx, words, rest) => unreserve(ctx, words[0], rest.trim().replace(/^\S+\s*/, "")),
+  run: (ctx, words, rest) => unreserve(ctx, words[0], wordsAfter(rest, 1)),
 };
